@@ -1,0 +1,134 @@
+"""Credentials: from the ``username``/``password`` inputs or a Docker ``config.json`` text.
+
+Docker's ``config.json`` keeps credentials under ``auths``, keyed by registry. Keys are written
+in many ways: ``ghcr.io``, ``https://ghcr.io``, ``https://index.docker.io/v1/`` (what ``docker
+login`` writes for Docker Hub), ``registry-1.docker.io``. Each entry holds either ``auth``
+(base64 of ``user:password``) or ``username`` and ``password``. ``identitytoken`` entries (OAuth
+refresh tokens from credential helpers) cannot be used without the helper and are skipped.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from hubaction.errors import InvalidInput
+from hubaction.reference import DOCKER_HUB
+
+_HUB_ALIASES = frozenset(
+    {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.docker.io"}
+)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user name and a password or access token. ``repr`` never shows the password."""
+
+    username: str
+    password: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, password=***)"
+
+
+def normalize_registry_key(key: str) -> str:
+    """The registry a ``config.json`` key or a registry name means: lowercase ``host[:port]``."""
+    text = key.strip()
+    if "://" not in text:
+        text = "//" + text
+    host = urlsplit(text).netloc.lower().rsplit("@", 1)[-1]
+    return DOCKER_HUB if host in _HUB_ALIASES else host
+
+
+def parse_docker_config(text: str) -> dict[str, Credentials]:
+    """Parse a Docker ``config.json`` text into credentials per registry.
+
+    Raises :class:`InvalidInput` naming the ``docker-config`` input when the text is not a
+    config.json; the message never includes the text, which is a secret.
+    """
+    if not text.strip():
+        return {}
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"Input `docker-config` is not JSON (line {getattr(exc, 'lineno', '?')}); pass the "
+            'contents of a Docker config.json, e.g. {"auths": {"ghcr.io": {"auth": "..."}}}'
+        ) from None
+    auths = doc.get("auths") if isinstance(doc, dict) else None
+    if not isinstance(auths, dict):
+        raise InvalidInput(
+            "Input `docker-config` has no `auths` object; pass the contents of a Docker "
+            'config.json, e.g. {"auths": {"ghcr.io": {"auth": "..."}}}'
+        )
+    found: dict[str, Credentials] = {}
+    for key, entry in auths.items():
+        if not isinstance(entry, dict):
+            raise InvalidInput(f"Input `docker-config`: the entry for {key!r} is not an object")
+        creds = _entry_credentials(str(key), entry)
+        if creds is not None:
+            found[normalize_registry_key(str(key))] = creds
+    return found
+
+
+def _entry_credentials(key: str, entry: Mapping[str, object]) -> Credentials | None:
+    auth = entry.get("auth")
+    if isinstance(auth, str) and auth:
+        try:
+            decoded = base64.b64decode(auth, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise InvalidInput(
+                f"Input `docker-config`: `auth` for {key!r} is not base64 of `user:password`"
+            ) from None
+        user, sep, password = decoded.partition(":")
+        if not sep or not user:
+            raise InvalidInput(
+                f"Input `docker-config`: `auth` for {key!r} does not decode to `user:password`"
+            )
+        return Credentials(user, password)
+    name, secret = entry.get("username"), entry.get("password")
+    if isinstance(name, str) and name and isinstance(secret, str):
+        return Credentials(name, secret)
+    return None
+
+
+class CredentialStore:
+    """Which credentials go to which registry.
+
+    The ``username``/``password`` inputs belong to the registry of the image being looked up
+    (``primary_registry``); ``docker-config`` entries cover the others, and the primary one too
+    when no username is given.
+    """
+
+    def __init__(
+        self,
+        *,
+        explicit: Credentials | None = None,
+        primary_registry: str | None = None,
+        config: Mapping[str, Credentials] | None = None,
+    ) -> None:
+        self._explicit = explicit
+        self._primary = normalize_registry_key(primary_registry) if primary_registry else None
+        self._config = dict(config or {})
+
+    def get(self, registry: str) -> Credentials | None:
+        key = normalize_registry_key(registry)
+        if self._explicit is not None and (self._primary is None or key == self._primary):
+            return self._explicit
+        return self._config.get(key)
+
+    def secrets(self) -> list[str]:
+        """Every password and derived secret, for masking before anything is printed."""
+        out: list[str] = []
+        for creds in [self._explicit, *self._config.values()]:
+            if creds is not None and creds.password:
+                out.append(creds.password)
+                raw = f"{creds.username}:{creds.password}".encode()
+                out.append(base64.b64encode(raw).decode("ascii"))
+        return out

@@ -1,0 +1,257 @@
+"""Manifests, indexes and image configs: the model, parsed from the exact bytes a registry serves.
+
+A tag points to a manifest. It is either an *image manifest* (a config blob plus layers) or an
+*index* (a list of image manifests, one per platform, plus attestations). Two families of media
+types say the same thing:
+
+===========================  ================================================================
+Docker v2 schema 2           ``application/vnd.docker.distribution.manifest.v2+json``
+Docker manifest list         ``application/vnd.docker.distribution.manifest.list.v2+json``
+OCI image manifest           ``application/vnd.oci.image.manifest.v1+json``
+OCI image index              ``application/vnd.oci.image.index.v1+json``
+===========================  ================================================================
+
+Docker schema 1 (``application/vnd.docker.distribution.manifest.v1+json`` and its ``+prettyjws``
+signed form) is legacy: registries stopped accepting it and hubaction refuses it clearly.
+
+A digest is the hash of the *exact bytes* (OCI image-spec, descriptor.md "Digests"): never of
+re-serialised JSON. :func:`verify_digest` is the one place a body is believed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hubaction.errors import DigestMismatch, RegistryError, UnsupportedManifest
+from hubaction.platform import Platform, platform_from_json
+from hubaction.reference import Digest, parse_digest
+
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json"
+DOCKER_SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws"
+
+INDEX_TYPES = frozenset({DOCKER_MANIFEST_LIST, OCI_INDEX})
+IMAGE_TYPES = frozenset({DOCKER_MANIFEST, OCI_MANIFEST})
+SCHEMA1_TYPES = frozenset({DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED})
+
+# Sent on every manifest request. Without it the distribution registry answers 404
+# MANIFEST_UNKNOWN for an OCI index (it cannot down-convert one), and Docker Hub serves a
+# schema 1 manifest for old images. Indexes first: we want what the tag points to, not a
+# registry's choice of one platform.
+ACCEPT = ", ".join([OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST])
+
+# A manifest larger than this is not a manifest (OCI distribution spec: registries SHOULD accept
+# at least 4 MiB, and containerd refuses larger ones).
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+# Image configs are small JSON documents; bound them too so a hostile registry cannot exhaust
+# memory.
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
+
+_HASHES = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
+
+
+def compute_digest(body: bytes, algorithm: str = "sha256") -> Digest:
+    """The digest of ``body`` with ``algorithm`` (``sha256`` or ``sha512``)."""
+    try:
+        hasher = _HASHES[algorithm]
+    except KeyError:
+        raise UnsupportedManifest(
+            f"digest algorithm {algorithm!r} is not supported; hubaction verifies sha256 and "
+            "sha512 digests"
+        ) from None
+    return Digest(algorithm, hasher(body).hexdigest())
+
+
+def verify_digest(body: bytes, expected: Digest | str, *, what: str) -> Digest:
+    """Check that ``body`` hashes to ``expected``; return the digest or raise DigestMismatch."""
+    want = parse_digest(expected) if isinstance(expected, str) else expected
+    got = compute_digest(body, want.algorithm)
+    if got != want:
+        raise DigestMismatch(
+            f"{what}: the body the registry sent hashes to {got}, not {want}; the content was "
+            "corrupted on the way or the registry is misbehaving. Nothing was believed; try "
+            "again, and report it to the registry's operator if it persists"
+        )
+    return got
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """A pointer to content: media type, digest and size (OCI image-spec descriptor.md)."""
+
+    media_type: str
+    digest: Digest
+    size: int
+    platform: Platform | None = None
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_attestation(self) -> bool:
+        # BuildKit stores provenance/SBOM attestations as index entries with platform
+        # unknown/unknown and this annotation; neither is something to run.
+        return (self.platform is not None and self.platform.is_attestation) or self.annotations.get(
+            "vnd.docker.reference.type"
+        ) == "attestation-manifest"
+
+
+@dataclass(frozen=True)
+class ImageManifest:
+    """An image manifest: one config blob and its layers."""
+
+    media_type: str
+    config: Descriptor
+    layers: tuple[Descriptor, ...]
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImageIndex:
+    """An index / manifest list: one manifest per platform, plus attestations."""
+
+    media_type: str
+    manifests: tuple[Descriptor, ...]
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def images(self) -> tuple[Descriptor, ...]:
+        """The entries that are runnable images (attestations left out)."""
+        return tuple(d for d in self.manifests if not d.is_attestation)
+
+
+Manifest = ImageManifest | ImageIndex
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    """What hubaction reads from an image config blob."""
+
+    created: str | None
+    labels: Mapping[str, str]
+    platform: Platform | None
+
+
+def _bad(what: str, why: str) -> RegistryError:
+    return RegistryError(f"{what} is not a valid manifest: {why}")
+
+
+def _str_map(value: object, what: str, key: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _bad(what, f"{key!r} must be an object of strings")
+    return dict(value)
+
+
+def _descriptor(obj: object, what: str) -> Descriptor:
+    if not isinstance(obj, dict):
+        raise _bad(what, "a descriptor is not an object")
+    media_type = obj.get("mediaType")
+    digest = obj.get("digest")
+    size = obj.get("size")
+    if not isinstance(media_type, str) or not isinstance(digest, str):
+        raise _bad(what, "a descriptor lacks 'mediaType' or 'digest'")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise _bad(what, f"descriptor {digest!r} has no valid 'size'")
+    try:
+        parsed_digest = parse_digest(digest)
+    except ValueError as exc:
+        raise _bad(what, str(exc)) from None
+    platform = obj.get("platform")
+    return Descriptor(
+        media_type=media_type,
+        digest=parsed_digest,
+        size=size,
+        platform=platform_from_json(platform) if isinstance(platform, dict) else None,
+        annotations=_str_map(obj.get("annotations"), what, "annotations"),
+    )
+
+
+def _load_json(body: bytes, what: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _bad(what, f"the body is not JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise _bad(what, "the body is not a JSON object")
+    return doc
+
+
+def parse_manifest(body: bytes, content_type: str | None, *, what: str = "manifest") -> Manifest:
+    """Parse a manifest body; the media type comes from the body, else from ``Content-Type``.
+
+    ``what`` names the manifest in error messages (e.g. the reference being looked up).
+    """
+    header_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if header_type in SCHEMA1_TYPES:
+        raise _schema1(what)
+    doc = _load_json(body, what)
+    body_type = doc.get("mediaType")
+    if doc.get("schemaVersion") == 1:
+        raise _schema1(what)
+    # The OCI spec makes mediaType optional in the body (image-spec manifest.md); Docker's types
+    # always carry it. Fall back to the header, then to the shape.
+    media_type = body_type if isinstance(body_type, str) and body_type else header_type
+    if not media_type:
+        media_type = OCI_INDEX if "manifests" in doc else OCI_MANIFEST
+    if media_type in INDEX_TYPES:
+        entries = doc.get("manifests")
+        if not isinstance(entries, list):
+            raise _bad(what, "an index without a 'manifests' list")
+        return ImageIndex(
+            media_type=media_type,
+            manifests=tuple(_descriptor(e, what) for e in entries),
+            annotations=_str_map(doc.get("annotations"), what, "annotations"),
+        )
+    if media_type in IMAGE_TYPES:
+        layers = doc.get("layers")
+        if not isinstance(layers, list):
+            raise _bad(what, "an image manifest without a 'layers' list")
+        return ImageManifest(
+            media_type=media_type,
+            config=_descriptor(doc.get("config"), what),
+            layers=tuple(_descriptor(layer, what) for layer in layers),
+            annotations=_str_map(doc.get("annotations"), what, "annotations"),
+        )
+    raise UnsupportedManifest(
+        f"{what} has media type {media_type!r}, which is not an image manifest or index; "
+        "hubaction reads Docker v2 schema 2, Docker manifest lists, OCI image manifests and OCI "
+        "image indexes (an artifact or Helm chart is not an image)"
+    )
+
+
+def _schema1(what: str) -> UnsupportedManifest:
+    return UnsupportedManifest(
+        f"{what} is a Docker schema 1 manifest, a legacy format that is not supported; push the "
+        "image again with a current Docker or BuildKit to get a schema 2 or OCI manifest"
+    )
+
+
+def parse_config(body: bytes, *, what: str = "image config") -> ImageConfig:
+    """Read ``created``, labels and the platform from an image config blob."""
+    doc = _load_json(body, what)
+    created = doc.get("created")
+    inner = doc.get("config")
+    labels: dict[str, str] = {}
+    if isinstance(inner, dict):
+        raw = inner.get("Labels")
+        if isinstance(raw, dict):
+            # Labels are strings by spec; stringify anything else rather than dropping it, so
+            # the output matches what `docker inspect` shows.
+            labels = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
+    platform: Platform | None = None
+    if isinstance(doc.get("os"), str) and isinstance(doc.get("architecture"), str):
+        platform = platform_from_json(doc)
+    return ImageConfig(
+        created=created if isinstance(created, str) else None,
+        labels=labels,
+        platform=platform,
+    )

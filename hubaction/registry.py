@@ -1,0 +1,388 @@
+"""A client for the Registry HTTP API v2 / OCI distribution spec: manifests, blobs, tags.
+
+Round trips are the cost of a CI step, so every call makes the fewest requests the protocol
+allows: no ``/v2/`` ping (a request's own 401 carries the challenge), a HEAD where only the
+digest is wanted (Docker Hub counts a GET as a pull, a HEAD not), and one pooled connection per
+host through the run's single ``requests.Session``.
+
+Every manifest and blob body is verified against the digest asked for and the
+``Docker-Content-Digest`` header before it is believed (OCI distribution spec, "Pulling
+manifests": clients SHOULD verify).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from hubaction.auth import RegistryAuth, pull_scope
+from hubaction.challenge import next_link
+from hubaction.errors import (
+    DigestMismatch,
+    InvalidHeader,
+    NotFound,
+    RegistryError,
+)
+from hubaction.manifest import (
+    ACCEPT,
+    MAX_CONFIG_BYTES,
+    MAX_MANIFEST_BYTES,
+    compute_digest,
+    parse_manifest,
+    verify_digest,
+)
+from hubaction.model import FetchedManifest, ManifestHead, parse_ratelimit
+from hubaction.reference import Digest, Reference, is_loopback_host, parse_digest
+from hubaction.transport import check_response, error_for, read_body, redact_url
+
+MAX_REDIRECTS = 5
+# Ask for large pages: the distribution registry ignores `n` and answers everything at once,
+# others (ECR, GAR, Harbor) cap pages at 1000; more per page is fewer round trips.
+TAGS_PAGE_SIZE = 1000
+MAX_TAG_PAGES = 1000
+MAX_TAGS = 200_000
+MAX_TAG_PAGE_BYTES = 32 * 1024 * 1024
+
+
+def _content_type(response: requests.Response) -> str | None:
+    value = response.headers.get("Content-Type")
+    return value.split(";", 1)[0].strip() if value else None
+
+
+def _header_digest(response: requests.Response, what: str) -> Digest | None:
+    value = response.headers.get("Docker-Content-Digest")
+    if not value:
+        return None
+    try:
+        return parse_digest(value.strip())
+    except ValueError:
+        raise RegistryError(
+            f"{what}: the registry sent an invalid Docker-Content-Digest header {value[:100]!r}"
+        ) from None
+
+
+class RegistryClient:
+    """Registry API calls for any registry; auth, redirects and verification built in."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        auth: RegistryAuth,
+        *,
+        insecure_registries: frozenset[str] = frozenset(),
+        debug: Callable[[str], None] = lambda _line: None,
+        max_tag_pages: int = MAX_TAG_PAGES,
+        max_tags: int = MAX_TAGS,
+    ) -> None:
+        self.session = session
+        self.auth = auth
+        self._insecure = insecure_registries
+        self._debug = debug
+        self._max_tag_pages = max_tag_pages
+        self._max_tags = max_tags
+        self._schemes: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self.requests_sent = 0
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _is_insecure(self, ref: Reference) -> bool:
+        return ref.registry in self._insecure
+
+    def _scheme(self, ref: Reference) -> str:
+        with self._lock:
+            known = self._schemes.get(ref.registry)
+        if known:
+            return known
+        # Loopback registries speak plain HTTP (as Docker treats 127.0.0.0/8 as insecure).
+        return "http" if is_loopback_host(ref.hostname) else "https"
+
+    def _url(self, ref: Reference, path: str) -> str:
+        return f"{self._scheme(ref)}://{ref.api_host}/v2/{ref.repository}/{path}"
+
+    def _send(
+        self, method: str, url: str, *, headers: Mapping[str, str], verify: bool, what: str
+    ) -> requests.Response:
+        self._debug(f"{method} {redact_url(url)}")
+        with self._lock:
+            self.requests_sent += 1
+        try:
+            return self.session.request(
+                method,
+                url,
+                headers=dict(headers),
+                allow_redirects=False,
+                stream=True,
+                verify=verify,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise RegistryError(
+                f"{what}: TLS verification of {urlsplit(url).netloc} failed ({_short(exc)}). "
+                "For a private CA set REQUESTS_CA_BUNDLE or SSL_CERT_FILE on the step; for a "
+                "registry without TLS set `insecure: true`"
+            ) from None
+        except requests.exceptions.Timeout:
+            raise RegistryError(
+                f"{what}: {urlsplit(url).netloc} did not answer in time (timeout); the registry "
+                "is slow or unreachable, retry later"
+            ) from None
+        except requests.RequestException as exc:
+            raise RegistryError(
+                f"{what}: could not connect to {urlsplit(url).netloc} ({_short(exc)}); check "
+                "the registry address and that it is up"
+            ) from None
+
+    @contextmanager
+    def request(
+        self,
+        method: str,
+        ref: Reference,
+        path: str,
+        *,
+        what: str,
+        accept: str | None = None,
+        url: str | None = None,
+    ) -> Iterator[requests.Response]:
+        """Send ``method`` for ``path`` of ``ref``'s repository, with auth and redirects.
+
+        Yields the final response (any status: the caller checks it). Redirects are followed
+        by hand so that Authorization is dropped whenever the host changes (blob storage such
+        as S3 or a CDN must never see the registry's token) and never downgraded to HTTP.
+        """
+        scope = pull_scope(ref.repository)
+        insecure = self._is_insecure(ref)
+        target = url or self._url(ref, path)
+        base_headers = {"Accept": accept} if accept else {}
+        if insecure and url is None and target.startswith("https://"):
+            target = self._probe_scheme(ref, method, target, base_headers, what)
+        auth_headers = self.auth.headers(ref.registry, scope, target)
+        response = self._send(
+            method,
+            target,
+            headers={**base_headers, **auth_headers},
+            verify=not insecure,
+            what=what,
+        )
+        if response.status_code == 401 and self.auth.challenge(ref.registry, scope, response):
+            response.close()
+            auth_headers = self.auth.headers(ref.registry, scope, target)
+            response = self._send(
+                method,
+                target,
+                headers={**base_headers, **auth_headers},
+                verify=not insecure,
+                what=what,
+            )
+        origin = urlsplit(target)
+        hops = 0
+        while response.is_redirect and "Location" in response.headers:
+            hops += 1
+            if hops > MAX_REDIRECTS:
+                response.close()
+                raise RegistryError(f"{what}: more than {MAX_REDIRECTS} redirects")
+            location = urljoin(response.url, response.headers["Location"])
+            response.close()
+            parts = urlsplit(location)
+            if parts.scheme == "http" and origin.scheme == "https" and not insecure:
+                raise RegistryError(
+                    f"{what}: the registry redirected from HTTPS to plain HTTP "
+                    f"({parts.netloc}); refusing"
+                )
+            same_host = parts.netloc == origin.netloc and parts.scheme == origin.scheme
+            response = self._send(
+                method,
+                location,
+                headers={**base_headers, **(auth_headers if same_host else {})},
+                verify=not insecure,
+                what=what,
+            )
+        try:
+            yield response
+        finally:
+            response.close()
+
+    def _probe_scheme(
+        self, ref: Reference, method: str, target: str, headers: Mapping[str, str], what: str
+    ) -> str:
+        """With ``insecure``, find out once whether the registry speaks HTTPS or plain HTTP."""
+        with self._lock:
+            if ref.registry in self._schemes:
+                return target
+        try:
+            self.session.request(
+                "GET", f"https://{ref.api_host}/v2/", verify=False, timeout=(5.0, 10.0)
+            ).close()
+            scheme = "https"
+        except requests.RequestException:
+            scheme = "http"
+        with self._lock:
+            self._schemes[ref.registry] = scheme
+        self._debug(f"{ref.registry}: insecure registry speaks {scheme}")
+        return self._url(ref, target.split(f"/v2/{ref.repository}/", 1)[1])
+
+    # -- manifests ------------------------------------------------------------------------
+
+    def head_manifest(self, ref: Reference) -> ManifestHead:
+        """The digest ``ref`` points to, by HEAD; by GET when HEAD cannot tell."""
+        what = f"manifest of {ref}"
+        with self.request(
+            "HEAD", ref, f"manifests/{ref.identifier()}", what=what, accept=ACCEPT
+        ) as response:
+            status = response.status_code
+            # Some registries refuse HEAD (405) or forbid it for anonymous users (403, seen on
+            # some ECR and Artifactory setups), or omit the digest header: ask with GET.
+            if status in (403, 405):
+                digest = None
+            else:
+                if status == 404:
+                    raise self._not_found(ref)
+                check_response(response, what=what, body=b"")
+                digest = _header_digest(response, what)
+            if digest is not None:
+                if ref.digest is not None and digest != ref.digest:
+                    raise DigestMismatch(
+                        f"{what}: the registry says the manifest is {digest}, but {ref.digest} "
+                        "was asked for; the registry is misbehaving"
+                    )
+                length = response.headers.get("Content-Length")
+                return ManifestHead(
+                    digest=digest,
+                    media_type=_content_type(response),
+                    size=int(length) if length and length.isdigit() else None,
+                    ratelimit=parse_ratelimit(response.headers),
+                )
+        fetched = self.get_manifest(ref)
+        return ManifestHead(
+            digest=fetched.digest,
+            media_type=fetched.media_type,
+            size=len(fetched.body),
+            ratelimit=fetched.ratelimit,
+        )
+
+    def _not_found(self, ref: Reference) -> NotFound:
+        kind = "digest" if ref.tag is None else "tag"
+        shown = ref.identifier()
+        return NotFound(
+            f"{ref.familiar}: {kind} {shown!r} not found in {ref.registry}/{ref.repository}. "
+            "Check the tag; `hubaction tags` lists the tags that exist",
+            what="tag",
+        )
+
+    def get_manifest(self, ref: Reference, digest: Digest | None = None) -> FetchedManifest:
+        """GET the manifest of ``ref`` (or of ``digest`` in its repository), verified."""
+        target = ref.with_digest(digest) if digest is not None else ref
+        wanted = target.digest
+        what = f"manifest of {target}" if digest is None else f"manifest {digest} of {ref.name}"
+        with self.request(
+            "GET", target, f"manifests/{target.identifier()}", what=what, accept=ACCEPT
+        ) as response:
+            if response.status_code == 404:
+                body = read_body(response, limit=65536, what=what)
+                error = error_for(response, what=what, body=body)
+                if isinstance(error, NotFound) and error.what == "repository":
+                    raise error
+                raise self._not_found(target)
+            check_response(response, what=what)
+            body = read_body(response, limit=MAX_MANIFEST_BYTES, what=what)
+            header = _header_digest(response, what)
+            content_type = _content_type(response)
+            ratelimit = parse_ratelimit(response.headers)
+        # Hash with the algorithm of what was asked for, else of the header, else sha256.
+        algorithm = (wanted or header or Digest("sha256", "0" * 64)).algorithm
+        actual = compute_digest(body, algorithm)
+        for expected in (wanted, header):
+            if expected is not None:
+                verify_digest(body, expected, what=what)
+        manifest = parse_manifest(body, content_type, what=what)
+        return FetchedManifest(
+            digest=actual,
+            media_type=manifest.media_type,
+            body=body,
+            manifest=manifest,
+            ratelimit=ratelimit,
+        )
+
+    # -- blobs ----------------------------------------------------------------------------
+
+    def get_blob(self, ref: Reference, digest: Digest, *, limit: int = MAX_CONFIG_BYTES) -> bytes:
+        """A (small) blob such as an image config, verified against ``digest``."""
+        what = f"blob {digest} of {ref.name}"
+        with self.request("GET", ref, f"blobs/{digest}", what=what) as response:
+            check_response(response, what=what)
+            body = read_body(response, limit=limit, what=what)
+        verify_digest(body, digest, what=what)
+        return body
+
+    # -- tags -----------------------------------------------------------------------------
+
+    def list_tags(self, ref: Reference) -> list[str]:
+        """Every tag of ``ref``'s repository, following ``Link: <...>; rel="next"`` pages."""
+        what = f"tags of {ref.name}"
+        url = f"{self._url(ref, 'tags/list')}?n={TAGS_PAGE_SIZE}"
+        origin = urlsplit(url).netloc
+        tags: list[str] = []
+        seen: set[str] = set()
+        for _page in range(self._max_tag_pages):
+            with self.request("GET", ref, "tags/list", what=what, url=url) as response:
+                if response.status_code == 404:
+                    body = read_body(response, limit=65536, what=what)
+                    raise NotFound(
+                        f"{ref.registry}/{ref.repository}: the repository does not exist or "
+                        "has no tags (404). Check the repository name",
+                        what="repository",
+                    ) from error_for(response, what=what, body=body)
+                check_response(response, what=what)
+                body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what)
+                link = response.headers.get("Link")
+                page_url = response.url
+            for tag in _tags_from_page(body, what):
+                if tag not in seen:
+                    seen.add(tag)
+                    tags.append(tag)
+            if len(tags) > self._max_tags:
+                raise RegistryError(
+                    f"{what}: more than {self._max_tags} tags; hubaction stops there. Narrow "
+                    "the lookup or clean up the repository's tags"
+                )
+            try:
+                following = next_link(link, page_url)
+            except InvalidHeader as exc:
+                raise RegistryError(f"{what}: {exc}") from None
+            if following is None:
+                return tags
+            if urlsplit(following).netloc != origin:
+                raise RegistryError(
+                    f"{what}: the registry's next page points to another host "
+                    f"({urlsplit(following).netloc}); refusing to follow it"
+                )
+            url = following
+        raise RegistryError(
+            f"{what}: more than {self._max_tag_pages} pages of tags; hubaction stops there so a "
+            "misbehaving registry cannot loop forever"
+        )
+
+
+def _tags_from_page(body: bytes, what: str) -> list[str]:
+    try:
+        doc = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise RegistryError(f"{what}: the tag list is not JSON") from None
+    if not isinstance(doc, dict):
+        raise RegistryError(f"{what}: the tag list is not a JSON object")
+    tags = doc.get("tags")
+    # An empty repository answers "tags": null on the distribution registry.
+    if tags is None:
+        return []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise RegistryError(f"{what}: `tags` is not a list of strings")
+    return list(tags)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 200 else text[:199] + "…"

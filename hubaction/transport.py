@@ -1,0 +1,345 @@
+"""HTTP plumbing shared by the registry and Docker Hub clients.
+
+* :func:`new_session`: one ``requests.Session`` for the whole run (keep-alive, one pooled
+  connection per host), with default connect/read timeouts and urllib3 ``Retry`` for 408, 429,
+  500, 502, 503, 504 and connection errors, honouring ``Retry-After`` and Docker Hub's
+  ``X-Retry-After`` within a total time budget.
+* :func:`check_response`: the one place that looks at an HTTP status and turns the OCI error
+  body (``{"errors": [{"code", "message", "detail"}]}``, distribution spec "Error Codes") or
+  Docker Hub's ``{"detail": ...}`` into an exception with a useful message.
+* :func:`read_body`: reads a streamed body with a size cap, so a hostile server cannot exhaust
+  memory.
+* :func:`redact_url`: strips credentials and tokens from URLs before they reach a log line.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from hubaction import __version__
+from hubaction.errors import (
+    HubActionError,
+    NotFound,
+    RateLimited,
+    RegistryError,
+    Unauthorized,
+)
+from hubaction.reference import is_loopback_host
+
+USER_AGENT = f"hubaction/{__version__} (+https://github.com/hubaction/hubaction)"
+
+# (connect, read) seconds. A registry that accepts the connection and then says nothing must
+# not hang a CI job; 30 s of silence between bytes is far beyond any healthy registry.
+DEFAULT_TIMEOUT = (10.0, 30.0)
+# Total time the retries of one request may spend sleeping, about a minute as the contract's
+# "bounded time" promises.
+DEFAULT_RETRY_BUDGET = 60.0
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Enough to fill pools for the bounded concurrency used for tag digests and Hub pages.
+POOL_SIZE = 10
+
+
+class BudgetRetry(Retry):
+    """urllib3 ``Retry`` with a wall-clock budget and Docker Hub's ``X-Retry-After``.
+
+    urllib3 counts attempts, not time; a registry answering ``Retry-After: 3600`` would stall a
+    job for an hour. Here every sleep is cut to what remains of the budget, and once the budget
+    is spent the next failure is final.
+    """
+
+    def __init__(self, *args: Any, deadline: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+
+    def new(self, **kw: Any) -> BudgetRetry:
+        new = super().new(**kw)
+        assert isinstance(new, BudgetRetry)
+        new.deadline = self.deadline
+        return new
+
+    def _remaining(self) -> float:
+        if self.deadline is None:
+            return float("inf")
+        return self.deadline - time.monotonic()
+
+    def get_retry_after(self, response: Any) -> float | None:
+        value = super().get_retry_after(response)
+        if value is None:
+            # Docker Hub's API sends X-Retry-After as a Unix time (its rate-limit docs).
+            raw = response.headers.get("X-Retry-After")
+            value = parse_retry_after(raw) if raw else None
+        return value
+
+    def is_exhausted(self) -> bool:
+        return super().is_exhausted() or self._remaining() <= 0
+
+    def sleep_for_retry(self, response: Any = None) -> bool:
+        retry_after = self.get_retry_after(response) if response is not None else None
+        if retry_after is None:
+            return False
+        time.sleep(max(0.0, min(retry_after, self._remaining())))
+        return True
+
+    def _sleep_backoff(self) -> None:
+        # Full jitter (AWS architecture blog, "Exponential Backoff and Jitter"): many CI jobs
+        # hitting one registry at once must not retry in lockstep.
+        backoff = self.get_backoff_time()
+        if backoff <= 0:
+            return
+        time.sleep(max(0.0, min(random.uniform(0, backoff), self._remaining())))  # noqa: S311
+
+
+def parse_retry_after(value: str) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date) or a Unix timestamp."""
+    text = value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
+    if number > 1_000_000_000:  # a Unix timestamp, as Docker Hub's X-Retry-After
+        return max(0.0, number - time.time())
+    return max(0.0, number)
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """An adapter that applies a default timeout: requests has none, and hangs forever."""
+
+    def __init__(self, timeout: tuple[float, float], **kwargs: Any) -> None:
+        self._timeout = timeout
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        return super().send(request, *args, **kwargs)
+
+
+def new_retry(budget: float = DEFAULT_RETRY_BUDGET, *, total: int = 6) -> BudgetRetry:
+    return BudgetRetry(
+        total=total,
+        connect=3,
+        read=2,
+        status=total,
+        backoff_factor=0.5,
+        backoff_max=10.0,
+        status_forcelist=RETRY_STATUSES,
+        # POST is retried too: the only POSTs are Docker Hub logins, which are idempotent.
+        allowed_methods=frozenset({"GET", "HEAD", "POST"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+        deadline=time.monotonic() + budget,
+    )
+
+
+def new_session(
+    *,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    retry_budget: float = DEFAULT_RETRY_BUDGET,
+    retries: int = 6,
+) -> requests.Session:
+    """The one session of a run: pooled keep-alive connections, timeouts, bounded retries."""
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    adapter = _TimeoutAdapter(
+        timeout,
+        max_retries=new_retry(retry_budget, total=retries),
+        pool_connections=POOL_SIZE,
+        pool_maxsize=POOL_SIZE,
+    )
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def plain_http_allowed(url: str, *, insecure: bool) -> bool:
+    """Whether credentials may be sent to ``url``: HTTPS, loopback, or ``insecure`` opted in."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" or insecure or is_loopback_host(parts.hostname or "")
+
+
+_SECRET_QUERY_KEYS = frozenset({"token", "access_token", "password", "secret", "sig", "signature"})
+
+
+def redact_url(url: str) -> str:
+    """The URL without userinfo and with secret-looking query values replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        redacted = [
+            (k, "***" if k.lower() in _SECRET_QUERY_KEYS or k.lower().startswith("x-amz-") else v)
+            for k, v in pairs
+        ]
+        query = urlencode(redacted, safe=":/")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """What an error body said, made safe to show: one line, bounded length."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.code and self.message:
+            return f"{self.code}: {self.message}"
+        return self.code or self.message
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def parse_error_body(body: bytes) -> list[ErrorDetail]:
+    """Errors from an OCI error body, or Docker Hub's ``detail``/``message`` shapes."""
+    try:
+        doc = json.loads(body[:65536])
+    except (UnicodeDecodeError, ValueError):
+        return []
+    found: list[ErrorDetail] = []
+    if isinstance(doc, dict):
+        errors = doc.get("errors")
+        if isinstance(errors, list):
+            for err in errors[:5]:
+                if isinstance(err, dict):
+                    code = err.get("code")
+                    message = err.get("message")
+                    found.append(
+                        ErrorDetail(
+                            _one_line(code) if isinstance(code, str) else "",
+                            _one_line(message) if isinstance(message, str) else "",
+                        )
+                    )
+        for key in ("detail", "message", "error"):
+            value = doc.get(key)
+            if not found and isinstance(value, str) and value:
+                found.append(ErrorDetail("", _one_line(value)))
+    return found
+
+
+def _codes(details: list[ErrorDetail]) -> set[str]:
+    return {d.code.upper() for d in details}
+
+
+def _said(details: list[ErrorDetail]) -> str:
+    return "; ".join(str(d) for d in details if str(d))
+
+
+def error_for(
+    response: requests.Response, *, what: str, body: bytes | None = None
+) -> HubActionError:
+    """The exception for a non-2xx ``response`` while doing ``what`` (e.g. "manifest of x")."""
+    status = response.status_code
+    if body is None:
+        try:
+            body = response.content[:65536] if response.request.method != "HEAD" else b""
+        except requests.RequestException:
+            body = b""
+    details = parse_error_body(body)
+    codes = _codes(details)
+    said = _said(details)
+    where = f" ({said})" if said else ""
+    if status == 401:
+        return Unauthorized(
+            f"{what}: the registry answered 401 Unauthorized{where}. Check the username and "
+            "password or token, and that they may pull this repository; private repositories "
+            "need credentials"
+        )
+    if status == 403:
+        return Unauthorized(
+            f"{what}: access denied (403){where}. The credentials are valid but may not read "
+            "this repository; check the token's scopes or the repository's permissions"
+        )
+    if status == 404:
+        if "NAME_UNKNOWN" in codes:
+            return NotFound(
+                f"{what}: the repository does not exist (404 NAME_UNKNOWN){where}. Check the "
+                "repository name and registry",
+                what="repository",
+            )
+        if "BLOB_UNKNOWN" in codes:
+            return NotFound(f"{what}: blob not found (404){where}", what="blob")
+        return NotFound(
+            f"{what}: not found (404){where}. Check the tag or digest; `tags` lists what exists",
+            what="manifest",
+        )
+    if status == 429:
+        retry_after = response.headers.get("Retry-After") or response.headers.get("X-Retry-After")
+        wait = parse_retry_after(retry_after) if retry_after else None
+        hint = f" Retry after about {int(wait)} s." if wait is not None else ""
+        return RateLimited(
+            f"{what}: rate limited (429){where}, still after retrying.{hint} Log in for a higher "
+            "quota, or use `digest-only: true`, which spends no Docker Hub pull quota",
+            retry_after=wait,
+        )
+    reason = response.reason or ""
+    return RegistryError(
+        f"{what}: the registry answered {status} {reason}{where}. "
+        + (
+            "The registry is failing; retry later"
+            if status >= 500
+            else "The request was refused; check the reference and inputs"
+        )
+    )
+
+
+def check_response(
+    response: requests.Response, *, what: str, body: bytes | None = None
+) -> requests.Response:
+    """Return ``response`` when it is a success (2xx), else raise the matching error."""
+    if 200 <= response.status_code < 300:
+        return response
+    raise error_for(response, what=what, body=body)
+
+
+def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
+    """The whole body of a streamed response, refusing more than ``limit`` bytes."""
+    length = response.headers.get("Content-Length")
+    if length and length.isdigit() and int(length) > limit:
+        response.close()
+        raise RegistryError(
+            f"{what}: the body is {int(length)} bytes, over the {limit}-byte limit; this is not "
+            "what a registry sends for it"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_content(chunk_size=65536):
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise RegistryError(f"{what}: the body exceeds the {limit}-byte limit")
+            chunks.append(chunk)
+    except requests.RequestException as exc:
+        raise RegistryError(
+            f"{what}: the connection broke while reading the body ({type(exc).__name__}); retry"
+        ) from None
+    body = b"".join(chunks)
+    # With Content-Encoding the header counts the compressed bytes; only compare plain bodies.
+    encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+    if length and length.isdigit() and not encoded and int(length) != len(body):
+        raise RegistryError(
+            f"{what}: the body was truncated ({len(body)} of {length} bytes); retry"
+        )
+    return body
