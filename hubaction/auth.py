@@ -74,14 +74,14 @@ class RegistryAuth:
         session: requests.Session,
         credentials: CredentialStore | None = None,
         *,
-        insecure: bool = False,
+        insecure_registries: frozenset[str] = frozenset(),
         on_secret: Callable[[str], None] = lambda _secret: None,
         debug: Callable[[str], None] = lambda _line: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._session = session
         self._credentials = credentials or CredentialStore()
-        self._insecure = insecure
+        self._insecure = insecure_registries
         self._on_secret = on_secret
         self._debug = debug
         self._clock = clock
@@ -105,7 +105,7 @@ class RegistryAuth:
             wants_basic = key in self._basic
         if wants_basic:
             creds = self.credentials_for(key)
-            if creds is not None and plain_http_allowed(url, insecure=self._insecure):
+            if creds is not None and plain_http_allowed(url, insecure=key in self._insecure):
                 return {"Authorization": basic_header(creds)}
             return {}
         if realm is not None:
@@ -163,7 +163,7 @@ class RegistryAuth:
         headers: dict[str, str] = {}
         creds = self.credentials_for(key)
         if creds is not None:
-            if not plain_http_allowed(realm.url, insecure=self._insecure):
+            if not plain_http_allowed(realm.url, insecure=key in self._insecure):
                 raise Unauthorized(
                     f"{key}: the token service {redact_url(realm.url)} speaks plain HTTP; "
                     "credentials are only sent over HTTPS (or to loopback hosts). Fix the "

@@ -22,6 +22,7 @@ import requests
 
 from hubaction.auth import RegistryAuth, pull_scope
 from hubaction.challenge import next_link
+from hubaction.credentials import CredentialStore
 from hubaction.errors import (
     DigestMismatch,
     InvalidHeader,
@@ -38,7 +39,7 @@ from hubaction.manifest import (
 )
 from hubaction.model import FetchedManifest, ManifestHead, parse_ratelimit
 from hubaction.reference import Digest, Reference, is_loopback_host, parse_digest
-from hubaction.transport import check_response, error_for, read_body, redact_url
+from hubaction.transport import check_response, error_for, new_session, read_body, redact_url
 
 MAX_REDIRECTS = 5
 # Ask for large pages: the distribution registry ignores `n` and answers everything at once,
@@ -386,3 +387,23 @@ def _tags_from_page(body: bytes, what: str) -> list[str]:
 def _short(exc: BaseException) -> str:
     text = str(exc)
     return text if len(text) <= 200 else text[:199] + "…"
+
+
+def open_client(
+    credentials: CredentialStore | None = None,
+    *,
+    insecure_registries: frozenset[str] = frozenset(),
+    on_secret: Callable[[str], None] = lambda _secret: None,
+    debug: Callable[[str], None] = lambda _line: None,
+    session: requests.Session | None = None,
+) -> RegistryClient:
+    """A client with the run's one session and auth; ``on_secret`` is told every token."""
+    session = session or new_session()
+    auth = RegistryAuth(
+        session,
+        credentials,
+        insecure_registries=insecure_registries,
+        on_secret=on_secret,
+        debug=debug,
+    )
+    return RegistryClient(session, auth, insecure_registries=insecure_registries, debug=debug)

@@ -1,0 +1,222 @@
+"""The ``hubaction`` command line: the same lookups as the action, for local use.
+
+Exit codes: 0 success, 1 a lookup failed, 2 bad usage or input. Expected failures print one
+``error:`` line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from hubaction import __version__
+from hubaction.credentials import Credentials, CredentialStore, parse_docker_config
+from hubaction.errors import HubActionError, InvalidInput
+from hubaction.outputs import image_outputs, tag_outputs
+from hubaction.platform import parse_platform
+from hubaction.reference import parse_reference
+from hubaction.summary import human_size
+from hubaction.tags import SORTS, compile_tag_filter, select_tags
+
+if False:  # pragma: no cover - typing only; keeps `requests` out of --help start-up
+    from hubaction.registry import RegistryClient
+
+
+def _docker_config_path() -> Path:
+    base = os.environ.get("DOCKER_CONFIG")
+    return Path(base) / "config.json" if base else Path.home() / ".docker" / "config.json"
+
+
+def _credentials(args: argparse.Namespace, registry: str, stdin: TextIO) -> CredentialStore:
+    explicit = None
+    if args.password_stdin:
+        if not args.username:
+            raise InvalidInput("--password-stdin needs --username")
+        password = stdin.read().rstrip("\r\n")
+        explicit = Credentials(args.username, password)
+    elif args.username:
+        raise InvalidInput(
+            "--username needs --password-stdin (passwords on the command line leak into shell "
+            "history and process lists)"
+        )
+    config = {}
+    path = Path(args.docker_config) if args.docker_config else _docker_config_path()
+    if path.is_file():
+        try:
+            config = parse_docker_config(path.read_text(encoding="utf-8"))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{path}: {exc}") from None
+    elif args.docker_config:
+        raise InvalidInput(f"--docker-config {args.docker_config!r}: no such file")
+    return CredentialStore(explicit=explicit, primary_registry=registry, config=config)
+
+
+def _client(args: argparse.Namespace, registry: str, stdin: TextIO) -> RegistryClient:
+    # Imported here so that `hubaction --help` and usage errors don't pay for `requests`.
+    from hubaction.registry import open_client
+
+    creds = _credentials(args, registry, stdin)
+    insecure = frozenset({registry}) if args.insecure else frozenset()
+    return open_client(creds, insecure_registries=insecure)
+
+
+def _table(rows: Sequence[tuple[str, str]], out: TextIO) -> None:
+    width = max((len(k) for k, _ in rows), default=0)
+    for key, value in rows:
+        out.write(f"{key.ljust(width)}  {value}\n")
+
+
+def cmd_inspect(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    from hubaction.lookup import inspect_image
+
+    ref = parse_reference(args.reference)
+    platform = parse_platform(args.platform)
+    client = _client(args, ref.registry, stdin)
+    info = inspect_image(client, ref, platform, want_config=True)
+    outputs = image_outputs(info)
+    if args.json:
+        doc: dict[str, object] = {
+            "reference": str(ref),
+            **{k: v for k, v in outputs.items() if k not in ("platforms", "labels", "exists")},
+            "platforms": json.loads(outputs["platforms"]),
+            "labels": json.loads(outputs["labels"]),
+            "manifests": [
+                {"platform": str(e.platform), "digest": str(e.digest), "size": e.size}
+                | ({"os.version": e.platform.os_version} if e.platform.os_version else {})
+                for e in info.entries
+            ],
+        }
+        out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    rows = [
+        ("Reference", str(ref)),
+        ("Digest", outputs["digest"]),
+        ("Media type", outputs["media-type"]),
+        ("Platform", str(info.platform) if info.platform else ""),
+        ("Platform digest", outputs["platform-digest"]),
+        ("Config digest", outputs["config-digest"]),
+        ("Created", outputs["created"]),
+        ("Pinned", outputs["pinned"]),
+    ]
+    _table(rows, out)
+    if info.entries:
+        out.write("\nPlatforms:\n")
+        _table(
+            [
+                (
+                    str(e.platform)
+                    + (f" ({e.platform.os_version})" if e.platform.os_version else ""),
+                    f"{e.digest}  {human_size(e.size)}",
+                )
+                for e in info.entries
+            ],
+            out,
+        )
+    if info.config is not None and info.config.labels:
+        out.write("\nLabels:\n")
+        # repr-style escaping keeps a label's newlines from forging lines of output.
+        _table([(k, json.dumps(v, ensure_ascii=False)) for k, v in info.config.labels.items()], out)
+    return 0
+
+
+def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    ref = parse_reference(args.repository, default_tag=None)
+    if ref.tag is not None or ref.digest is not None:
+        raise InvalidInput(
+            f"{args.repository!r}: give a repository without a tag or digest to list its tags"
+        )
+    tag_filter = compile_tag_filter(args.filter or "")
+    if args.limit < 0:
+        raise InvalidInput(f"--limit {args.limit}: expected 0 (no limit) or a positive number")
+    client = _client(args, ref.registry, stdin)
+    tags = client.list_tags(ref)
+    selection = select_tags(tags, tag_filter=tag_filter, sort=args.sort, max_tags=args.limit)
+    if args.json:
+        values = tag_outputs(selection)
+        doc = {
+            "repository": ref.name,
+            "tags": list(selection.tags),
+            "tag-count": selection.count,
+            "latest-semver": values["latest-semver"],
+        }
+        out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    for tag in selection.tags:
+        out.write(tag + "\n")
+    if len(selection.tags) < selection.count:
+        sys.stderr.write(f"({len(selection.tags)} of {selection.count} tags; --limit 0 for all)\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hubaction",
+        description="What exactly is this image right now? Digests, platforms and tags from "
+        "Docker Hub and any OCI registry.",
+    )
+    parser.add_argument("--version", action="version", version=f"hubaction {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--username", help="user for the registry")
+    common.add_argument(
+        "--password-stdin", action="store_true", help="read the password or token from stdin"
+    )
+    common.add_argument(
+        "--docker-config",
+        metavar="FILE",
+        help="a Docker config.json with credentials (default: $DOCKER_CONFIG/config.json or "
+        "~/.docker/config.json when present)",
+    )
+    common.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow plain HTTP and unverified TLS for this registry (loopback always speaks HTTP)",
+    )
+    common.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    inspect = sub.add_parser(
+        "inspect", parents=[common], help="digest, platforms, config digest of an image"
+    )
+    inspect.add_argument("reference", help="image reference, e.g. node:20 or ghcr.io/o/app:1")
+    inspect.add_argument(
+        "--platform", default="linux/amd64", help="os/arch[/variant] (default: linux/amd64)"
+    )
+    inspect.set_defaults(func=cmd_inspect)
+
+    tags = sub.add_parser("tags", parents=[common], help="list a repository's tags")
+    tags.add_argument("repository", help="repository, e.g. node or ghcr.io/o/app")
+    tags.add_argument("--filter", metavar="RE", help="only tags this regular expression matches")
+    tags.add_argument("--sort", choices=SORTS, default="version", help="default: version")
+    tags.add_argument(
+        "--limit", type=int, default=0, metavar="N", help="at most N tags (default 0: all)"
+    )
+    tags.set_defaults(func=cmd_tags)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.func
+    try:
+        return func(args, out or sys.stdout, stdin or sys.stdin)
+    except HubActionError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

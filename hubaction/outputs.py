@@ -1,0 +1,85 @@
+"""Step outputs from answers: the contract's names, values as strings, structured ones as compact
+JSON so that ``fromJSON()`` works in expressions. Pure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from hubaction.model import ImageInfo, ManifestHead, RateLimit
+from hubaction.platform import format_platforms
+from hubaction.reference import Reference
+from hubaction.tags import TagSelection
+
+
+def compact_json(value: object) -> str:
+    """JSON without spaces; non-ASCII kept as is (the output file is UTF-8)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def boolean(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def image_outputs(info: ImageInfo) -> dict[str, str]:
+    config = info.config
+    return {
+        "digest": str(info.digest),
+        "platform-digest": str(info.platform_digest),
+        "config-digest": str(info.config_digest),
+        "media-type": info.media_type,
+        "platforms": compact_json(format_platforms(info.platforms)),
+        "created": (config.created or "") if config is not None else "",
+        "labels": compact_json(dict(config.labels) if config is not None else {}),
+        "pinned": str(info.pinned),
+        "exists": "true",
+    }
+
+
+def head_outputs(ref: Reference, head: ManifestHead) -> dict[str, str]:
+    """What ``digest-only`` knows from one HEAD."""
+    return {
+        "digest": str(head.digest),
+        "media-type": head.media_type or "",
+        "pinned": str(ref.with_digest(head.digest)),
+        "exists": "true",
+    }
+
+
+def missing_outputs() -> dict[str, str]:
+    """A tag that does not exist (with ``fail-on-missing: false``): image outputs empty."""
+    return {
+        "digest": "",
+        "platform-digest": "",
+        "config-digest": "",
+        "media-type": "",
+        "platforms": "[]",
+        "created": "",
+        "labels": "{}",
+        "pinned": "",
+        "exists": "false",
+    }
+
+
+def tag_outputs(selection: TagSelection) -> dict[str, str]:
+    return {
+        "tags": compact_json(list(selection.tags)),
+        "tag-count": str(selection.count),
+        "latest-semver": selection.latest_semver or "",
+    }
+
+
+def ratelimit_outputs(rate_limit: RateLimit | None) -> dict[str, str]:
+    if rate_limit is None:
+        return {}
+    out: dict[str, str] = {}
+    if rate_limit.limit is not None:
+        out["rate-limit-limit"] = str(rate_limit.limit)
+    if rate_limit.remaining is not None:
+        out["rate-limit-remaining"] = str(rate_limit.remaining)
+    return out
+
+
+def names_output(names: Sequence[str]) -> str:
+    return compact_json(list(names))

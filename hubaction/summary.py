@@ -1,0 +1,198 @@
+"""The job summary: Markdown for ``GITHUB_STEP_SUMMARY`` (and the CLI's readable tables).
+
+GitHub refuses a step summary over 1 MiB ("Job summary ... exceeds the maximum allowed size",
+GitHub docs, "Adding a job summary"), so tables are cut to fit a budget below that, with a note
+saying how many rows were left out. Registry-supplied text (tags, labels, platform names) is
+escaped so that it renders as text: it cannot close a table cell, open HTML or inject links.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hubaction.model import ImageInfo, RateLimit
+
+# GitHub's limit is 1 MiB per step summary; stay clear of it for the closing note.
+SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def md_text(text: str) -> str:
+    """``text`` as literal Markdown inline text: one line, special characters escaped."""
+    flat = " ".join(text.split())
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def md_code(text: str) -> str:
+    """``text`` as inline code; backticks and pipes can't end it or the table cell."""
+    flat = " ".join(text.split()).replace("|", "\\|")
+    if not flat:
+        return ""
+    fence = "``" if "`" in flat else "`"
+    return f"{fence} {flat} {fence}" if fence == "``" else f"`{flat}`"
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # pragma: no cover - loop always returns
+
+
+@dataclass(frozen=True)
+class TagRow:
+    """One line of the tag table; the optional fields are filled where the source gives them."""
+
+    name: str
+    digest: str | None = None
+    size: int | None = None
+    pushed: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A Markdown table whose rows may be cut to fit the summary budget."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str = ""
+
+    def render(self, max_rows: int | None = None) -> str:
+        shown = self.rows if max_rows is None else self.rows[:max_rows]
+        lines = [f"### {self.title}", ""]
+        if self.note:
+            lines += [self.note, ""]
+        if not self.rows:
+            lines.append("_None._")
+            return "\n".join(lines) + "\n"
+        lines.append("| " + " | ".join(self.header) + " |")
+        lines.append("|" + "|".join("---" for _ in self.header) + "|")
+        lines += ["| " + " | ".join(row) + " |" for row in shown]
+        left = len(self.rows) - len(shown)
+        if left:
+            lines += [
+                "",
+                f"_{left} more rows left out to keep the job summary under GitHub's 1 MiB limit._",
+            ]
+        return "\n".join(lines) + "\n"
+
+
+def image_section(info: ImageInfo, *, rate_limit: RateLimit | None = None) -> str:
+    """The image's facts as a two-column table."""
+    rows: list[tuple[str, str]] = [
+        ("Reference", md_code(str(info.reference))),
+        ("Digest", md_code(str(info.digest))),
+        ("Media type", md_code(info.media_type)),
+    ]
+    if info.platform is not None:
+        rows.append(("Platform", md_text(str(info.platform))))
+    rows.append(("Platform digest", md_code(str(info.platform_digest))))
+    rows.append(("Config digest", md_code(str(info.config_digest))))
+    if info.config is not None and info.config.created:
+        rows.append(("Created", md_text(info.config.created)))
+    rows.append(("Pinned", md_code(str(info.pinned))))
+    if rate_limit is not None and rate_limit.limit is not None:
+        rows.append(("Pull quota", md_text(_quota(rate_limit))))
+    lines = [f"## {md_text(info.reference.familiar)}", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _quota(rate_limit: RateLimit) -> str:
+    window = f" per {rate_limit.window // 3600} h" if rate_limit.window else ""
+    remaining = (
+        f"{rate_limit.remaining} of {rate_limit.limit}"
+        if rate_limit.remaining is not None
+        else f"{rate_limit.limit}"
+    )
+    return f"{remaining} pulls left{window}"
+
+
+def platform_table(info: ImageInfo) -> Table | None:
+    if info.index is None:
+        return None
+    rows = tuple(
+        (
+            md_text(str(e.platform))
+            + (f" ({md_text(e.platform.os_version)})" if e.platform.os_version else ""),
+            md_code(str(e.digest)),
+            human_size(e.size),
+        )
+        for e in info.entries
+    )
+    return Table("Platforms", ("Platform", "Manifest digest", "Manifest size"), rows)
+
+
+def tag_table(tags: Sequence[TagRow], *, total: int, source: str, sort: str) -> Table:
+    """The tag table; columns without data anywhere are left out."""
+    columns: list[tuple[str, str]] = [("Tag", "name")]
+    if any(t.digest for t in tags):
+        columns.append(("Digest", "digest"))
+    if any(t.size is not None for t in tags):
+        columns.append(("Size", "size"))
+    if any(t.pushed for t in tags):
+        columns.append(("Pushed", "pushed"))
+
+    def cell(row: TagRow, field: str) -> str:
+        if field == "name":
+            return md_code(row.name)
+        if field == "digest":
+            return md_code(row.digest or "")
+        if field == "size":
+            return human_size(row.size)
+        return md_text(row.pushed or "")
+
+    shown = len(tags)
+    note = (
+        f"{shown} of {total} tags, sorted by {sort}; source: {source}."
+        if shown != total
+        else f"{total} tags, sorted by {sort}; source: {source}."
+    )
+    return Table(
+        "Tags",
+        tuple(name for name, _ in columns),
+        tuple(tuple(cell(t, f) for _, f in columns) for t in tags),
+        note=note,
+    )
+
+
+def render(parts: Sequence[str | Table | None], *, limit: int = SUMMARY_LIMIT) -> str:
+    """Join sections; cut the largest tables' rows until the whole fits in ``limit`` bytes."""
+    items = [p for p in parts if p is not None]
+    budgets: dict[int, int | None] = {i: None for i, p in enumerate(items) if isinstance(p, Table)}
+
+    def build() -> str:
+        out = []
+        for i, part in enumerate(items):
+            out.append(part.render(budgets[i]) if isinstance(part, Table) else part)
+        return "\n".join(out)
+
+    text = build()
+    while len(text.encode("utf-8")) > limit and budgets:
+        # Halve the rows of the table that currently shows the most rows.
+        def shown(i: int) -> int:
+            table = items[i]
+            assert isinstance(table, Table)
+            b = budgets[i]
+            return len(table.rows) if b is None else b
+
+        biggest = max(budgets, key=shown)
+        current = shown(biggest)
+        if current == 0:
+            break
+        budgets[biggest] = current // 2
+        text = build()
+    if len(text.encode("utf-8")) > limit:
+        text = text.encode("utf-8")[: limit - 200].decode("utf-8", "ignore")
+        text += "\n\n_The summary was truncated to stay under GitHub's 1 MiB limit._\n"
+    return text
