@@ -1,0 +1,350 @@
+"""Choose which tags of a repository to report, and in what order (the ``tags`` outputs).
+
+The public contract: ``tag-filter`` is a Python regular expression, and only tags it matches
+with :func:`re.search` are kept; ``tag-sort`` orders them; ``max-tags`` (default 100, 0 for no
+limit) cuts the ``tags`` output; ``tag-count`` is the number of tags after the filter and
+before ``max-tags``; ``latest-semver`` is the highest tag of the form ``[v]MAJOR.MINOR.PATCH``
+without a pre-release, among the filtered tags (``''`` when there is none). Exactly three
+numbers, no variant, no build; leading zeros are tolerated so CalVer tags like ``2024.01.15``
+qualify (semver itself forbids them).
+
+Sorts (:data:`SORTS`):
+
+``version``
+    Tags that are versions (see :func:`parse_version`), highest first; then every other tag,
+    lexically. ``["1.10.0", "1.2.0", "1.2.0-rc.1", "v1.9", "latest", "alpha"]`` becomes
+    ``["1.10.0", "v1.9", "1.2.0", "1.2.0-rc.1", "alpha", "latest"]``.
+``lexical``
+    By code point, ascending (tags are ASCII, so this is plain ``sorted``).
+``updated``
+    Newest push first; tags without a push date last, lexically. Push dates exist only in
+    Docker Hub's own API, so this sort needs them passed in.
+
+What counts as a version
+------------------------
+
+Docker tags are not semver: ``node`` has ``20``, ``20.11``, ``20.11.1``, ``20-alpine``,
+``20.11.1-bookworm-slim``, ``lts``, ``latest`` and ``current``; Ubuntu has ``20.04``; Python has
+``3.13.0rc1-slim``. In semver, the ``-alpine`` of ``20-alpine`` would be a pre-release, ranking
+it *below* ``20``, and ``3.12-slim`` would be a pre-release of ``3.12``; that is wrong for
+images. So a tag is a version when it is::
+
+    [v] NUM *("." NUM) [pre-release] ["-" variant] ["+" build]
+
+* ``NUM`` is decimal digits, leading zeros allowed (``20.04``); any number of parts (``20``,
+  ``1.2.3.4``); compared numerically with missing parts as zeros, so ``1.2`` and ``1.2.0``
+  have the same precedence.
+* A pre-release is ``-`` then a known pre-release word, optionally followed by digits, then
+  dot-separated alphanumeric identifiers (``-rc.1``, ``-rc1``, ``-beta.2.exp``, ``-alpha``); or a
+  PEP 440 style ``a``/``b``/``rc`` with digits glued to a MAJOR.MINOR or longer number
+  (``3.13.0rc1``, ``1.0b2``; but ``12a3456`` looks like a commit hash and is no version).
+  Words, case-insensitive: ``dev``, ``alpha`` (``a``), ``beta`` (``b``), ``pre``, ``preview``,
+  ``rc``. Anything else after ``-`` is a variant, so ``20.11.1-bookworm-slim`` is version
+  ``20.11.1`` with variant ``bookworm-slim``, ``1.2.3-alpine`` is not an alpha, and
+  ``2024-01-01`` is version ``2024`` with variant ``01-01``.
+* ``+build`` (semver build metadata) is accepted, though a registry tag cannot hold ``+``.
+* Not versions: ``latest``, ``lts``, ``sha-abc123``, ``20.04ubuntu``, ``1.2.3_x``, ``V1.2``
+  (only a lowercase ``v`` prefix), and anything longer than 128 characters (the OCI tag limit).
+
+Precedence, lowest to highest, compares in turn:
+
+1. the release numbers (missing parts are zeros);
+2. pre-release before release (semver §11.3); between pre-releases, identifier by identifier:
+   numbers numerically and below words, known words ``dev < alpha < beta < pre < preview <
+   rc`` (``dev`` first as in PEP 440; the rest is semver's lexical order anyway), other words
+   lexically, and a shorter list below a longer one it starts (semver §11.4). ``rc1`` counts
+   as ``rc.1``, so ``rc10`` is above ``rc2``;
+3. fewer release parts below more (``1.2`` below ``1.2.0``): the longer one names an exact
+   release;
+4. variants below the plain version, and between variants a natural order (digit runs
+   numerically: ``alpine3.9`` below ``alpine3.19``);
+5. build metadata below none, then by build text (semver ignores build for precedence; this
+   only keeps the order total);
+6. ``v`` prefix below none;
+7. the tag text (only leading zeros can still tie: ``1.02`` vs ``1.2``).
+
+Two versions compare equal only when their tags are equal, so the order is total and sorting
+never depends on the input order. Listed highest first, node's tags are ``20.11.1``,
+``20.11.1-bookworm-slim``, ``20.11``, ``20``, ``20-alpine``, then ``current``, ``latest``,
+``lts``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hubaction.errors import InvalidInput
+
+__all__ = [
+    "SORTS",
+    "TagSelection",
+    "Version",
+    "compile_tag_filter",
+    "parse_version",
+    "select_tags",
+    "sort_tags",
+]
+
+SORTS = ("version", "lexical", "updated")
+
+# OCI distribution spec: a tag is at most 128 characters. Longer text is no tag, and the limit
+# keeps int() far from Python's 4300-digit conversion limit.
+_MAX_TAG_LENGTH = 128
+
+# Known pre-release words, lowest first. `a`/`b` are PEP 440 spellings of alpha/beta.
+_PRE_WORDS = ("dev", "alpha", "beta", "pre", "preview", "rc")
+_PRE_RANK = {word: rank for rank, word in enumerate(_PRE_WORDS)}
+_PRE_ALIASES = {"a": "alpha", "b": "beta"}
+
+# [0-9] and not \d: \d also matches other scripts' digits, which int() would accept.
+_VERSION = re.compile(
+    r"""
+    (?P<v>v)?
+    (?P<release>[0-9]+(?:\.[0-9]+)*)
+    (?:
+        -(?P<pre>(?i:preview|pre|dev|alpha|beta|rc)[0-9]*(?:\.[0-9A-Za-z]+)*)
+      | (?P<pep>(?i:a|b|rc)[0-9]+)
+    )?
+    (?:-(?P<variant>[0-9A-Za-z][0-9A-Za-z_.\-]*))?
+    (?:\+(?P<build>[0-9A-Za-z\-]+(?:\.[0-9A-Za-z\-]+)*))?
+    """,
+    re.VERBOSE | re.ASCII,
+)
+_WORD_AND_NUMBER = re.compile(r"([A-Za-z]+)([0-9]*)", re.ASCII)
+_DIGIT_RUNS = re.compile(r"([0-9]+)", re.ASCII)
+
+
+def _parse_fields(
+    tag: str,
+) -> tuple[bool, tuple[int, ...], tuple[str | int, ...], str | None, str | None] | None:
+    """(prefix_v, release, prerelease, variant, build) of a version tag, else None."""
+    if len(tag) > _MAX_TAG_LENGTH:
+        return None
+    match = _VERSION.fullmatch(tag)
+    if match is None:
+        return None
+    release = tuple(int(part) for part in match["release"].split("."))
+    if match["pep"] and len(release) < 2:
+        # `12a3456` is far more likely a short commit hash than 12 alpha 3456: the glued
+        # PEP 440 form needs at least MAJOR.MINOR (`1.0b2`, `3.13.0rc1`).
+        return None
+    prerelease: tuple[str | int, ...] = ()
+    pre = match["pre"] or match["pep"]
+    if pre:
+        first, *rest = pre.lower().split(".")
+        word_number = _WORD_AND_NUMBER.fullmatch(first)
+        assert word_number is not None  # the regex only lets a word + digits through
+        word, number = word_number.groups()
+        prerelease = (_PRE_ALIASES.get(word, word),)
+        if number:
+            prerelease += (int(number),)
+        prerelease += tuple(int(i) if i.isdigit() else i for i in rest)
+    return match["v"] is not None, release, prerelease, match["variant"], match["build"]
+
+
+@dataclass(frozen=True, order=False)
+class Version:
+    """A tag read as a version; compare with ``<`` etc. (see the module docstring).
+
+    ``text`` is the tag itself and ``str()`` gives it back. The other fields are derived from
+    it: ``release`` the numbers, ``prerelease`` the normalised pre-release identifiers (``rc1``
+    and ``rc.1`` both become ``("rc", 1)``, ``a1`` becomes ``("alpha", 1)``), ``variant`` the
+    image variant after ``-`` (``alpine``), ``build`` the semver build metadata. Build instances
+    with :func:`parse_version`; the constructor refuses fields that disagree with ``text``.
+    """
+
+    text: str
+    prefix_v: bool
+    release: tuple[int, ...]
+    prerelease: tuple[str | int, ...] = ()
+    variant: str | None = None
+    build: str | None = None
+
+    def __post_init__(self) -> None:
+        fields = _parse_fields(self.text)
+        if fields is None:
+            raise ValueError(f"tag {self.text!r} is not a version")
+        if fields != (self.prefix_v, self.release, self.prerelease, self.variant, self.build):
+            raise ValueError(
+                f"fields disagree with tag {self.text!r}; use parse_version({self.text!r})"
+            )
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_semver_release(self) -> bool:
+        """True for ``[v]MAJOR.MINOR.PATCH`` exactly: the candidates for ``latest-semver``."""
+        return (
+            len(self.release) == 3
+            and not self.prerelease
+            and self.variant is None
+            and self.build is None
+        )
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """The ascending total order of versions (module docstring, "Precedence")."""
+        release = self.release
+        while release and release[-1] == 0:  # 1.2 == 1.2.0 == 1.2.0.0 in precedence
+            release = release[:-1]
+        pre_key: tuple[Any, ...] = (
+            (0, tuple(_identifier_key(i) for i in self.prerelease)) if self.prerelease else (1,)
+        )
+        variant_key: tuple[Any, ...] = (
+            (0, _natural_key(self.variant)) if self.variant is not None else (1,)
+        )
+        build_key = (0, self.build) if self.build is not None else (1, "")
+        return (
+            release,
+            pre_key,
+            len(self.release),
+            variant_key,
+            build_key,
+            not self.prefix_v,
+            self.text,
+        )
+
+    def __lt__(self, other: Version) -> bool:
+        return self.sort_key() < other.sort_key()
+
+    def __le__(self, other: Version) -> bool:
+        return self.sort_key() <= other.sort_key()
+
+    def __gt__(self, other: Version) -> bool:
+        return self.sort_key() > other.sort_key()
+
+    def __ge__(self, other: Version) -> bool:
+        return self.sort_key() >= other.sort_key()
+
+
+def _identifier_key(identifier: str | int) -> tuple[int, int, str]:
+    # semver §11.4.3: numeric identifiers have lower precedence than alphanumeric ones.
+    if isinstance(identifier, int):
+        return (0, identifier, "")
+    return (1, _PRE_RANK.get(identifier, len(_PRE_WORDS)), identifier)
+
+
+def _natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Digit runs compared as numbers, the rest as text: ``alpine3.9 < alpine3.19``."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in _DIGIT_RUNS.split(text)
+        if part
+    )
+
+
+def parse_version(tag: str) -> Version | None:
+    """The tag as a :class:`Version`, or ``None`` when it is not one (module docstring)."""
+    fields = _parse_fields(tag)
+    if fields is None:
+        return None
+    return Version(tag, *fields)
+
+
+@dataclass(frozen=True)
+class TagSelection:
+    """The result of :func:`select_tags`: what the ``tags``, ``tag-count`` and
+    ``latest-semver`` outputs report."""
+
+    tags: tuple[str, ...]
+    count: int
+    latest_semver: str | None
+
+
+def compile_tag_filter(pattern: str) -> re.Pattern[str] | None:
+    """Compile the ``tag-filter`` input; ``''`` means no filter (``None``).
+
+    Raises :class:`InvalidInput` naming ``tag-filter`` when the pattern is not a valid Python
+    regular expression.
+    """
+    if pattern == "":
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        why = f"{error.msg} at position {error.pos}" if error.pos is not None else error.msg
+    except (OverflowError, RecursionError) as error:
+        # `a{99999999999}` raises OverflowError, absurd nesting RecursionError, not re.error.
+        why = str(error) or type(error).__name__
+    raise InvalidInput(
+        f"tag-filter {pattern!r} is not a valid Python regular expression: {why}; fix the "
+        "pattern (it is matched with re.search anywhere in the tag: anchor it with ^ and $ to "
+        "match whole tags, e.g. ^v?[0-9]+\\.[0-9]+\\.[0-9]+$)"
+    )
+
+
+def _check_sort(sort: str) -> None:
+    if sort not in SORTS:
+        raise InvalidInput(f"tag-sort {sort!r} is not a known sort; use one of: {', '.join(SORTS)}")
+
+
+def sort_tags(
+    tags: Iterable[str], sort: str = "version", updated: Mapping[str, datetime] | None = None
+) -> list[str]:
+    """``tags`` (duplicates dropped) in ``sort`` order; see the module docstring.
+
+    For ``updated``, naive datetimes are taken as UTC. Raises :class:`InvalidInput` for an
+    unknown sort, or for ``updated`` without push dates.
+    """
+    _check_sort(sort)
+    unique = sorted(set(tags))
+    if sort == "lexical":
+        return unique
+    if sort == "version":
+        versions: list[Version] = []
+        others: list[str] = []
+        for tag in unique:
+            version = parse_version(tag)
+            if version is None:
+                others.append(tag)
+            else:
+                versions.append(version)
+        versions.sort(reverse=True)
+        return [version.text for version in versions] + others
+    if updated is None:
+        raise InvalidInput(
+            "tag-sort: updated needs Docker Hub tag metadata (push dates), which only Docker "
+            "Hub's API provides; use tag-sort: version or lexical for this registry"
+        )
+    dated = [tag for tag in unique if tag in updated]
+    # `unique` is lexical and sort() is stable, even with reverse=True, so equal dates stay
+    # in lexical order.
+    dated.sort(key=lambda tag: _as_utc(updated[tag]), reverse=True)
+    return dated + [tag for tag in unique if tag not in updated]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # Naive and aware datetimes cannot be compared; Docker Hub dates are UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def select_tags(
+    tags: Iterable[str],
+    *,
+    tag_filter: re.Pattern[str] | None = None,
+    sort: str = "version",
+    max_tags: int = 100,
+    updated: Mapping[str, datetime] | None = None,
+) -> TagSelection:
+    """Filter, sort and cut ``tags`` per the public contract (module docstring).
+
+    Duplicate tags count once. Raises :class:`InvalidInput` for an unknown ``sort``, a
+    negative ``max_tags``, or ``sort="updated"`` without ``updated`` push dates.
+    """
+    _check_sort(sort)
+    if max_tags < 0:
+        raise InvalidInput(
+            f"max-tags {max_tags!r} is negative; use 0 for no limit or a positive number"
+        )
+    kept = {tag for tag in tags if tag_filter is None or tag_filter.search(tag)}
+    ordered = sort_tags(kept, sort, updated)
+    semver = [v for v in map(parse_version, kept) if v is not None and v.is_semver_release]
+    return TagSelection(
+        tags=tuple(ordered if max_tags == 0 else ordered[:max_tags]),
+        count=len(ordered),
+        latest_semver=max(semver).text if semver else None,
+    )

@@ -1,0 +1,526 @@
+"""Tests for hubaction.challenge: WWW-Authenticate (RFC 9110 §11.6.1) and Link (RFC 8288)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hubaction.challenge import (
+    Challenge,
+    Link,
+    next_link,
+    parse_link,
+    parse_www_authenticate,
+    parse_www_authenticate_headers,
+)
+from hubaction.errors import InvalidHeader, RegistryError
+
+# --- WWW-Authenticate: valid ------------------------------------------------------------------
+
+VALID_CHALLENGES: list[tuple[str, list[tuple[str, dict[str, str]]]]] = [
+    # The distribution registry (registry:2 with token auth), as used by the integration tests.
+    (
+        'Bearer realm="http://127.0.0.1:5003/token",service="test-registry",'
+        'scope="repository:a/b:pull"',
+        [
+            (
+                "bearer",
+                {
+                    "realm": "http://127.0.0.1:5003/token",
+                    "service": "test-registry",
+                    "scope": "repository:a/b:pull",
+                },
+            )
+        ],
+    ),
+    # A token without the scope a request needs (RFC 6750 §3.1).
+    (
+        'Bearer realm="http://127.0.0.1:5003/token",service="test-registry",'
+        'scope="repository:a/b:pull,push",error="insufficient_scope"',
+        [
+            (
+                "bearer",
+                {
+                    "realm": "http://127.0.0.1:5003/token",
+                    "service": "test-registry",
+                    "scope": "repository:a/b:pull,push",
+                    "error": "insufficient_scope",
+                },
+            )
+        ],
+    ),
+    # Docker Hub.
+    (
+        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",'
+        'scope="repository:library/alpine:pull"',
+        [
+            (
+                "bearer",
+                {
+                    "realm": "https://auth.docker.io/token",
+                    "service": "registry.docker.io",
+                    "scope": "repository:library/alpine:pull",
+                },
+            )
+        ],
+    ),
+    # ghcr.io.
+    (
+        'Bearer realm="https://ghcr.io/token",service="ghcr.io",'
+        'scope="repository:owner/image:pull"',
+        [
+            (
+                "bearer",
+                {
+                    "realm": "https://ghcr.io/token",
+                    "service": "ghcr.io",
+                    "scope": "repository:owner/image:pull",
+                },
+            )
+        ],
+    ),
+    # Several scopes in one parameter, space-separated (distribution token spec).
+    (
+        'Bearer realm="https://r/token",scope="repository:a:pull repository:b:pull"',
+        [("bearer", {"realm": "https://r/token", "scope": "repository:a:pull repository:b:pull"})],
+    ),
+    # ECR-style Basic challenge.
+    (
+        'Basic realm="https://123.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com"',
+        [
+            (
+                "basic",
+                {
+                    "realm": "https://123.dkr.ecr.us-east-1.amazonaws.com/",
+                    "service": "ecr.amazonaws.com",
+                },
+            )
+        ],
+    ),
+    # Two challenges in one header.
+    (
+        'Basic realm="a", Bearer realm="b",service="c"',
+        [("basic", {"realm": "a"}), ("bearer", {"realm": "b", "service": "c"})],
+    ),
+    # Escaped quotes and backslashes, and commas inside quotes.
+    (
+        r'Bearer realm="say \"hi\", ok",service="back\\slash"',
+        [("bearer", {"realm": 'say "hi", ok', "service": "back\\slash"})],
+    ),
+    # Escaping an ordinary character yields that character (RFC 9110 §5.6.4).
+    (r'Basic realm="\a\b"', [("basic", {"realm": "ab"})]),
+    # Token (unquoted) values and whitespace around '=' (BWS).
+    (
+        "Bearer realm = r.example , service\t=\tr",
+        [("bearer", {"realm": "r.example", "service": "r"})],
+    ),
+    # Case-insensitive scheme and parameter names; values keep their case.
+    ('BEARER Realm="R",SERVICE="S"', [("bearer", {"realm": "R", "service": "S"})]),
+    # RFC 9110 asks for 1*SP after the scheme; a tab is accepted too (robustness).
+    ("Bearer\trealm=x", [("bearer", {"realm": "x"})]),
+    ("Bearer realm=a,", [("bearer", {"realm": "a"})]),
+    # Empty list elements (RFC 9110 §5.6.1).
+    (
+        ', ,Basic realm="a" , , Bearer realm="b",, service="c",',
+        [("basic", {"realm": "a"}), ("bearer", {"realm": "b", "service": "c"})],
+    ),
+    # Empty quoted string.
+    ('Basic realm=""', [("basic", {"realm": ""})]),
+    # A scheme with nothing after it, alone and followed by another challenge.
+    ("Bearer", [("bearer", {})]),
+    ('Negotiate, Basic realm="x"', [("negotiate", {}), ("basic", {"realm": "x"})]),
+    # Empty header: no challenges.
+    ("", []),
+    (" , ", []),
+    # obs-text in a quoted string (header bytes decoded as ISO-8859-1).
+    ('Basic realm="caf\xe9"', [("basic", {"realm": "caf\xe9"})]),
+]
+
+
+@pytest.mark.parametrize(("header", "expected"), VALID_CHALLENGES)
+def test_parse_www_authenticate_valid(
+    header: str, expected: list[tuple[str, dict[str, str]]]
+) -> None:
+    challenges = parse_www_authenticate(header)
+    assert [(c.scheme, dict(c.params), c.token68) for c in challenges] == [
+        (scheme, params, None) for scheme, params in expected
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Negotiate abc==", [("negotiate", "abc==")]),
+        ("Negotiate YII+/w==", [("negotiate", "YII+/w==")]),
+        ("Negotiate abc=", [("negotiate", "abc=")]),
+        ("Negotiate abc", [("negotiate", "abc")]),
+        # `realm` and `realm=` with nothing after them are token68 by the grammar.
+        ("Bearer realm", [("bearer", "realm")]),
+        ("Bearer realm=", [("bearer", "realm=")]),
+        ("Negotiate abc== , Basic", [("negotiate", "abc=="), ("basic", None)]),
+    ],
+)
+def test_parse_www_authenticate_token68(
+    header: str, expected: list[tuple[str, str | None]]
+) -> None:
+    challenges = parse_www_authenticate(header)
+    assert [(c.scheme, c.token68) for c in challenges] == expected
+    assert all(not c.params for c in challenges)
+
+
+def test_token68_followed_by_param_form_is_params() -> None:
+    # `abc=def` looks like the start of a token68 but is a parameter.
+    (challenge,) = parse_www_authenticate("Custom abc=def")
+    assert challenge.token68 is None
+    assert dict(challenge.params) == {"abc": "def"}
+
+
+INVALID_CHALLENGES: list[tuple[str, str]] = [
+    ('Bearer realm="unterminated', "never closed"),
+    ('realm="x"', "not preceded by an auth scheme"),
+    ('realm = "x", Bearer', "not preceded by an auth scheme"),
+    ("=", "expected an auth scheme"),
+    ('"Bearer"', "expected an auth scheme"),
+    ('Bearer realm="a" service="b"', "expected ','"),
+    ('Bearer realm="a" garbage', "expected ','"),
+    # `realm=` alone is a token68, so the parameter after it has no scheme.
+    ('Bearer realm=,service="x"', "'service' is not preceded by an auth scheme"),
+    ('Bearer "x"', "expected a parameter name"),
+    ('Bearer realm="a", realm="b"', "appears twice"),
+    ('Bearer realm="a", REALM="b"', "appears twice"),
+    ('Bearer realm="a\x01b"', "control character"),
+    ('Bearer realm="a\\', "backslash"),
+    ('Bearer realm="a\\\x01"', "backslash"),
+    ('Bearer"x"', "unexpected"),
+    ("Bearer realm=a b", "expected ','"),
+    ("Bearer a=b c", "expected ','"),
+    ("Négociation", "unexpected 'é' after auth scheme 'N'"),
+    ("Basic realm=\u263a", "expected a token or a quoted string"),
+    # A URL is not a token: it must be quoted.
+    ("Bearer realm=https://r/token", "expected ','"),
+]
+
+
+@pytest.mark.parametrize(("header", "fragment"), INVALID_CHALLENGES)
+def test_parse_www_authenticate_invalid(header: str, fragment: str) -> None:
+    with pytest.raises(InvalidHeader) as info:
+        parse_www_authenticate(header)
+    message = str(info.value)
+    assert fragment in message
+    assert repr(header) in message  # the header is quoted
+    assert "WWW-Authenticate" in message
+    assert isinstance(info.value, RegistryError)
+
+
+def test_long_malformed_header_is_truncated_in_message() -> None:
+    header = 'Bearer realm="' + "x" * 5000
+    with pytest.raises(InvalidHeader) as info:
+        parse_www_authenticate(header)
+    message = str(info.value)
+    assert len(message) < 600
+    assert "truncated, 5014 characters" in message
+
+
+def test_parse_www_authenticate_headers_concatenates_lines() -> None:
+    challenges = parse_www_authenticate_headers(['Basic realm="a"', "", 'Bearer realm="b"'])
+    assert [c.scheme for c in challenges] == ["basic", "bearer"]
+    with pytest.raises(InvalidHeader):
+        parse_www_authenticate_headers(['Basic realm="a"', 'realm="b"'])
+
+
+# --- Challenge ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("challenge", "text"),
+    [
+        (
+            Challenge("Bearer", {"realm": "https://r/token", "service": "r"}),
+            'Bearer realm="https://r/token",service="r"',
+        ),
+        (Challenge("BASIC", {"Realm": "a"}), 'Basic realm="a"'),
+        (Challenge("negotiate", token68="abc=="), "Negotiate abc=="),
+        (Challenge("x-custom", {"a": 'q"b\\'}), r'x-custom a="q\"b\\"'),
+        (Challenge("bearer"), "Bearer"),
+    ],
+)
+def test_challenge_str(challenge: Challenge, text: str) -> None:
+    assert str(challenge) == text
+    assert parse_www_authenticate(text) == [challenge]
+
+
+def test_challenge_is_frozen_and_hashable() -> None:
+    params = {"realm": "a", "scope": "repository:a:pull repository:b:pull"}
+    challenge = Challenge("Bearer", params)
+    params["realm"] = "changed"  # the challenge took a copy
+    assert challenge.realm == "a"
+    assert challenge.scopes == ("repository:a:pull", "repository:b:pull")
+    assert challenge.service is None
+    assert challenge.error is None
+    with pytest.raises(TypeError):
+        challenge.params["realm"] = "b"  # type: ignore[index]
+    same = Challenge("bearer", {"scope": params["scope"], "REALM": "a"})
+    assert challenge == same
+    assert hash(challenge) == hash(same)
+    assert len({challenge, same}) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"scheme": "Bear er"}, "not an RFC 9110 token"),
+        ({"scheme": ""}, "not an RFC 9110 token"),
+        ({"scheme": "b", "params": {"a b": "x"}}, "not an RFC 9110 token"),
+        ({"scheme": "b", "params": {"a": "x\ny"}}, "quoted-string cannot carry"),
+        ({"scheme": "b", "params": {"a": "1", "A": "2"}}, "given twice"),
+        ({"scheme": "b", "token68": "a b"}, "token68"),
+        ({"scheme": "b", "token68": "abc", "params": {"a": "1"}}, "not both"),
+    ],
+)
+def test_challenge_rejects_unrepresentable(kwargs: dict[str, object], fragment: str) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        Challenge(**kwargs)  # type: ignore[arg-type]
+
+
+# --- Link ---------------------------------------------------------------------------------------
+
+VALID_LINKS: list[tuple[str, list[tuple[str, dict[str, str]]]]] = [
+    # The distribution registry's tag list pagination.
+    (
+        '</v2/NAME/tags/list?last=x&n=100>; rel="next"',
+        [("/v2/NAME/tags/list?last=x&n=100", {"rel": "next"})],
+    ),
+    # Absolute URL, unquoted rel.
+    (
+        "<https://r.example/v2/a/tags/list?n=2&last=b>; rel=next",
+        [("https://r.example/v2/a/tags/list?n=2&last=b", {"rel": "next"})],
+    ),
+    # Opaque continuation token (percent-encoded base64).
+    (
+        '</v2/a/tags/list?next_page=abc%3D%3D>; rel="next"',
+        [("/v2/a/tags/list?next_page=abc%3D%3D", {"rel": "next"})],
+    ),
+    # Two links, commas inside <> and inside a quoted string.
+    (
+        '<https://x/a,b>; rel="next"; title="one, two", </prev>; rel=prev',
+        [("https://x/a,b", {"rel": "next", "title": "one, two"}), ("/prev", {"rel": "prev"})],
+    ),
+    # Several relation types, upper case names, whitespace, valueless parameter.
+    (
+        '<https://x/>;REL="Next Last" ; crossorigin ;title = "t"',
+        [("https://x/", {"rel": "Next Last", "crossorigin": "", "title": "t"})],
+    ),
+    # Repeated rel: the first one counts (RFC 8288 §3.3).
+    ('</a>; rel="next"; rel="prev"', [("/a", {"rel": "next"})]),
+    # Stray ';' and empty list elements are tolerated.
+    ('</a>; rel="next";, ,</b>;;rel=prev', [("/a", {"rel": "next"}), ("/b", {"rel": "prev"})]),
+    # Empty target, no parameters.
+    ("<>", [("", {})]),
+    ("", []),
+]
+
+
+@pytest.mark.parametrize(("header", "expected"), VALID_LINKS)
+def test_parse_link_valid(header: str, expected: list[tuple[str, dict[str, str]]]) -> None:
+    assert [(link.url, dict(link.params)) for link in parse_link(header)] == expected
+
+
+def test_link_rels() -> None:
+    (link,) = parse_link('<https://x/>; rel="Next  LAST"')
+    assert link.rels == ("next", "last")
+    assert Link("/a").rels == ()
+
+
+INVALID_LINKS = [
+    ('/v2/a/tags/list?n=1; rel="next"', "expected '<'"),
+    ('<https://x/a; rel="next"', "not allowed in a link target"),
+    ("<https://x/a", "never closed"),
+    ('<https://x/a b>; rel="next"', "not allowed in a link target"),
+    ('<https://x/a>; rel="next', "never closed"),
+    ('<https://x/a> rel="next"', "expected ';'"),
+    ('<https://x/a>; rel="next" title="x"', "expected ';'"),
+    ("<https://x/a>; rel=", "expected a token or a quoted string"),
+    ('<https://x/a>; "rel"="next"', "expected a parameter name"),
+    ('<https://x/a>; rel="next", garbage', "expected '<'"),
+]
+
+
+@pytest.mark.parametrize(("header", "fragment"), INVALID_LINKS)
+def test_parse_link_invalid(header: str, fragment: str) -> None:
+    with pytest.raises(InvalidHeader) as info:
+        parse_link(header)
+    assert fragment in str(info.value)
+    assert repr(header) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("link", "text"),
+    [
+        (Link("/v2/a/tags/list?n=1", {"rel": "next"}), '</v2/a/tags/list?n=1>; rel="next"'),
+        (
+            Link("https://x/", {"REL": "next", "title": 'a "b"'}),
+            r'<https://x/>; rel="next"; title="a \"b\""',
+        ),
+        (Link(""), "<>"),
+    ],
+)
+def test_link_str(link: Link, text: str) -> None:
+    assert str(link) == text
+    assert parse_link(text) == [link]
+
+
+def test_link_rejects_bad_url() -> None:
+    with pytest.raises(ValueError, match="whitespace"):
+        Link("https://x/a b")
+    with pytest.raises(ValueError, match="whitespace"):
+        Link("https://x/a>")
+
+
+BASE = "https://registry.example/v2/a/b/tags/list?n=100"
+
+
+@pytest.mark.parametrize(
+    ("header", "base", "expected"),
+    [
+        (None, BASE, None),
+        ("", BASE, None),
+        ('</v2/a/b/tags/list?prev=1>; rel="prev"', BASE, None),
+        (
+            '</v2/NAME/tags/list?last=x&n=100>; rel="next"',
+            BASE,
+            "https://registry.example/v2/NAME/tags/list?last=x&n=100",
+        ),
+        # Absolute: exactly as given, even when it differs in host or looks odd.
+        (
+            '<HTTPS://other.example:5000/v2/a/tags/list?n=1&&last=a+b#frag>; rel="next"',
+            BASE,
+            "HTTPS://other.example:5000/v2/a/tags/list?n=1&&last=a+b#frag",
+        ),
+        # Opaque tokens: never re-encoded, never reordered.
+        (
+            '</v2/a/b/tags/list?next_page=abc%3D%3D&n=100>; rel="next"',
+            BASE,
+            "https://registry.example/v2/a/b/tags/list?next_page=abc%3D%3D&n=100",
+        ),
+        (
+            '</v2/a/b/tags/list?z=1&a=%2f%2F&b=%7e~;c>; rel="next"',
+            BASE,
+            "https://registry.example/v2/a/b/tags/list?z=1&a=%2f%2F&b=%7e~;c",
+        ),
+        # An empty query is kept (urljoin alone would drop the '?').
+        ('</v2/a/b/tags/list?>; rel="next"', BASE, "https://registry.example/v2/a/b/tags/list?"),
+        # Query-only reference: replaces the base query, keeps the base path.
+        (
+            '<?last=x&n=100>; rel="next"',
+            BASE,
+            "https://registry.example/v2/a/b/tags/list?last=x&n=100",
+        ),
+        # Relative path references and dot segments are resolved.
+        ('<list2?last=x>; rel="next"', BASE, "https://registry.example/v2/a/b/tags/list2?last=x"),
+        (
+            '<../../c/tags/list?last=x>; rel="next"',
+            BASE,
+            "https://registry.example/v2/a/c/tags/list?last=x",
+        ),
+        # Network-path reference keeps the base scheme.
+        ('<//mirror.example/v2/a?last=x>; rel="next"', BASE, "https://mirror.example/v2/a?last=x"),
+        # Fragment-only reference.
+        ('<#f>; rel="next"', "https://r/x?q#old", "https://r/x?q#f"),
+        # rel with several values, and the first next wins.
+        (
+            '</p>; rel="prev", </n1>; rel="last NEXT", </n2>; rel=next',
+            BASE,
+            "https://registry.example/n1",
+        ),
+    ],
+)
+def test_next_link(header: str | None, base: str, expected: str | None) -> None:
+    assert next_link(header, base) == expected
+
+
+def test_next_link_malformed() -> None:
+    with pytest.raises(InvalidHeader, match="Link"):
+        next_link('/v2/a/tags/list?last=x; rel="next"', BASE)
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+_TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_tokens = st.text(alphabet=_TCHARS, min_size=1, max_size=12)
+_values = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f")
+    | st.just("\t"),
+    max_size=20,
+)
+_token68s = st.builds(
+    lambda body, pad: body + "=" * pad,
+    st.text(
+        alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/",
+        min_size=1,
+        max_size=12,
+    ),
+    st.integers(0, 2),
+)
+_challenges = st.one_of(
+    st.builds(
+        Challenge,
+        _tokens,
+        st.dictionaries(_tokens.map(str.lower), _values, max_size=4),
+    ),
+    st.builds(lambda scheme, t68: Challenge(scheme, token68=t68), _tokens, _token68s),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_challenges, max_size=4))
+def test_challenges_round_trip(challenges: list[Challenge]) -> None:
+    header = ", ".join(str(c) for c in challenges)
+    assert parse_www_authenticate(header) == challenges
+    for challenge in challenges:
+        assert parse_www_authenticate(str(challenge)) == [challenge]
+
+
+_links = st.builds(
+    Link,
+    st.text(
+        alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="<>"),
+        max_size=30,
+    ),
+    st.dictionaries(_tokens.map(str.lower), _values, max_size=3),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_links, max_size=4))
+def test_links_round_trip(links: list[Link]) -> None:
+    assert parse_link(", ".join(str(link) for link in links)) == links
+
+
+_header_text = st.text(
+    alphabet=st.sampled_from('Bearer realm=",\\ \t;<>abc=/+\x01é'), max_size=40
+) | st.text(max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_header_text)
+def test_www_authenticate_arbitrary_text(header: str) -> None:
+    try:
+        result = parse_www_authenticate(header)
+    except InvalidHeader:
+        return
+    assert all(isinstance(c, Challenge) for c in result)
+    # Whatever parses, prints and parses back to the same thing.
+    assert parse_www_authenticate(", ".join(map(str, result))) == result
+
+
+@settings(max_examples=200, deadline=None)
+@given(_header_text, st.sampled_from(["https://r/v2/a/tags/list?n=1", "http://h:5000/"]))
+def test_link_arbitrary_text(header: str, base: str) -> None:
+    try:
+        links = parse_link(header)
+        target = next_link(header, base)
+    except InvalidHeader:
+        return
+    assert parse_link(", ".join(map(str, links))) == links
+    assert target is None or isinstance(target, str)
