@@ -125,6 +125,13 @@ def _reference(kit: Toolkit) -> Reference | None:
         raise _input_error("tag", exc, _TAG_FORM) from None
 
 
+def _tag_filter(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return compile_tag_filter(pattern)
+    except InvalidInput as exc:
+        raise InvalidInput(f"Input `tag-filter`: {exc}") from None
+
+
 def read_inputs(kit: Toolkit, secrets: tuple[str, ...] = ()) -> ActionInputs:
     """Read and validate every input; the first bad one raises :class:`InvalidInput`."""
     ref = _reference(kit)
@@ -179,7 +186,7 @@ def read_inputs(kit: Toolkit, secrets: tuple[str, ...] = ()) -> ActionInputs:
         platform=platform,
         digest_only=kit.get_bool_input("digest-only", default=False),
         list_tags=kit.get_bool_input("list-tags", default=True),
-        tag_filter=compile_tag_filter(kit.get_input("tag-filter")),
+        tag_filter=_tag_filter(kit.get_input("tag-filter")),
         tag_sort=sort,
         max_tags=kit.get_int_input("max-tags", default=100, minimum=0),
         compare_digest=compare,

@@ -12,7 +12,6 @@ Pure: no I/O.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,7 +55,7 @@ def parse_docker_config(text: str) -> dict[str, Credentials]:
         return {}
     try:
         doc = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise InvalidInput(
             f"Input `docker-config` is not JSON (line {getattr(exc, 'lineno', '?')}); pass the "
             'contents of a Docker config.json, e.g. {"auths": {"ghcr.io": {"auth": "..."}}}'
@@ -82,7 +81,9 @@ def _entry_credentials(key: str, entry: Mapping[str, object]) -> Credentials | N
     if isinstance(auth, str) and auth:
         try:
             decoded = base64.b64decode(auth, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:
+            # binascii.Error and UnicodeDecodeError are ValueErrors, and so is what b64decode
+            # raises for non-ASCII text, which binascii.Error alone would let through.
             raise InvalidInput(
                 f"Input `docker-config`: `auth` for {key!r} is not base64 of `user:password`"
             ) from None

@@ -166,11 +166,16 @@ def _descriptor(obj: object, what: str) -> Descriptor:
     except ValueError as exc:
         raise _bad(what, str(exc)) from None
     platform = obj.get("platform")
+    try:
+        parsed_platform = platform_from_json(platform) if isinstance(platform, dict) else None
+    except RegistryError as exc:
+        # Name the manifest: platform_from_json cannot know which one it is reading.
+        raise _bad(what, str(exc)) from None
     return Descriptor(
         media_type=media_type,
         digest=parsed_digest,
         size=size,
-        platform=platform_from_json(platform) if isinstance(platform, dict) else None,
+        platform=parsed_platform,
         annotations=_str_map(obj.get("annotations"), what, "annotations"),
     )
 
@@ -180,6 +185,8 @@ def _load_json(body: bytes, what: str) -> dict[str, Any]:
         doc = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise _bad(what, f"the body is not JSON ({exc})") from None
+    except RecursionError:  # "[[[[...": a hostile body nested deeper than the stack
+        raise _bad(what, "the body is JSON nested too deeply to read") from None
     if not isinstance(doc, dict):
         raise _bad(what, "the body is not a JSON object")
     return doc
@@ -195,7 +202,7 @@ def parse_manifest(body: bytes, content_type: str | None, *, what: str = "manife
         raise _schema1(what)
     doc = _load_json(body, what)
     body_type = doc.get("mediaType")
-    if doc.get("schemaVersion") == 1:
+    if doc.get("schemaVersion") == 1 or (isinstance(body_type, str) and body_type in SCHEMA1_TYPES):
         raise _schema1(what)
     # The OCI spec makes mediaType optional in the body (image-spec manifest.md); Docker's types
     # always carry it. Fall back to the header, then to the shape.
@@ -248,8 +255,18 @@ def parse_config(body: bytes, *, what: str = "image config") -> ImageConfig:
             # the output matches what `docker inspect` shows.
             labels = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
     platform: Platform | None = None
-    if isinstance(doc.get("os"), str) and isinstance(doc.get("architecture"), str):
-        platform = platform_from_json(doc)
+    # Both present and non-empty, else no platform: an empty `os` is "unknown", not an error
+    # worth failing a lookup for (the config is informational).
+    if all(isinstance(doc.get(k), str) and doc.get(k) for k in ("os", "architecture")):
+        # Only the platform fields: an error message quotes the object it was given, and the
+        # whole config (environment, history) does not belong in one.
+        fields: dict[str, object] = {
+            k: doc[k] for k in ("os", "architecture", "variant", "os.version") if k in doc
+        }
+        try:
+            platform = platform_from_json(fields)
+        except RegistryError as exc:
+            raise RegistryError(f"{what} is not a valid image config: {exc}") from None
     return ImageConfig(
         created=created if isinstance(created, str) else None,
         labels=labels,

@@ -20,6 +20,7 @@ from hubaction.model import ImageInfo, RateLimit
 SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+_BACKTICK_RUN = re.compile(r"`+")
 
 
 def md_text(text: str) -> str:
@@ -33,8 +34,15 @@ def md_code(text: str) -> str:
     flat = " ".join(text.split()).replace("|", "\\|")
     if not flat:
         return ""
-    fence = "``" if "`" in flat else "`"
-    return f"{fence} {flat} {fence}" if fence == "``" else f"`{flat}`"
+    # A code span ends at the first backtick run as long as its opening one (CommonMark 0.31,
+    # "Code spans"), so the fence must be longer than every run inside: "``" alone is closed by
+    # a "``" in the text, and what follows renders as Markdown (links included). The spaces
+    # let the text start or end with a backtick; one on each side is stripped when rendered.
+    runs = _BACKTICK_RUN.findall(flat)
+    if not runs:
+        return f"`{flat}`"
+    fence = "`" * (max(len(r) for r in runs) + 1)
+    return f"{fence} {flat} {fence}"
 
 
 def human_size(size: int | None) -> str:

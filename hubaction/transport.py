@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InvalidHeader as Urllib3InvalidHeader
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from hubaction import __version__
@@ -55,16 +58,27 @@ class BudgetRetry(Retry):
     urllib3 counts attempts, not time; a registry answering ``Retry-After: 3600`` would stall a
     job for an hour. Here every sleep is cut to what remains of the budget, and once the budget
     is spent the next failure is final.
+
+    The budget is per request: the adapter's ``Retry`` is a template shared by every request of
+    the session, so the clock starts at a request's first failure (the first :meth:`new`), not
+    when the session was made; else a run longer than the budget would never retry again.
     """
 
-    def __init__(self, *args: Any, deadline: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, deadline: float | None = None, budget: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.deadline = deadline
+        self.budget = budget
 
     def new(self, **kw: Any) -> BudgetRetry:
         new = super().new(**kw)
         assert isinstance(new, BudgetRetry)
-        new.deadline = self.deadline
+        new.budget = self.budget
+        if self.deadline is None and self.budget is not None:
+            new.deadline = time.monotonic() + self.budget
+        else:
+            new.deadline = self.deadline
         return new
 
     def _remaining(self) -> float:
@@ -73,7 +87,12 @@ class BudgetRetry(Retry):
         return self.deadline - time.monotonic()
 
     def get_retry_after(self, response: Any) -> float | None:
-        value = super().get_retry_after(response)
+        try:
+            value = super().get_retry_after(response)
+        except Urllib3InvalidHeader:
+            # urllib3 raises on a Retry-After it cannot parse, which ends the request with an
+            # InvalidHeader instead of a retry; a garbled header means "no hint": back off.
+            value = None
         if value is None:
             # Docker Hub's API sends X-Retry-After as a Unix time (its rate-limit docs).
             raw = response.headers.get("X-Retry-After")
@@ -110,6 +129,8 @@ def parse_retry_after(value: str) -> float | None:
         except (TypeError, ValueError):
             return None
         return max(0.0, when.timestamp() - time.time())
+    if not math.isfinite(number):  # "inf", "nan", "1e999": garbage, and int(inf) would raise
+        return None
     if number > 1_000_000_000:  # a Unix timestamp, as Docker Hub's X-Retry-After
         return max(0.0, number - time.time())
     return max(0.0, number)
@@ -125,7 +146,16 @@ class _TimeoutAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
-        return super().send(request, *args, **kwargs)
+        try:
+            return super().send(request, *args, **kwargs)
+        except requests.exceptions.ConnectionError as exc:
+            # Once the read retries are spent, requests reports a read timeout as a
+            # ConnectionError (MaxRetryError caused by ReadTimeoutError); callers tell a silent
+            # registry from an unreachable one by catching Timeout, so give them one.
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            if isinstance(reason, ReadTimeoutError):
+                raise requests.exceptions.ReadTimeout(exc, request=request) from None
+            raise
 
 
 def new_retry(budget: float = DEFAULT_RETRY_BUDGET, *, total: int = 6) -> BudgetRetry:
@@ -142,7 +172,7 @@ def new_retry(budget: float = DEFAULT_RETRY_BUDGET, *, total: int = 6) -> Budget
         respect_retry_after_header=True,
         raise_on_status=False,
         raise_on_redirect=False,
-        deadline=time.monotonic() + budget,
+        budget=budget,
     )
 
 
@@ -189,7 +219,7 @@ def redact_url(url: str) -> str:
             (k, "***" if k.lower() in _SECRET_QUERY_KEYS or k.lower().startswith("x-amz-") else v)
             for k, v in pairs
         ]
-        query = urlencode(redacted, safe=":/")
+        query = urlencode(redacted, safe=":/*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
@@ -215,7 +245,7 @@ def parse_error_body(body: bytes) -> list[ErrorDetail]:
     """Errors from an OCI error body, or Docker Hub's ``detail``/``message`` shapes."""
     try:
         doc = json.loads(body[:65536])
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the stack
         return []
     found: list[ErrorDetail] = []
     if isinstance(doc, dict):
@@ -253,7 +283,13 @@ def error_for(
     status = response.status_code
     if body is None:
         try:
-            body = response.content[:65536] if response.request.method != "HEAD" else b""
+            # At most one 64 KiB chunk: `response.content` would read a streamed error body of
+            # any size, and a hostile registry can send an endless one.
+            body = (
+                next(response.iter_content(chunk_size=65536), b"")
+                if response.request is None or response.request.method != "HEAD"
+                else b""
+            )
         except requests.RequestException:
             body = b""
     details = parse_error_body(body)
@@ -316,7 +352,10 @@ def check_response(
 def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
     """The whole body of a streamed response, refusing more than ``limit`` bytes."""
     length = response.headers.get("Content-Length")
-    if length and length.isdigit() and int(length) > limit:
+    # isascii: str.isdigit() accepts "²", which int() refuses.
+    if length and not (length.isascii() and length.isdigit()):
+        length = None
+    if length and int(length) > limit:
         response.close()
         raise RegistryError(
             f"{what}: the body is {int(length)} bytes, over the {limit}-byte limit; this is not "
@@ -338,7 +377,7 @@ def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
     body = b"".join(chunks)
     # With Content-Encoding the header counts the compressed bytes; only compare plain bodies.
     encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
-    if length and length.isdigit() and not encoded and int(length) != len(body):
+    if length and not encoded and int(length) != len(body):
         raise RegistryError(
             f"{what}: the body was truncated ({len(body)} of {length} bytes); retry"
         )

@@ -1,0 +1,494 @@
+"""Tests for hubaction.summary (Markdown escaping, tables, the 1 MiB cut) and hubaction.outputs
+(the contract's output names, compact JSON values)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hubaction.contract import OUTPUT_NAMES
+from hubaction.manifest import (
+    DOCKER_MANIFEST,
+    OCI_INDEX,
+    OCI_MANIFEST,
+    Descriptor,
+    ImageConfig,
+    ImageIndex,
+    ImageManifest,
+)
+from hubaction.model import ImageInfo, ManifestHead, PlatformEntry, RateLimit
+from hubaction.outputs import (
+    boolean,
+    compact_json,
+    head_outputs,
+    image_outputs,
+    missing_outputs,
+    names_output,
+    ratelimit_outputs,
+    tag_outputs,
+)
+from hubaction.platform import Platform
+from hubaction.reference import Digest, parse_reference
+from hubaction.summary import (
+    SUMMARY_LIMIT,
+    Table,
+    TagRow,
+    human_size,
+    image_section,
+    md_code,
+    md_text,
+    platform_table,
+    render,
+    tag_table,
+)
+from hubaction.tags import TagSelection
+
+SPECIAL = set("\\`*_{}[]()<>#+!|~")
+
+# ---------------------------------------------------------------------------------------------
+# md_text / md_code
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain text 1.2.3", "plain text 1.2.3"),
+        ("", ""),
+        ("a|b", "a\\|b"),
+        ("`code`", "\\`code\\`"),
+        ("line1\nline2\r\n\tline3", "line1 line2 line3"),
+        ("  padded  ", "padded"),
+        ("<script>alert(1)</script>", "\\<script\\>alert\\(1\\)\\</script\\>"),
+        ("[link](https://evil.example)", "\\[link\\]\\(https://evil.example\\)"),
+        ("![img](x)", "\\!\\[img\\]\\(x\\)"),
+        ("**bold** _it_ ~~del~~", "\\*\\*bold\\*\\* \\_it\\_ \\~\\~del\\~\\~"),
+        ("# heading", "\\# heading"),
+        ("back\\slash", "back\\\\slash"),
+        ("\\|", "\\\\\\|"),
+        ("{x}+y", "\\{x\\}\\+y"),
+        ("linux/arm64/v8", "linux/arm64/v8"),
+        ("2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z"),
+    ],
+)
+def test_md_text(text: str, expected: str) -> None:
+    assert md_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ""),
+        ("   ", ""),
+        ("abc", "`abc`"),
+        ("sha256:" + "a" * 64, "`sha256:" + "a" * 64 + "`"),
+        ("a|b", "`a\\|b`"),
+        ("a\nb", "`a b`"),
+        ("a`b", "`` a`b ``"),
+        ("`start", "`` `start ``"),
+        ("a``b", "``` a``b ```"),
+        ("``[click](https://evil.example)``", "``` ``[click](https://evil.example)`` ```"),
+        ("a`b``c```d", "```` a`b``c```d ````"),
+        # Inside a code span nothing else is Markdown: no escaping needed.
+        ("<script>", "`<script>`"),
+        ("[link](x)", "`[link](x)`"),
+        ("*x*", "`*x*`"),
+    ],
+)
+def test_md_code(text: str, expected: str) -> None:
+    assert md_code(text) == expected
+
+
+def _unescape_md_text(out: str) -> str:
+    """Undo md_text, failing on any special character that is not escaped."""
+    plain: list[str] = []
+    i = 0
+    while i < len(out):
+        char = out[i]
+        if char == "\\":
+            assert i + 1 < len(out), f"dangling backslash in {out!r}"
+            assert out[i + 1] in SPECIAL, f"needless escape in {out!r}"
+            plain.append(out[i + 1])
+            i += 2
+            continue
+        assert char not in SPECIAL, f"unescaped {char!r} in {out!r}"
+        plain.append(char)
+        i += 1
+    return "".join(plain)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_property_md_text_escapes_everything(text: str) -> None:
+    out = md_text(text)
+    assert "\n" not in out
+    assert "\r" not in out
+    assert _unescape_md_text(out) == " ".join(text.split())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab `|\\\n[]()<>"), max_size=40))
+def test_property_md_code_is_one_closed_span(text: str) -> None:
+    out = md_code(text)
+    flat = " ".join(text.split())
+    if not flat:
+        assert out == ""
+        return
+    assert "\n" not in out
+    fence = re.match(r"`+", out)
+    assert fence is not None
+    n = len(fence.group())
+    assert out.endswith(fence.group())
+    inner = out[n:-n]
+    # Nothing inside closes the span early.
+    assert all(len(run) != n for run in re.findall(r"`+", inner))
+    # Every pipe is escaped, so the table cell does not end.
+    assert "|" not in inner.replace("\\|", "")
+    if n > 1:
+        assert inner.startswith(" ")
+        assert inner.endswith(" ")
+        inner = inner[1:-1]
+    assert inner.replace("\\|", "|") == flat
+
+
+# ---------------------------------------------------------------------------------------------
+# human_size
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        (None, ""),
+        (0, "0 B"),
+        (1023, "1023 B"),
+        (1024, "1.0 KiB"),
+        (1536, "1.5 KiB"),
+        (1024 * 1024, "1.0 MiB"),
+        (5 * 1024**3, "5.0 GiB"),
+        (5 * 1024**4, "5120.0 GiB"),
+    ],
+)
+def test_human_size(size: int | None, expected: str) -> None:
+    assert human_size(size) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Table.render and render()
+
+
+def test_table_render_with_rows() -> None:
+    table = Table("Tags", ("Tag", "Size"), (("`1`", "1 B"), ("`2`", "2 B")), note="2 tags.")
+    assert table.render() == (
+        "### Tags\n\n2 tags.\n\n| Tag | Size |\n|---|---|\n| `1` | 1 B |\n| `2` | 2 B |\n"
+    )
+
+
+def test_table_render_without_rows() -> None:
+    assert Table("Tags", ("Tag",), ()).render() == "### Tags\n\n_None._\n"
+    assert (
+        Table("Tags", ("Tag",), (), note="0 tags.").render() == "### Tags\n\n0 tags.\n\n_None._\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("max_rows", "shown", "left"), [(None, 5, 0), (5, 5, 0), (2, 2, 3), (0, 0, 5)]
+)
+def test_table_render_max_rows(max_rows: int | None, shown: int, left: int) -> None:
+    rows = tuple((f"r{i}",) for i in range(5))
+    text = Table("T", ("A",), rows).render(max_rows)
+    assert sum(1 for line in text.splitlines() if line.startswith("| r")) == shown
+    if left:
+        assert f"_{left} more rows left out" in text
+    else:
+        assert "left out" not in text
+
+
+def _big_table(n: int) -> Table:
+    return Table(
+        "Tags", ("Tag", "Digest"), tuple((f"`tag-{i}`", f"`sha256:{i:064x}`") for i in range(n))
+    )
+
+
+def test_render_under_limit_is_a_plain_join() -> None:
+    small = Table("Platforms", ("Platform",), (("linux/amd64",),))
+    parts = ["## head\n", None, small, "footer\n"]
+    assert render(parts, limit=5000) == "\n".join(["## head\n", small.render(), "footer\n"])
+
+
+def test_render_cuts_the_biggest_table_to_fit() -> None:
+    big = _big_table(10_000)
+    small = Table("Platforms", ("Platform",), tuple((f"os/arch{i}",) for i in range(3)))
+    text = render(["## app\n", small, big], limit=5000)
+    assert len(text.encode("utf-8")) <= 5000
+    assert text.startswith("## app\n")
+    # The small table is whole; the big one shows its first rows and says how many are left.
+    assert all(f"| os/arch{i} |" in text for i in range(3))
+    assert "| `tag-0` |" in text
+    shown = sum(1 for line in text.splitlines() if line.startswith("| `tag-"))
+    assert 0 < shown < 10_000
+    assert (
+        f"_{10_000 - shown} more rows left out to keep the job summary under GitHub's 1 MiB" in text
+    )
+    assert "The summary was truncated" not in text
+
+
+def test_render_default_limit_is_under_one_mib() -> None:
+    assert SUMMARY_LIMIT < 1024 * 1024
+    text = render([_big_table(20_000)])
+    assert len(text.encode("utf-8")) <= SUMMARY_LIMIT
+    assert "more rows left out" in text
+
+
+def test_render_truncates_text_that_no_cut_can_fit() -> None:
+    text = render(["é" * 10_000, _big_table(10)], limit=5000)
+    assert len(text.encode("utf-8")) <= 5000
+    assert text.endswith("_The summary was truncated to stay under GitHub's 1 MiB limit._\n")
+
+
+def test_render_nothing() -> None:
+    assert render([]) == ""
+    assert render([None]) == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-built answers
+
+REF = parse_reference("ghcr.io/org/app:1.2")
+INDEX_DIGEST = Digest("sha256", "a" * 64)
+AMD64_DIGEST = Digest("sha256", "b" * 64)
+ARM64_DIGEST = Digest("sha256", "d" * 64)
+CONFIG_DIGEST = Digest("sha256", "c" * 64)
+AMD64 = Platform("linux", "amd64")
+ARM64 = Platform("linux", "arm64", "v8")
+
+MANIFEST = ImageManifest(
+    OCI_MANIFEST,
+    Descriptor("application/vnd.oci.image.config.v1+json", CONFIG_DIGEST, 1469),
+    (Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", Digest("sha256", "e" * 64), 99),),
+)
+INDEX = ImageIndex(
+    OCI_INDEX,
+    (
+        Descriptor(OCI_MANIFEST, AMD64_DIGEST, 500, AMD64),
+        Descriptor(OCI_MANIFEST, ARM64_DIGEST, 1536, ARM64),
+        Descriptor(OCI_MANIFEST, Digest("sha256", "f" * 64), 800, Platform("unknown", "unknown")),
+    ),
+)
+LABELS = {"org.opencontainers.image.title": "My App | ü", "empty": "", "quote": 'say "hi"'}
+CONFIG = ImageConfig("2024-05-01T12:00:00Z", LABELS, AMD64)
+
+
+def _info(*, index: bool = True, config: ImageConfig | None = CONFIG) -> ImageInfo:
+    return ImageInfo(
+        reference=REF,
+        digest=INDEX_DIGEST if index else AMD64_DIGEST,
+        media_type=OCI_INDEX if index else DOCKER_MANIFEST,
+        index=INDEX if index else None,
+        entries=(
+            PlatformEntry(AMD64, AMD64_DIGEST, OCI_MANIFEST, 500),
+            PlatformEntry(ARM64, ARM64_DIGEST, OCI_MANIFEST, 1536),
+        )
+        if index
+        else (),
+        platform=AMD64,
+        platform_digest=AMD64_DIGEST,
+        manifest=MANIFEST,
+        config=config,
+        ratelimit=None,
+    )
+
+
+def _is_compact_json(value: str) -> bool:
+    doc = json.loads(value)
+    return value == json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# outputs
+
+
+def test_image_outputs_of_an_index() -> None:
+    out = image_outputs(_info())
+    assert out == {
+        "digest": "sha256:" + "a" * 64,
+        "platform-digest": "sha256:" + "b" * 64,
+        "config-digest": "sha256:" + "c" * 64,
+        "media-type": OCI_INDEX,
+        "platforms": '["linux/amd64","linux/arm64/v8"]',
+        "created": "2024-05-01T12:00:00Z",
+        "labels": (
+            '{"org.opencontainers.image.title":"My App | ü","empty":"","quote":"say \\"hi\\""}'
+        ),
+        "pinned": "ghcr.io/org/app:1.2@sha256:" + "a" * 64,
+        "exists": "true",
+    }
+    assert json.loads(out["labels"]) == LABELS
+    assert _is_compact_json(out["platforms"])
+    assert _is_compact_json(out["labels"])
+
+
+def test_image_outputs_of_a_single_manifest() -> None:
+    out = image_outputs(_info(index=False))
+    assert out["digest"] == out["platform-digest"] == "sha256:" + "b" * 64
+    assert out["media-type"] == DOCKER_MANIFEST
+    assert out["platforms"] == '["linux/amd64"]'
+    assert out["pinned"] == "ghcr.io/org/app:1.2@sha256:" + "b" * 64
+
+
+def test_image_outputs_without_config() -> None:
+    out = image_outputs(_info(index=False, config=None))
+    assert out["platforms"] == "[]"
+    assert out["labels"] == "{}"
+    assert out["created"] == ""
+    out = image_outputs(_info(config=ImageConfig(None, {}, None)))
+    assert out["created"] == ""
+    assert out["labels"] == "{}"
+    assert out["platforms"] == '["linux/amd64","linux/arm64/v8"]'
+
+
+def test_missing_outputs_mirror_image_outputs() -> None:
+    missing = missing_outputs()
+    assert set(missing) == set(image_outputs(_info()))
+    assert missing["exists"] == "false"
+    assert missing["platforms"] == "[]"
+    assert missing["labels"] == "{}"
+    assert all(missing[k] == "" for k in missing if k not in {"exists", "platforms", "labels"})
+
+
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [
+        (
+            TagSelection(("1.2.3", "1.2", "latest"), 3, "1.2.3"),
+            {"tags": '["1.2.3","1.2","latest"]', "tag-count": "3", "latest-semver": "1.2.3"},
+        ),
+        (TagSelection((), 0, None), {"tags": "[]", "tag-count": "0", "latest-semver": ""}),
+        # count is of the whole (filtered) list, tags may be cut by max-tags
+        (
+            TagSelection(("b", "a"), 250, None),
+            {"tags": '["b","a"]', "tag-count": "250", "latest-semver": ""},
+        ),
+    ],
+)
+def test_tag_outputs(selection: TagSelection, expected: dict[str, str]) -> None:
+    out = tag_outputs(selection)
+    assert out == expected
+    assert _is_compact_json(out["tags"])
+
+
+def test_head_outputs() -> None:
+    head = ManifestHead(INDEX_DIGEST, None, None, None)
+    out = head_outputs(REF, head)
+    assert out == {
+        "digest": str(INDEX_DIGEST),
+        "media-type": "",
+        "pinned": f"ghcr.io/org/app:1.2@{INDEX_DIGEST}",
+        "exists": "true",
+    }
+
+
+@pytest.mark.parametrize(
+    ("rate_limit", "expected"),
+    [
+        (None, {}),
+        (RateLimit(None, None, None, None), {}),
+        (
+            RateLimit(100, 76, 21600, "1.2.3.4"),
+            {"rate-limit-limit": "100", "rate-limit-remaining": "76"},
+        ),
+        (RateLimit(100, None, None, None), {"rate-limit-limit": "100"}),
+    ],
+)
+def test_ratelimit_outputs(rate_limit: RateLimit | None, expected: dict[str, str]) -> None:
+    assert ratelimit_outputs(rate_limit) == expected
+
+
+def test_small_outputs() -> None:
+    assert boolean(True) == "true"
+    assert boolean(False) == "false"
+    assert names_output(["a", "b/c"]) == '["a","b/c"]'
+    assert names_output([]) == "[]"
+    assert compact_json({"a": [1, "ü"]}) == '{"a":[1,"ü"]}'
+
+
+def test_every_output_name_is_in_the_contract() -> None:
+    names = (
+        set(image_outputs(_info()))
+        | set(missing_outputs())
+        | set(tag_outputs(TagSelection((), 0, None)))
+        | set(head_outputs(REF, ManifestHead(INDEX_DIGEST, None, None, None)))
+        | set(ratelimit_outputs(RateLimit(1, 1, None, None)))
+    )
+    assert names <= set(OUTPUT_NAMES)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=5))
+def test_property_labels_output_round_trips(labels: dict[str, str]) -> None:
+    out = image_outputs(_info(config=ImageConfig(None, labels, None)))
+    assert json.loads(out["labels"]) == labels
+    assert "\n" not in out["labels"]
+    assert _is_compact_json(out["labels"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary sections
+
+
+def test_image_section_escapes_and_lists_facts() -> None:
+    text = image_section(_info(), rate_limit=RateLimit(100, 76, 21600, None))
+    assert text.startswith("## ghcr.io/org/app:1.2\n")
+    assert "| Digest | `sha256:" + "a" * 64 + "` |" in text
+    assert "| Platform | linux/amd64 |" in text
+    assert "| Pull quota | 76 of 100 pulls left per 6 h |" in text
+    assert "| Created | 2024-05-01T12:00:00Z |" in text
+    assert "| Pinned | `ghcr.io/org/app:1.2@sha256:" + "a" * 64 + "` |" in text
+
+
+def test_image_section_without_quota_or_created() -> None:
+    text = image_section(_info(config=None))
+    assert "Pull quota" not in text
+    assert "Created" not in text
+
+
+def test_platform_table() -> None:
+    table = platform_table(_info())
+    assert table is not None
+    assert table.rows == (
+        ("linux/amd64", f"`{AMD64_DIGEST}`", "500 B"),
+        ("linux/arm64/v8", f"`{ARM64_DIGEST}`", "1.5 KiB"),
+    )
+    assert platform_table(_info(index=False)) is None
+
+
+@pytest.mark.parametrize(
+    ("rows", "header"),
+    [
+        ([TagRow("1")], ("Tag",)),
+        ([TagRow("1", digest="sha256:x")], ("Tag", "Digest")),
+        ([TagRow("1"), TagRow("2", size=0)], ("Tag", "Size")),
+        ([TagRow("1", pushed="2024-01-01")], ("Tag", "Pushed")),
+        (
+            [TagRow("1", "sha256:x", 10, "2024-01-01"), TagRow("2")],
+            ("Tag", "Digest", "Size", "Pushed"),
+        ),
+        ([], ("Tag",)),
+    ],
+)
+def test_tag_table_columns(rows: list[TagRow], header: tuple[str, ...]) -> None:
+    table = tag_table(rows, total=len(rows), source="registry", sort="version")
+    assert table.header == header
+    assert all(len(row) == len(header) for row in table.rows)
+
+
+def test_tag_table_note_and_escaping() -> None:
+    rows = [TagRow("v1|evil`x"), TagRow("2", pushed="<b>today</b>")]
+    table = tag_table(rows, total=10, source="Docker Hub", sort="pushed")
+    assert table.note == "2 of 10 tags, sorted by pushed; source: Docker Hub."
+    assert table.rows[0][0] == "`` v1\\|evil`x ``"
+    assert table.rows[1][1] == "\\<b\\>today\\</b\\>"
+    whole = tag_table(rows, total=2, source="registry", sort="name")
+    assert whole.note == "2 tags, sorted by name; source: registry."

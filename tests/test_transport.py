@@ -1,0 +1,828 @@
+"""Tests for hubaction.transport: status mapping, error bodies, size caps, redaction, timeouts
+and the time-bounded retries.
+
+HTTP goes to requests-mock's adapter or to small servers on 127.0.0.1 started here; every wait
+is bounded (short timeouts, small budgets, pytest-timeout marks).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+import requests_mock
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hubaction.errors import (
+    HubActionError,
+    NotFound,
+    RateLimited,
+    RegistryError,
+    Unauthorized,
+)
+from hubaction.transport import (
+    USER_AGENT,
+    check_response,
+    error_for,
+    new_session,
+    parse_error_body,
+    parse_retry_after,
+    plain_http_allowed,
+    read_body,
+    redact_url,
+)
+
+URL = "mock://registry.test/v2/org/app/manifests/1"
+WHAT = "manifest of registry.test/org/app:1"
+
+
+def _mock_response(
+    status: int,
+    body: bytes | io.RawIOBase = b"",
+    *,
+    headers: Mapping[str, str] | None = None,
+    method: str = "GET",
+    reason: str | None = None,
+    stream: bool = True,
+) -> requests.Response:
+    """A real requests.Response, answered by requests-mock's adapter."""
+    session = requests.Session()
+    adapter = requests_mock.Adapter()
+    session.mount("mock://", adapter)
+    answer: dict[str, Any] = {"status_code": status, "headers": dict(headers or {})}
+    if isinstance(body, bytes):
+        answer["content"] = body
+    else:
+        answer["body"] = body  # a file-like object, read as the client reads
+    if reason is not None:
+        answer["reason"] = reason
+    adapter.register_uri(method, URL, **answer)
+    return session.request(method, URL, stream=stream)
+
+
+def _oci(*errors: tuple[str, str]) -> bytes:
+    return json.dumps(
+        {"errors": [{"code": c, "message": m, "detail": {"x": 1}} for c, m in errors]}
+    ).encode()
+
+
+# ---------------------------------------------------------------------------------------------
+# check_response / error_for: the status table
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "kind", "what", "words"),
+    [
+        (
+            401,
+            _oci(("UNAUTHORIZED", "authentication required")),
+            {},
+            Unauthorized,
+            None,
+            ["401", "UNAUTHORIZED: authentication required", "username"],
+        ),
+        (401, b"", {}, Unauthorized, None, ["401"]),
+        (
+            403,
+            _oci(("DENIED", "requested access to the resource is denied")),
+            {},
+            Unauthorized,
+            None,
+            ["403", "DENIED: requested access to the resource is denied", "scopes"],
+        ),
+        (
+            404,
+            _oci(("NAME_UNKNOWN", "repository name not known to registry")),
+            {},
+            NotFound,
+            "repository",
+            ["NAME_UNKNOWN", "repository name not known to registry"],
+        ),
+        (
+            404,
+            _oci(("name_unknown", "lowercase code")),
+            {},
+            NotFound,
+            "repository",
+            ["name_unknown"],
+        ),
+        (
+            404,
+            _oci(("MANIFEST_UNKNOWN", "manifest unknown")),
+            {},
+            NotFound,
+            "manifest",
+            ["MANIFEST_UNKNOWN: manifest unknown", "tag or digest"],
+        ),
+        (
+            404,
+            _oci(("BLOB_UNKNOWN", "blob unknown to registry")),
+            {},
+            NotFound,
+            "blob",
+            ["BLOB_UNKNOWN", "blob not found"],
+        ),
+        (404, b"", {}, NotFound, "manifest", ["404"]),
+        (404, b"<html>Not Found</html>", {}, NotFound, "manifest", ["404"]),
+        # A repository error wins over a manifest one in the same body.
+        (
+            404,
+            _oci(("MANIFEST_UNKNOWN", "m"), ("NAME_UNKNOWN", "n")),
+            {},
+            NotFound,
+            "repository",
+            ["MANIFEST_UNKNOWN: m; NAME_UNKNOWN: n"],
+        ),
+        (
+            429,
+            _oci(("TOOMANYREQUESTS", "You have reached your pull rate limit")),
+            {"Retry-After": "30"},
+            RateLimited,
+            None,
+            ["429", "TOOMANYREQUESTS", "Retry after about 30 s", "digest-only"],
+        ),
+        (429, b"", {}, RateLimited, None, ["429"]),
+        (
+            500,
+            _oci(("UNKNOWN", "unknown error")),
+            {},
+            RegistryError,
+            None,
+            ["500", "UNKNOWN: unknown error", "retry later"],
+        ),
+        (502, b"<html>Bad Gateway</html>", {}, RegistryError, None, ["502", "retry later"]),
+        (503, b"", {}, RegistryError, None, ["503", "retry later"]),
+        (
+            400,
+            _oci(("MANIFEST_INVALID", "manifest invalid")),
+            {},
+            RegistryError,
+            None,
+            ["400", "MANIFEST_INVALID", "refused"],
+        ),
+        (
+            405,
+            _oci(("UNSUPPORTED", "The operation is unsupported.")),
+            {},
+            RegistryError,
+            None,
+            ["405", "UNSUPPORTED"],
+        ),
+        # Docker Hub's API shapes.
+        (
+            401,
+            b'{"detail": "Incorrect authentication credentials"}',
+            {},
+            Unauthorized,
+            None,
+            ["Incorrect authentication credentials"],
+        ),
+        (
+            404,
+            b'{"message": "httperror 404: object not found"}',
+            {},
+            NotFound,
+            "manifest",
+            ["httperror 404: object not found"],
+        ),
+        (500, b'{"error": "internal"}', {}, RegistryError, None, ["(internal)"]),
+    ],
+)
+def test_error_mapping(
+    status: int,
+    body: bytes,
+    headers: dict[str, str],
+    kind: type[HubActionError],
+    what: str | None,
+    words: list[str],
+) -> None:
+    response = _mock_response(status, body, headers=headers)
+    with pytest.raises(HubActionError) as info:
+        check_response(response, what=WHAT)
+    error = info.value
+    assert type(error) is kind
+    message = str(error)
+    assert message.startswith(WHAT + ":")
+    for word in words:
+        assert word in message
+    assert "\n" not in message
+    if what is not None:
+        assert isinstance(error, NotFound)
+        assert error.what == what
+    # The same error from error_for directly, with the body passed in.
+    again = error_for(_mock_response(status, b"", headers=headers), what=WHAT, body=body)
+    assert type(again) is kind
+    assert str(again) == message
+
+
+@pytest.mark.parametrize("status", [200, 201, 202, 204, 206, 299])
+def test_check_response_passes_success(status: int) -> None:
+    response = _mock_response(status, b"{}")
+    assert check_response(response, what=WHAT) is response
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "30"}, 30.0),
+        ({"Retry-After": "0"}, 0.0),
+        ({"X-Retry-After": "12"}, 12.0),
+        ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "inf"}, None),
+        ({}, None),
+    ],
+)
+def test_rate_limited_retry_after(headers: dict[str, str], expected: float | None) -> None:
+    error = error_for(_mock_response(429, headers=headers), what=WHAT)
+    assert isinstance(error, RateLimited)
+    assert error.retry_after == expected
+    assert ("Retry after about" in str(error)) is (expected is not None)
+
+
+def test_rate_limited_unix_timestamp() -> None:
+    when = int(time.time()) + 120
+    error = error_for(_mock_response(429, headers={"X-Retry-After": str(when)}), what=WHAT)
+    assert isinstance(error, RateLimited)
+    assert error.retry_after is not None
+    assert 115 <= error.retry_after <= 121
+
+
+def test_head_response_body_is_not_read() -> None:
+    response = _mock_response(404, _oci(("NAME_UNKNOWN", "x")), method="HEAD")
+    error = error_for(response, what=WHAT)
+    # No body for HEAD: no code to tell a repository from a manifest.
+    assert isinstance(error, NotFound)
+    assert error.what == "manifest"
+
+
+def test_error_for_without_request() -> None:
+    # A hand-built Response has no request; error_for must still work.
+    response = requests.Response()
+    response.status_code = 404
+    response._content = _oci(("NAME_UNKNOWN", "nope"))
+    response._content_consumed = True  # as requests leaves a non-streamed response
+    error = error_for(response, what=WHAT)
+    assert isinstance(error, NotFound)
+    assert error.what == "repository"
+
+
+def test_error_for_after_body_was_consumed() -> None:
+    response = _mock_response(500, b"x" * 100)
+    read_body(response, limit=1000, what=WHAT)
+    error = error_for(response, what=WHAT)
+    assert type(error) is RegistryError
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile error bodies
+
+
+HOSTILE_BODIES: list[tuple[str, bytes]] = [
+    ("huge non-JSON", b"<html>" + b"A" * 5_000_000),
+    (
+        "huge JSON message",
+        json.dumps({"errors": [{"code": "X", "message": "m" * 200_000}]}).encode(),
+    ),
+    ("huge JSON code", json.dumps({"errors": [{"code": "C" * 100_000, "message": "m"}]}).encode()),
+    ("many errors", _oci(*[("CODE", "message " * 100)] * 1000)),
+    ("newlines", _oci(("UNKNOWN", "line1\nline2\r\n::error::injected\n\n"))),
+    ("detail newlines", b'{"detail": "a\\nb\\n::warning::x"}'),
+    ("binary", bytes(range(256)) * 100),
+    ("errors not a list", b'{"errors": "nope"}'),
+    ("errors of strings", b'{"errors": ["a", "b"]}'),
+    ("code not a string", b'{"errors": [{"code": 5, "message": ["x"]}]}'),
+    ("deep nesting", b"[" * 100_000),
+    ("top-level list", b'[{"code": "X"}]'),
+    ("invalid utf-8", b'{"detail": "\xff\xfe"}'),
+]
+
+
+@pytest.mark.parametrize("body", [b for _, b in HOSTILE_BODIES], ids=[i for i, _ in HOSTILE_BODIES])
+@pytest.mark.parametrize("status", [401, 404, 429, 500])
+def test_hostile_bodies_give_one_bounded_line(status: int, body: bytes) -> None:
+    error = error_for(_mock_response(status, body), what=WHAT)
+    message = str(error)
+    assert "\n" not in message
+    assert "\r" not in message
+    assert len(message) < 2500
+    assert message.startswith(WHAT)
+
+
+class EndlessBody(io.RawIOBase):
+    """A body that never ends (well: after ``cap`` bytes, so a failing test still stops)."""
+
+    def __init__(self, cap: int = 16 * 1024 * 1024) -> None:
+        self.sent = 0
+        self.cap = cap
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self.cap - self.sent)
+        buffer[:n] = b"x" * n
+        self.sent += n
+        return n
+
+
+def test_error_for_reads_a_bounded_part_of_an_endless_streamed_body() -> None:
+    endless = EndlessBody()
+    error = error_for(_mock_response(500, endless), what=WHAT)
+    assert type(error) is RegistryError
+    assert endless.sent <= 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (_oci(("A", "a"), ("B", "b")), ["A: a", "B: b"]),
+        (b'{"errors": [{"code": "A"}]}', ["A"]),
+        (b'{"errors": [{"message": "only message"}]}', ["only message"]),
+        (b'{"detail": "d"}', ["d"]),
+        (b'{"message": "m"}', ["m"]),
+        (b'{"error": "e"}', ["e"]),
+        # The OCI list wins over the Hub fields.
+        (b'{"errors": [{"code": "A", "message": "a"}], "detail": "d"}', ["A: a"]),
+        (b'{"detail": "d", "message": "m"}', ["d"]),
+        (b'{"detail": ""}', []),
+        (b"", []),
+        (b"not json", []),
+        (b"[]", []),
+        (_oci(*[("C", str(i)) for i in range(10)]), [f"C: {i}" for i in range(5)]),
+    ],
+)
+def test_parse_error_body(body: bytes, expected: list[str]) -> None:
+    assert [str(d) for d in parse_error_body(body)] == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2048))
+def test_property_parse_error_body_never_raises(body: bytes) -> None:
+    for detail in parse_error_body(body):
+        assert "\n" not in str(detail)
+        assert len(detail.code) <= 300
+        assert len(detail.message) <= 300
+
+
+# ---------------------------------------------------------------------------------------------
+# parse_retry_after
+
+
+def _http_date(offset: float) -> str:
+    return email.utils.formatdate(time.time() + offset, usegmt=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "high"),
+    [
+        ("120", 120, 120),
+        ("0", 0, 0),
+        ("  5  ", 5, 5),
+        ("1.5", 1.5, 1.5),
+        ("-3", 0, 0),
+        (_http_date(60), 55, 61),
+        (_http_date(-3600), 0, 0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0, 0),
+        (str(int(time.time()) + 30), 20, 31),
+        (str(int(time.time()) - 30), 0, 0),
+    ],
+)
+def test_parse_retry_after_valid(value: str, low: float, high: float) -> None:
+    seconds = parse_retry_after(value)
+    assert seconds is not None
+    assert low <= seconds <= high
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "   ", "soon", "abc", "12 s", "Mon, 32 Foo", "inf", "-inf", "nan", "1e999", "0x10", "∞"],
+)
+def test_parse_retry_after_garbage(value: str) -> None:
+    assert parse_retry_after(value) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_property_parse_retry_after_is_none_or_finite(value: str) -> None:
+    seconds = parse_retry_after(value)
+    assert seconds is None or 0 <= seconds < float("inf")
+
+
+# ---------------------------------------------------------------------------------------------
+# redact_url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://user:pass@ghcr.io/v2/o/a/manifests/1", "https://ghcr.io/v2/o/a/manifests/1"),
+        ("https://user@ghcr.io/v2/", "https://ghcr.io/v2/"),
+        ("https://u:p@localhost:5000/v2/", "https://localhost:5000/v2/"),
+        ("https://ghcr.io/v2/o/a/tags/list?n=100", "https://ghcr.io/v2/o/a/tags/list?n=100"),
+        ("https://ghcr.io/v2/", "https://ghcr.io/v2/"),
+        (
+            "https://auth.docker.io/token?service=registry.docker.io&token=abc.def",
+            "https://auth.docker.io/token?service=registry.docker.io&token=***",
+        ),
+        ("https://h/p?access_token=x&Password=y", "https://h/p?access_token=***&Password=***"),
+        (
+            "https://blob.core.windows.net/c/b?sv=2020&sig=abc%2B",
+            "https://blob.core.windows.net/c/b?sv=2020&sig=***",
+        ),
+        ("https://h/p#fragment", "https://h/p"),
+    ],
+)
+def test_redact_url(url: str, expected: str) -> None:
+    assert redact_url(url) == expected
+
+
+def test_redact_presigned_s3_url_keeps_other_params() -> None:
+    url = (
+        "https://bucket.s3.amazonaws.com/docker/registry/v2/blobs/sha256/ab/abcd/data"
+        "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20240101%2Fus-east-1"
+        "&X-Amz-Date=20240101T000000Z&X-Amz-Expires=1200&X-Amz-SignedHeaders=host"
+        "&X-Amz-Signature=deadbeefcafe&response-content-type=application%2Foctet-stream&n=1"
+    )
+    redacted = redact_url(url)
+    assert "deadbeefcafe" not in redacted
+    assert "AKIAEXAMPLE" not in redacted
+    params = dict(parse_qsl(urlsplit(redacted).query))
+    assert params["X-Amz-Signature"] == "***"
+    assert params["X-Amz-Credential"] == "***"
+    assert params["response-content-type"] == "application/octet-stream"
+    assert params["n"] == "1"
+    assert redacted.startswith("https://bucket.s3.amazonaws.com/docker/registry/v2/blobs/")
+
+
+def test_redact_unparseable_url() -> None:
+    assert redact_url("http://[::1/v2/?token=secret") == "<unparseable URL>"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="ascii", exclude_characters="@/?#&=[]"), min_size=3),
+    st.sampled_from(["token", "access_token", "password", "X-Amz-Signature", "sig"]),
+)
+def test_property_redact_never_shows_secret_values(secret: str, key: str) -> None:
+    url = f"https://user:{secret}@h.example/p?{key}={secret}&n=1"
+    redacted = redact_url(url)
+    assert f"{key}=***" in redacted or redacted == "<unparseable URL>"
+    assert f"user:{secret}@" not in redacted
+
+
+# ---------------------------------------------------------------------------------------------
+# plain_http_allowed
+
+
+@pytest.mark.parametrize(
+    ("url", "insecure", "allowed"),
+    [
+        ("https://ghcr.io/v2/", False, True),
+        ("HTTPS://ghcr.io/v2/", False, True),
+        ("http://ghcr.io/v2/", False, False),
+        ("http://ghcr.io/v2/", True, True),
+        ("http://localhost:5000/v2/", False, True),
+        ("http://LOCALHOST:5000/v2/", False, True),
+        ("http://127.0.0.1:5000/v2/", False, True),
+        ("http://127.1.2.3/v2/", False, True),
+        ("http://[::1]:5000/v2/", False, True),
+        ("http://localhost.evil.example/v2/", False, False),
+        ("http://127.0.0.1.nip.io/v2/", False, False),
+        ("http://10.0.0.1:5000/v2/", False, False),
+        ("http://[::2]/v2/", False, False),
+        ("ftp://ghcr.io/", False, False),
+    ],
+)
+def test_plain_http_allowed(url: str, insecure: bool, allowed: bool) -> None:
+    assert plain_http_allowed(url, insecure=insecure) is allowed
+
+
+# ---------------------------------------------------------------------------------------------
+# read_body
+
+
+def test_read_body_whole() -> None:
+    body = b"x" * 1000
+    assert read_body(_mock_response(200, body), limit=1000, what=WHAT) == body
+
+
+def test_read_body_refuses_by_content_length_without_reading() -> None:
+    endless = EndlessBody(cap=10_000)
+    response = _mock_response(200, endless, headers={"Content-Length": "10000"})
+    with pytest.raises(RegistryError, match="10000 bytes, over the 100-byte limit") as info:
+        read_body(response, limit=100, what=WHAT)
+    assert str(info.value).startswith(WHAT)
+    assert endless.sent == 0
+
+
+def test_read_body_refuses_streamed_body_over_limit() -> None:
+    # No Content-Length: the cap applies while reading.
+    response = _mock_response(200, b"y" * 300_000)
+    assert "Content-Length" not in response.headers
+    with pytest.raises(RegistryError, match="exceeds the 100000-byte limit"):
+        read_body(response, limit=100_000, what=WHAT)
+
+
+def test_read_body_stops_reading_an_endless_body() -> None:
+    endless = EndlessBody()
+    with pytest.raises(RegistryError, match="exceeds"):
+        read_body(_mock_response(200, endless), limit=200_000, what=WHAT)
+    assert endless.sent < 1024 * 1024
+
+
+def _raw_response(raw: io.RawIOBase | io.BytesIO, headers: Mapping[str, str]) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 200
+    response.raw = raw
+    response.headers.update(headers)
+    return response
+
+
+@pytest.mark.parametrize(
+    ("headers", "size", "ok"),
+    [
+        ({"Content-Length": "100"}, 100, True),
+        ({"Content-Length": "100"}, 50, False),
+        ({"Content-Length": "10"}, 50, False),
+        ({}, 50, True),
+        ({"Content-Length": "abc"}, 50, True),
+        ({"Content-Length": "²"}, 50, True),
+        ({"Content-Length": "-5"}, 50, True),
+        # With an encoding the header counts compressed bytes: not compared.
+        ({"Content-Length": "10", "Content-Encoding": "gzip"}, 50, True),
+        ({"Content-Length": "50", "Content-Encoding": "identity"}, 50, True),
+    ],
+)
+def test_read_body_truncation(headers: dict[str, str], size: int, ok: bool) -> None:
+    response = _raw_response(io.BytesIO(b"z" * size), headers)
+    if ok:
+        assert read_body(response, limit=1000, what=WHAT) == b"z" * size
+    else:
+        with pytest.raises(RegistryError, match="truncated"):
+            read_body(response, limit=1000, what=WHAT)
+
+
+def test_read_body_truncated_over_real_transport() -> None:
+    # urllib3 notices the short body itself; either way it is a RegistryError, never bytes.
+    response = _mock_response(200, b"z" * 50, headers={"Content-Length": "100"})
+    with pytest.raises(RegistryError, match=r"truncated|broke"):
+        read_body(response, limit=1000, what=WHAT)
+
+
+class BrokenBody(io.RawIOBase):
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise requests.exceptions.ChunkedEncodingError("connection reset")
+
+
+def test_read_body_broken_connection() -> None:
+    with pytest.raises(RegistryError, match="connection broke"):
+        read_body(_raw_response(BrokenBody(), {}), limit=1000, what=WHAT)
+
+
+# ---------------------------------------------------------------------------------------------
+# new_session: a server that accepts and never answers
+
+
+@pytest.fixture
+def silent_server() -> Iterator[tuple[str, list[socket.socket]]]:
+    """``http://127.0.0.1:PORT/`` that accepts connections and never sends a byte."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.05)  # so the accept loop notices `stop` promptly
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted.append(conn)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/v2/", accepted
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+        for conn in accepted:
+            conn.close()
+
+
+@pytest.mark.timeout(30)
+def test_session_read_timeout(silent_server: tuple[str, list[socket.socket]]) -> None:
+    url, accepted = silent_server
+    session = new_session(timeout=(1, 0.5))
+    start = time.monotonic()
+    with pytest.raises(requests.exceptions.Timeout):
+        session.get(url)
+    elapsed = time.monotonic() - start
+    session.close()
+    assert 0.5 <= elapsed < 10
+    # The read timeouts were retried (urllib3 read=2), each on a new connection.
+    assert 2 <= len(accepted) <= 3
+
+
+@pytest.mark.timeout(30)
+def test_session_explicit_timeout_wins(silent_server: tuple[str, list[socket.socket]]) -> None:
+    url, _ = silent_server
+    session = new_session(timeout=(1, 60), retries=0)
+    start = time.monotonic()
+    with pytest.raises(requests.exceptions.Timeout):
+        session.get(url, timeout=(1, 0.3))
+    session.close()
+    assert time.monotonic() - start < 5
+
+
+def test_session_headers_and_adapters() -> None:
+    session = new_session()
+    assert session.headers["User-Agent"] == USER_AGENT
+    assert USER_AGENT.startswith("hubaction/")
+    assert session.get_adapter("https://ghcr.io/") is session.get_adapter("http://127.0.0.1/")
+    session.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# BudgetRetry against a scripted local server
+
+Header = str | Callable[[], str]
+
+
+class Script:
+    """What the server answers, in order (the last answer repeats), and when it was asked."""
+
+    def __init__(self, answers: list[tuple[int, dict[str, Header]]]) -> None:
+        self.answers = answers
+        self.times: list[float] = []
+        self.lock = threading.Lock()
+
+    @property
+    def hits(self) -> int:
+        return len(self.times)
+
+    def next(self) -> tuple[int, dict[str, Header]]:
+        with self.lock:
+            index = len(self.times)
+            self.times.append(time.monotonic())
+        return self.answers[min(index, len(self.answers) - 1)]
+
+
+class _ScriptServer(ThreadingHTTPServer):
+    daemon_threads = True
+    script: Script
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _ScriptServer
+
+    def do_GET(self) -> None:
+        status, headers = self.server.script.next()
+        body = (
+            b'{"errors": [{"code": "UNAVAILABLE", "message": "try later"}]}'
+            if status >= 400
+            else b"{}"
+        )
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value() if callable(value) else value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[[list[tuple[int, dict[str, Header]]]], tuple[str, Script]]]:
+    servers: list[_ScriptServer] = []
+
+    def start(answers: list[tuple[int, dict[str, Header]]]) -> tuple[str, Script]:
+        server = _ScriptServer(("127.0.0.1", 0), _Handler)
+        server.script = Script(answers)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/v2/", server.script
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+Scripted = Callable[[list[tuple[int, dict[str, Header]]]], tuple[str, Script]]
+
+
+@pytest.mark.timeout(30)
+def test_retry_503_twice_then_success(scripted: Scripted) -> None:
+    url, script = scripted([(503, {}), (503, {}), (200, {})])
+    with new_session(retry_budget=10) as session:
+        response = session.get(url)
+    assert response.status_code == 200
+    assert script.hits == 3
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 504])
+def test_retry_statuses(scripted: Scripted, status: int) -> None:
+    url, script = scripted([(status, {}), (200, {})])
+    with new_session(retry_budget=10) as session:
+        assert session.get(url).status_code == 200
+    assert script.hits == 2
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("status", [400, 401, 403, 404])
+def test_no_retry_for_client_errors(scripted: Scripted, status: int) -> None:
+    url, script = scripted([(status, {}), (200, {})])
+    with new_session(retry_budget=10) as session:
+        assert session.get(url).status_code == status
+    assert script.hits == 1
+
+
+@pytest.mark.timeout(30)
+def test_retry_after_is_honoured(scripted: Scripted) -> None:
+    url, script = scripted([(429, {"Retry-After": "1"}), (200, {})])
+    with new_session(retry_budget=10) as session:
+        response = session.get(url)
+    assert response.status_code == 200
+    assert script.hits == 2
+    waited = script.times[1] - script.times[0]
+    assert 0.9 <= waited < 4
+
+
+@pytest.mark.timeout(30)
+def test_x_retry_after_is_honoured(scripted: Scripted) -> None:
+    # Docker Hub's X-Retry-After is a Unix time; without it the first retry would not wait.
+    url, script = scripted([(503, {"X-Retry-After": lambda: str(int(time.time()) + 2)}), (200, {})])
+    with new_session(retry_budget=10) as session:
+        response = session.get(url)
+    assert response.status_code == 200
+    assert script.hits == 2
+    waited = script.times[1] - script.times[0]
+    assert 0.9 <= waited < 4
+
+
+@pytest.mark.timeout(30)
+def test_garbage_retry_after_still_retries(scripted: Scripted) -> None:
+    url, script = scripted([(503, {"Retry-After": "soon"}), (200, {})])
+    with new_session(retry_budget=10) as session:
+        response = session.get(url)
+    assert response.status_code == 200
+    assert script.hits == 2
+
+
+@pytest.mark.timeout(30)
+def test_budget_stops_retrying_quickly(scripted: Scripted) -> None:
+    url, script = scripted([(503, {"Retry-After": "30"})])
+    start = time.monotonic()
+    with new_session(retry_budget=1) as session:
+        response = session.get(url)
+    elapsed = time.monotonic() - start
+    # The last answer is returned as it is, for check_response to explain.
+    assert response.status_code == 503
+    assert elapsed < 5
+    assert 2 <= script.hits <= 3
+    with pytest.raises(RegistryError, match="503"):
+        check_response(response, what=WHAT)
+
+
+@pytest.mark.timeout(30)
+def test_budget_is_per_request_not_per_session(scripted: Scripted) -> None:
+    url, script = scripted([(200, {}), (503, {}), (200, {})])
+    with new_session(retry_budget=1) as session:
+        assert session.get(url).status_code == 200
+        time.sleep(1.3)  # longer than the budget: a later request must still be retried
+        assert session.get(url).status_code == 200
+    assert script.hits == 3
+
+
+@pytest.mark.timeout(30)
+def test_retries_count_is_bounded(scripted: Scripted) -> None:
+    url, script = scripted([(500, {"Retry-After": "0"})])
+    with new_session(retry_budget=10, retries=2) as session:
+        assert session.get(url).status_code == 500
+    assert script.hits == 3
