@@ -243,6 +243,10 @@ def run(
     except HubActionError as exc:
         kit.error(str(exc), title=exc.title)
         return 1
+    what = str(inputs.reference) if inputs.reference is not None else "Docker Hub"
+    with kit.group(f"hubaction: {what}"):
+        for name, value in result.outputs.items():
+            kit.info(f"{name}: {value}")
     for name, value in result.outputs.items():
         kit.set_output(name, value)
     if inputs.summary:
