@@ -107,11 +107,28 @@ class RegistryClient:
         return f"{self._scheme(ref)}://{ref.api_host}/v2/{ref.repository}/{path}"
 
     def _send(
-        self, method: str, url: str, *, headers: Mapping[str, str], verify: bool, what: str
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        verify: bool,
+        what: str,
+        raw_errors: bool = False,
     ) -> requests.Response:
+        """Send one request; network failures become RegistryError unless ``raw_errors``."""
         self._debug(f"{method} {redact_url(url)}")
         with self._lock:
             self.requests_sent += 1
+        if raw_errors:
+            return self.session.request(
+                method,
+                url,
+                headers=dict(headers),
+                allow_redirects=False,
+                stream=True,
+                verify=verify,
+            )
         try:
             return self.session.request(
                 method,
@@ -159,16 +176,34 @@ class RegistryClient:
         insecure = self._is_insecure(ref)
         target = url or self._url(ref, path)
         base_headers = {"Accept": accept} if accept else {}
-        if insecure and url is None and target.startswith("https://"):
-            target = self._probe_scheme(ref, method, target, base_headers, what)
         auth_headers = self.auth.headers(ref.registry, scope, target)
-        response = self._send(
-            method,
-            target,
-            headers={**base_headers, **auth_headers},
-            verify=not insecure,
-            what=what,
-        )
+        try:
+            response = self._send(
+                method,
+                target,
+                headers={**base_headers, **auth_headers},
+                verify=not insecure,
+                what=what,
+                raw_errors=insecure and url is None and ref.registry not in self._schemes,
+            )
+        except requests.RequestException:
+            # `insecure`: the registry may not speak TLS at all. Fall back to plain HTTP once,
+            # on the request itself (no extra ping), and remember it for the run.
+            with self._lock:
+                self._schemes[ref.registry] = "http"
+            self._debug(f"{ref.registry}: HTTPS failed; insecure registry, using plain HTTP")
+            target = self._url(ref, path)
+            auth_headers = self.auth.headers(ref.registry, scope, target)
+            response = self._send(
+                method,
+                target,
+                headers={**base_headers, **auth_headers},
+                verify=False,
+                what=what,
+            )
+        if insecure:
+            with self._lock:
+                self._schemes.setdefault(ref.registry, urlsplit(target).scheme)
         if response.status_code == 401 and self.auth.challenge(ref.registry, scope, response):
             response.close()
             auth_headers = self.auth.headers(ref.registry, scope, target)
@@ -206,25 +241,6 @@ class RegistryClient:
             yield response
         finally:
             response.close()
-
-    def _probe_scheme(
-        self, ref: Reference, method: str, target: str, headers: Mapping[str, str], what: str
-    ) -> str:
-        """With ``insecure``, find out once whether the registry speaks HTTPS or plain HTTP."""
-        with self._lock:
-            if ref.registry in self._schemes:
-                return target
-        try:
-            self.session.request(
-                "GET", f"https://{ref.api_host}/v2/", verify=False, timeout=(5.0, 10.0)
-            ).close()
-            scheme = "https"
-        except requests.RequestException:
-            scheme = "http"
-        with self._lock:
-            self._schemes[ref.registry] = scheme
-        self._debug(f"{ref.registry}: insecure registry speaks {scheme}")
-        return self._url(ref, target.split(f"/v2/{ref.repository}/", 1)[1])
 
     # -- manifests ------------------------------------------------------------------------
 

@@ -1,0 +1,268 @@
+"""RegistryClient against a recording fake transport: the registry behaviours that the local
+``docker-registry`` does not show (HEAD refused, no digest header, Link pagination, redirects,
+oversized or corrupted bodies, schema 1)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+import requests
+import requests_mock
+
+from hubaction.errors import DigestMismatch, NotFound, RegistryError, UnsupportedManifest
+from hubaction.manifest import ACCEPT, DOCKER_SCHEMA1_SIGNED, MAX_MANIFEST_BYTES, OCI_MANIFEST
+from hubaction.reference import parse_digest, parse_reference
+from hubaction.registry import RegistryClient, open_client
+
+REG = "https://reg.example.com"
+MANIFEST = json.dumps(
+    {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": "sha256:" + "c" * 64,
+            "size": 10,
+        },
+        "layers": [],
+    },
+    indent=2,
+).encode()
+DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
+
+
+def client(adapter: requests_mock.Adapter, **kwargs: object) -> RegistryClient:
+    session = requests.Session()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return open_client(session=session, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def fake() -> requests_mock.Adapter:
+    return requests_mock.Adapter()
+
+
+REF = parse_reference("reg.example.com/app:1")
+
+
+def test_head_gives_the_digest_and_sends_accept(fake: requests_mock.Adapter) -> None:
+    fake.register_uri(
+        "HEAD",
+        f"{REG}/v2/app/manifests/1",
+        headers={"Docker-Content-Digest": DIGEST, "Content-Type": OCI_MANIFEST},
+    )
+    head = client(fake).head_manifest(REF)
+    assert str(head.digest) == DIGEST and head.media_type == OCI_MANIFEST
+    assert fake.request_history[0].headers["Accept"] == ACCEPT
+    assert len(fake.request_history) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [(405, {}), (403, {}), (200, {"Content-Type": OCI_MANIFEST})],
+    ids=["head-not-allowed", "head-forbidden", "no-digest-header"],
+)
+def test_head_falls_back_to_get(
+    fake: requests_mock.Adapter, status: int, headers: dict[str, str]
+) -> None:
+    fake.register_uri("HEAD", f"{REG}/v2/app/manifests/1", status_code=status, headers=headers)
+    fake.register_uri(
+        "GET",
+        f"{REG}/v2/app/manifests/1",
+        content=MANIFEST,
+        headers={"Content-Type": OCI_MANIFEST},
+    )
+    head = client(fake).head_manifest(REF)
+    assert str(head.digest) == DIGEST  # computed from the verified body
+    assert [r.method for r in fake.request_history] == ["HEAD", "GET"]
+
+
+def test_head_of_a_missing_tag(fake: requests_mock.Adapter) -> None:
+    fake.register_uri("HEAD", f"{REG}/v2/app/manifests/1", status_code=404)
+    with pytest.raises(NotFound) as info:
+        client(fake).head_manifest(REF)
+    assert info.value.what == "tag"
+
+
+def test_get_checks_the_body_against_the_header(fake: requests_mock.Adapter) -> None:
+    fake.register_uri(
+        "GET",
+        f"{REG}/v2/app/manifests/1",
+        content=MANIFEST,
+        headers={"Docker-Content-Digest": "sha256:" + "0" * 64, "Content-Type": OCI_MANIFEST},
+    )
+    with pytest.raises(DigestMismatch, match="hashes to"):
+        client(fake).get_manifest(REF)
+
+
+def test_get_by_digest_checks_the_body_against_the_digest(fake: requests_mock.Adapter) -> None:
+    asked = "sha256:" + "1" * 64
+    fake.register_uri("GET", f"{REG}/v2/app/manifests/{asked}", content=MANIFEST)
+    with pytest.raises(DigestMismatch, match=asked):
+        client(fake).get_manifest(parse_reference(f"reg.example.com/app@{asked}"))
+
+
+def test_get_accepts_the_exact_bytes(fake: requests_mock.Adapter) -> None:
+    fake.register_uri(
+        "GET",
+        f"{REG}/v2/app/manifests/{DIGEST}",
+        content=MANIFEST,
+        headers={"Docker-Content-Digest": DIGEST},
+    )
+    fetched = client(fake).get_manifest(parse_reference(f"reg.example.com/app@{DIGEST}"))
+    assert str(fetched.digest) == DIGEST and fetched.body == MANIFEST
+
+
+def test_schema1_is_refused_clearly(fake: requests_mock.Adapter) -> None:
+    body = json.dumps({"schemaVersion": 1, "name": "app", "tag": "1", "fsLayers": []}).encode()
+    fake.register_uri(
+        "GET",
+        f"{REG}/v2/app/manifests/1",
+        content=body,
+        headers={"Content-Type": DOCKER_SCHEMA1_SIGNED},
+    )
+    with pytest.raises(UnsupportedManifest, match="legacy"):
+        client(fake).get_manifest(REF)
+
+
+def test_manifest_over_four_mib_is_refused(fake: requests_mock.Adapter) -> None:
+    big = b"{" + b" " * MAX_MANIFEST_BYTES + b"}"
+    fake.register_uri("GET", f"{REG}/v2/app/manifests/1", content=big)
+    with pytest.raises(RegistryError, match="limit"):
+        client(fake).get_manifest(REF)
+
+
+def test_blob_is_verified(fake: requests_mock.Adapter) -> None:
+    digest = parse_digest("sha256:" + hashlib.sha256(b"config").hexdigest())
+    fake.register_uri("GET", f"{REG}/v2/app/blobs/{digest}", content=b"tampered")
+    with pytest.raises(DigestMismatch):
+        client(fake).get_blob(REF, digest)
+
+
+def tags_page(tags: list[str], link: str | None = None) -> dict[str, object]:
+    headers = {"Link": link} if link else {}
+    return {"json": {"name": "app", "tags": tags}, "headers": headers}
+
+
+def test_tags_follow_link_exactly_as_given(fake: requests_mock.Adapter) -> None:
+    opaque = "/v2/app/tags/list?n=2&next_page=b3BhcXVl%3D%3D&last=b"
+    fake.register_uri(
+        "GET",
+        f"{REG}/v2/app/tags/list",
+        [
+            tags_page(["a", "b"], f'<{opaque}>; rel="next"'),
+            tags_page(["c", "d"], f'<{REG}/v2/app/tags/list?n=2&last=d>; rel="next"'),
+            tags_page(["e"]),
+        ],
+    )
+    tags = client(fake).list_tags(parse_reference("reg.example.com/app", default_tag=None))
+    assert tags == ["a", "b", "c", "d", "e"]
+    urls = [r.url for r in fake.request_history]
+    assert urls[0] == f"{REG}/v2/app/tags/list?n=1000"
+    assert urls[1] == REG + opaque  # not re-encoded, not reordered
+    assert urls[2] == f"{REG}/v2/app/tags/list?n=2&last=d"
+
+
+def test_tags_never_follow_another_host(fake: requests_mock.Adapter) -> None:
+    fake.register_uri(
+        "GET",
+        f"{REG}/v2/app/tags/list",
+        **tags_page(["a"], '<https://evil.example.net/v2/app/tags/list?last=a>; rel="next"'),
+    )
+    with pytest.raises(RegistryError, match="another host"):
+        client(fake).list_tags(parse_reference("reg.example.com/app", default_tag=None))
+    assert len(fake.request_history) == 1
+
+
+def test_tag_pages_are_bounded(fake: requests_mock.Adapter) -> None:
+    fake.register_uri(
+        "GET",
+        f"{REG}/v2/app/tags/list",
+        **tags_page(["a"], '</v2/app/tags/list?last=a>; rel="next"'),
+    )
+    session = requests.Session()
+    session.mount("https://", fake)
+    c = open_client(session=session)
+    c._max_tag_pages = 5
+    with pytest.raises(RegistryError, match="more than 5 pages"):
+        c.list_tags(parse_reference("reg.example.com/app", default_tag=None))
+    assert len(fake.request_history) == 5
+
+
+def test_empty_repository_has_no_tags(fake: requests_mock.Adapter) -> None:
+    fake.register_uri("GET", f"{REG}/v2/app/tags/list", json={"name": "app", "tags": None})
+    assert client(fake).list_tags(parse_reference("reg.example.com/app", default_tag=None)) == []
+
+
+def test_missing_repository_tag_list(fake: requests_mock.Adapter) -> None:
+    fake.register_uri(
+        "GET",
+        f"{REG}/v2/app/tags/list",
+        status_code=404,
+        json={"errors": [{"code": "NAME_UNKNOWN", "message": "repository name not known"}]},
+    )
+    with pytest.raises(NotFound) as info:
+        client(fake).list_tags(parse_reference("reg.example.com/app", default_tag=None))
+    assert info.value.what == "repository"
+
+
+def test_missing_repository_manifest_is_told_apart(fake: requests_mock.Adapter) -> None:
+    fake.register_uri(
+        "GET",
+        f"{REG}/v2/app/manifests/1",
+        status_code=404,
+        json={"errors": [{"code": "NAME_UNKNOWN", "message": "repository name not known"}]},
+    )
+    with pytest.raises(NotFound) as info:
+        client(fake).get_manifest(REF)
+    assert info.value.what == "repository"
+
+
+def test_loopback_speaks_plain_http(fake: requests_mock.Adapter) -> None:
+    fake.register_uri(
+        "HEAD",
+        "http://localhost:5000/v2/app/manifests/1",
+        headers={"Docker-Content-Digest": DIGEST},
+    )
+    client(fake).head_manifest(parse_reference("localhost:5000/app:1"))
+    assert fake.request_history[0].url.startswith("http://localhost:5000/")
+
+
+def test_other_hosts_speak_https(fake: requests_mock.Adapter) -> None:
+    fake.register_uri(
+        "HEAD", f"{REG}/v2/app/manifests/1", headers={"Docker-Content-Digest": DIGEST}
+    )
+    client(fake).head_manifest(REF)
+    assert fake.request_history[0].url.startswith("https://")
+
+
+def test_insecure_registry_falls_back_to_plain_http_once(fake: requests_mock.Adapter) -> None:
+    fake.register_uri(
+        "HEAD",
+        "https://reg.internal:5000/v2/app/manifests/1",
+        exc=requests.exceptions.SSLError("wrong version number"),
+    )
+    fake.register_uri(
+        "HEAD",
+        "http://reg.internal:5000/v2/app/manifests/1",
+        headers={"Docker-Content-Digest": DIGEST},
+    )
+    c = client(fake, insecure_registries=frozenset({"reg.internal:5000"}))
+    ref = parse_reference("reg.internal:5000/app:1")
+    assert str(c.head_manifest(ref).digest) == DIGEST
+    assert str(c.head_manifest(ref).digest) == DIGEST
+    assert [r.url.split(":")[0] for r in fake.request_history] == ["https", "http", "http"]
+
+
+def test_without_insecure_a_tls_failure_is_an_error(fake: requests_mock.Adapter) -> None:
+    fake.register_uri(
+        "HEAD",
+        "https://reg.internal:5000/v2/app/manifests/1",
+        exc=requests.exceptions.SSLError("certificate verify failed"),
+    )
+    with pytest.raises(RegistryError, match="REQUESTS_CA_BUNDLE"):
+        client(fake).head_manifest(parse_reference("reg.internal:5000/app:1"))
+    assert len(fake.request_history) == 1
