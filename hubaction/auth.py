@@ -208,7 +208,7 @@ def _find(challenges: list[Challenge], scheme: str) -> Challenge | None:
 def _parse_token_answer(body: bytes, what: str) -> tuple[str, float]:
     try:
         doc = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise RegistryError(f"{what}: the token service did not answer JSON") from None
     if not isinstance(doc, dict):
         raise RegistryError(f"{what}: the token service did not answer a JSON object")

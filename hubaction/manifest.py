@@ -207,7 +207,9 @@ def parse_manifest(body: bytes, content_type: str | None, *, what: str = "manife
     # The OCI spec makes mediaType optional in the body (image-spec manifest.md); Docker's types
     # always carry it. Fall back to the header, then to the shape.
     media_type = body_type if isinstance(body_type, str) and body_type else header_type
-    if not media_type:
+    # Some registries serve manifests as plain application/json (or octet-stream); without a
+    # mediaType in the body the shape decides (OCI image-spec: mediaType is optional).
+    if media_type in ("", "application/json", "application/octet-stream"):
         media_type = OCI_INDEX if "manifests" in doc else OCI_MANIFEST
     if media_type in INDEX_TYPES:
         entries = doc.get("manifests")

@@ -299,7 +299,7 @@ class RegistryClient:
             "GET", target, f"manifests/{target.identifier()}", what=what, accept=ACCEPT
         ) as response:
             if response.status_code == 404:
-                body = read_body(response, limit=65536, what=what)
+                body = _error_body(response)
                 error = error_for(response, what=what, body=body)
                 if isinstance(error, NotFound) and error.what == "repository":
                     raise error
@@ -347,7 +347,7 @@ class RegistryClient:
         for _page in range(self._max_tag_pages):
             with self.request("GET", ref, "tags/list", what=what, url=url) as response:
                 if response.status_code == 404:
-                    body = read_body(response, limit=65536, what=what)
+                    body = _error_body(response)
                     raise NotFound(
                         f"{ref.registry}/{ref.repository}: the repository does not exist or "
                         "has no tags (404). Check the repository name",
@@ -384,10 +384,19 @@ class RegistryClient:
         )
 
 
+def _error_body(response: requests.Response) -> bytes:
+    """The start of an error body: enough for the OCI error JSON, never the whole of a
+    proxy's HTML page (which must not turn a 404 into a "body too large" error)."""
+    try:
+        return next(response.iter_content(chunk_size=65536), b"")
+    except requests.RequestException:
+        return b""
+
+
 def _tags_from_page(body: bytes, what: str) -> list[str]:
     try:
         doc = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise RegistryError(f"{what}: the tag list is not JSON") from None
     if not isinstance(doc, dict):
         raise RegistryError(f"{what}: the tag list is not a JSON object")

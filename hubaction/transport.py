@@ -202,7 +202,14 @@ def plain_http_allowed(url: str, *, insecure: bool) -> bool:
     return parts.scheme == "https" or insecure or is_loopback_host(parts.hostname or "")
 
 
+# Pre-signed blob URLs (S3, GCS as used by GAR/GCR) carry credentials in the query.
+_SIGNED_URL_PREFIXES = ("x-amz-", "x-goog-")
 _SECRET_QUERY_KEYS = frozenset({"token", "access_token", "password", "secret", "sig", "signature"})
+
+
+def _secret_key(key: str) -> bool:
+    lowered = key.lower()
+    return lowered in _SECRET_QUERY_KEYS or lowered.startswith(_SIGNED_URL_PREFIXES)
 
 
 def redact_url(url: str) -> str:
@@ -216,7 +223,12 @@ def redact_url(url: str) -> str:
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
         redacted = [
-            (k, "***" if k.lower() in _SECRET_QUERY_KEYS or k.lower().startswith("x-amz-") else v)
+            (
+                k,
+                "***"
+                if k.lower() in _SECRET_QUERY_KEYS or k.lower().startswith(_SIGNED_URL_PREFIXES)
+                else v,
+            )
             for k, v in pairs
         ]
         query = urlencode(redacted, safe=":/*")
