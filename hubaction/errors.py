@@ -95,7 +95,13 @@ class RegistryError(HubActionError):
     title = "Registry error"
 
 
-class DigestMismatch(RegistryError):
+class CorruptBody(RegistryError):
+    """A body arrived truncated, malformed or not matching its digest: worth one retry."""
+
+    title = "Corrupt answer from registry"
+
+
+class DigestMismatch(CorruptBody):
     """A body does not hash to the digest it was asked for or announced with."""
 
     title = "Digest mismatch"

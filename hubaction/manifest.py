@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hubaction.errors import DigestMismatch, RegistryError, UnsupportedManifest
+from hubaction.errors import CorruptBody, DigestMismatch, RegistryError, UnsupportedManifest
 from hubaction.platform import Platform, platform_from_json
 from hubaction.reference import Digest, parse_digest
 
@@ -137,8 +137,8 @@ class ImageConfig:
     platform: Platform | None
 
 
-def _bad(what: str, why: str) -> RegistryError:
-    return RegistryError(f"{what} is not a valid manifest: {why}")
+def _bad(what: str, why: str) -> CorruptBody:
+    return CorruptBody(f"{what} is not a valid manifest: {why}")
 
 
 def _str_map(value: object, what: str, key: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -24,6 +25,7 @@ from hubaction.auth import RegistryAuth, pull_scope
 from hubaction.challenge import next_link
 from hubaction.credentials import CredentialStore
 from hubaction.errors import (
+    CorruptBody,
     DigestMismatch,
     InvalidHeader,
     NotFound,
@@ -40,6 +42,8 @@ from hubaction.manifest import (
 from hubaction.model import FetchedManifest, ManifestHead, parse_ratelimit
 from hubaction.reference import Digest, Reference, is_loopback_host, parse_digest
 from hubaction.transport import check_response, error_for, new_session, read_body, redact_url
+
+T = TypeVar("T")
 
 MAX_REDIRECTS = 5
 # Ask for large pages: the distribution registry ignores `n` and answers everything at once,
@@ -291,7 +295,14 @@ class RegistryClient:
         )
 
     def get_manifest(self, ref: Reference, digest: Digest | None = None) -> FetchedManifest:
-        """GET the manifest of ``ref`` (or of ``digest`` in its repository), verified."""
+        """GET the manifest of ``ref`` (or of ``digest`` in its repository), verified.
+
+        A truncated, malformed or mismatching body is fetched once more, then reported:
+        never believed.
+        """
+        return _once_more(lambda: self._get_manifest(ref, digest), self._debug)
+
+    def _get_manifest(self, ref: Reference, digest: Digest | None) -> FetchedManifest:
         target = ref.with_digest(digest) if digest is not None else ref
         wanted = target.digest
         what = f"manifest of {target}" if digest is None else f"manifest {digest} of {ref.name}"
@@ -327,7 +338,11 @@ class RegistryClient:
     # -- blobs ----------------------------------------------------------------------------
 
     def get_blob(self, ref: Reference, digest: Digest, *, limit: int = MAX_CONFIG_BYTES) -> bytes:
-        """A (small) blob such as an image config, verified against ``digest``."""
+        """A (small) blob such as an image config, verified against ``digest`` (once more on a
+        corrupt body)."""
+        return _once_more(lambda: self._get_blob(ref, digest, limit), self._debug)
+
+    def _get_blob(self, ref: Reference, digest: Digest, limit: int) -> bytes:
         what = f"blob {digest} of {ref.name}"
         with self.request("GET", ref, f"blobs/{digest}", what=what) as response:
             check_response(response, what=what)
@@ -382,6 +397,16 @@ class RegistryClient:
             f"{what}: more than {self._max_tag_pages} pages of tags; hubaction stops there so a "
             "misbehaving registry cannot loop forever"
         )
+
+
+def _once_more(fetch: Callable[[], T], debug: Callable[[str], None]) -> T:
+    """Run ``fetch``; on a corrupt body run it once more (a flaky proxy or connection), and
+    report the second failure."""
+    try:
+        return fetch()
+    except CorruptBody as exc:
+        debug(f"corrupt answer, retrying once: {exc}")
+    return fetch()
 
 
 def _error_body(response: requests.Response) -> bytes:

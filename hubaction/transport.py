@@ -31,6 +31,7 @@ from urllib3.util.retry import Retry
 
 from hubaction import __version__
 from hubaction.errors import (
+    CorruptBody,
     HubActionError,
     NotFound,
     RateLimited,
@@ -383,14 +384,12 @@ def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
                 raise RegistryError(f"{what}: the body exceeds the {limit}-byte limit")
             chunks.append(chunk)
     except requests.RequestException as exc:
-        raise RegistryError(
+        raise CorruptBody(
             f"{what}: the connection broke while reading the body ({type(exc).__name__}); retry"
         ) from None
     body = b"".join(chunks)
     # With Content-Encoding the header counts the compressed bytes; only compare plain bodies.
     encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
     if length and not encoded and int(length) != len(body):
-        raise RegistryError(
-            f"{what}: the body was truncated ({len(body)} of {length} bytes); retry"
-        )
+        raise CorruptBody(f"{what}: the body was truncated ({len(body)} of {length} bytes); retry")
     return body

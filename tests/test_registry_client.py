@@ -266,3 +266,20 @@ def test_without_insecure_a_tls_failure_is_an_error(fake: requests_mock.Adapter)
     with pytest.raises(RegistryError, match="REQUESTS_CA_BUNDLE"):
         client(fake).head_manifest(parse_reference("reg.internal:5000/app:1"))
     assert len(fake.request_history) == 1
+
+
+def test_a_corrupt_body_is_fetched_once_more(fake: requests_mock.Adapter) -> None:
+    good = {"content": MANIFEST, "headers": {"Docker-Content-Digest": DIGEST}}
+    bad = {"content": MANIFEST[:-3] + b"xx}", "headers": {"Docker-Content-Digest": DIGEST}}
+    fake.register_uri("GET", f"{REG}/v2/app/manifests/1", [bad, good])
+    fetched = client(fake).get_manifest(REF)
+    assert str(fetched.digest) == DIGEST
+    assert len(fake.request_history) == 2
+
+
+def test_a_body_corrupt_twice_is_reported_never_believed(fake: requests_mock.Adapter) -> None:
+    bad = {"content": b'{"schemaVersion": 2', "headers": {"Content-Type": OCI_MANIFEST}}
+    fake.register_uri("GET", f"{REG}/v2/app/manifests/1", [bad, bad, bad])
+    with pytest.raises(RegistryError, match="not a valid manifest"):
+        client(fake).get_manifest(REF)
+    assert len(fake.request_history) == 2
