@@ -43,8 +43,8 @@ from hubaction.reference import is_loopback_host
 USER_AGENT = f"hubaction/{__version__} (+https://github.com/hubaction/hubaction)"
 
 # (connect, read) seconds. A registry that accepts the connection and then says nothing must
-# not hang a CI job; 30 s of silence between bytes is far beyond any healthy registry.
-DEFAULT_TIMEOUT = (10.0, 30.0)
+# not hang a CI job; 20 s of silence between bytes is far beyond any healthy registry.
+DEFAULT_TIMEOUT = (10.0, 20.0)
 # Total time the retries of one request may spend sleeping, about a minute as the contract's
 # "bounded time" promises.
 DEFAULT_RETRY_BUDGET = 60.0
@@ -163,7 +163,9 @@ def new_retry(budget: float = DEFAULT_RETRY_BUDGET, *, total: int = 6) -> Budget
     return BudgetRetry(
         total=total,
         connect=3,
-        read=2,
+        # One retry of a read timeout: a registry that stopped answering costs at most two read
+        # timeouts (40 s), inside the one-minute promise.
+        read=1,
         status=total,
         backoff_factor=0.5,
         backoff_max=10.0,
