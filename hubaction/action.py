@@ -301,6 +301,8 @@ def _lookup(kit: Toolkit, inputs: ActionInputs, session: requests.Session | None
         )
     if inputs.compare_digest is not None and "changed" not in result.outputs:
         result.outputs["changed"] = boolean(digest is None or inputs.compare_digest != digest)
+    # The contract: `changed` is `true` only when compare-digest is set and differs.
+    result.outputs.setdefault("changed", "false")
     if inputs.list_tags and not inputs.digest_only:
         _tags(client, inputs, ref, result, exists=exists)
     result.outputs.update(ratelimit_outputs(result.rate_limit))

@@ -40,6 +40,7 @@ IMAGE_OUTPUTS = {
     "labels",
     "pinned",
     "exists",
+    "changed",
 }
 TAG_OUTPUTS = {"tags", "tag-count", "latest-semver"}
 
