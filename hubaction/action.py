@@ -27,7 +27,15 @@ from hubaction.outputs import (
 )
 from hubaction.platform import Platform, parse_platform
 from hubaction.reference import Digest, Reference, parse_digest, parse_reference, parse_tag
-from hubaction.summary import Table, TagRow, image_section, md_code, md_text, platform_table
+from hubaction.summary import (
+    Table,
+    TagRow,
+    base_table,
+    image_section,
+    md_code,
+    md_text,
+    platform_table,
+)
 from hubaction.summary import render as render_summary
 from hubaction.summary import tag_table as make_tag_table
 from hubaction.tags import SORTS, compile_tag_filter, select_tags
@@ -173,6 +181,12 @@ def read_inputs(kit: Toolkit, secrets: tuple[str, ...] = ()) -> ActionInputs:
         base = parse_reference(base_text) if base_text else None
     except InvalidInput as exc:
         raise _input_error("base-image", exc, "an image reference such as `node:20`") from None
+    digest_only = kit.get_bool_input("digest-only", default=False)
+    if digest_only and base is not None:
+        raise InvalidInput(
+            "Input `base-image` compares manifests and layers, which `digest-only: true` does "
+            "not fetch: set `digest-only: false`, or drop `base-image`"
+        )
     hub_url = (kit.get_input("hub-url") or str(INPUT_DEFAULTS["hub-url"])).rstrip("/")
     if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", hub_url):
         raise InvalidInput(
@@ -184,7 +198,7 @@ def read_inputs(kit: Toolkit, secrets: tuple[str, ...] = ()) -> ActionInputs:
         credentials=store,
         secrets=secrets,
         platform=platform,
-        digest_only=kit.get_bool_input("digest-only", default=False),
+        digest_only=digest_only,
         list_tags=kit.get_bool_input("list-tags", default=True),
         tag_filter=_tag_filter(kit.get_input("tag-filter")),
         tag_sort=sort,
@@ -226,8 +240,6 @@ def run(
     try:
         secrets = mask_secrets(kit)
         inputs = read_inputs(kit, secrets)
-        if inputs.base_image is not None:
-            raise _not_implemented("base-image", "base image comparison")
         if inputs.dockerfile:
             raise _not_implemented("dockerfile", "Dockerfile base images")
         if inputs.namespace or inputs.list_namespaces:
@@ -255,7 +267,7 @@ def run(
 
 
 def _lookup(kit: Toolkit, inputs: ActionInputs, session: requests.Session | None) -> _Run:
-    from hubaction.lookup import inspect_image
+    from hubaction.lookup import compare_base, inspect_image
     from hubaction.registry import open_client
 
     ref = inputs.reference
@@ -285,6 +297,11 @@ def _lookup(kit: Toolkit, inputs: ActionInputs, session: requests.Session | None
             digest = info.digest
             result.parts.append(image_section(info, rate_limit=info.ratelimit))
             result.parts.append(platform_table(info))
+            if inputs.base_image is not None:
+                check = compare_base(client, info, inputs.base_image)
+                result.outputs["base-changed"] = boolean(check.changed)
+                result.outputs["base-digest"] = str(check.base_digest)
+                result.parts.append(base_table(check))
             if info.index is None and info.platform is not None:
                 _warn_platform(kit, inputs.platform, info.platform)
             if inputs.compare_digest is not None:
@@ -301,8 +318,10 @@ def _lookup(kit: Toolkit, inputs: ActionInputs, session: requests.Session | None
         )
     if inputs.compare_digest is not None and "changed" not in result.outputs:
         result.outputs["changed"] = boolean(digest is None or inputs.compare_digest != digest)
-    # The contract: `changed` is `true` only when compare-digest is set and differs.
+    # The contract: `changed` is `true` only when compare-digest is set and differs;
+    # `base-changed` only when base-image is set and moved on.
     result.outputs.setdefault("changed", "false")
+    result.outputs.setdefault("base-changed", "false")
     if inputs.list_tags and not inputs.digest_only:
         _tags(client, inputs, ref, result, exists=exists)
     result.outputs.update(ratelimit_outputs(result.rate_limit))

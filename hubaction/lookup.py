@@ -13,12 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
-from hubaction.errors import HubActionError
+from hubaction.basecheck import (
+    BaseComparison,
+    base_annotation,
+    built_on,
+    compare_by_annotation,
+)
+from hubaction.errors import HubActionError, NotFound
 from hubaction.manifest import ImageIndex, ImageManifest, parse_config
 from hubaction.model import ImageInfo, ManifestHead, PlatformEntry
 from hubaction.platform import Platform, select_platform
-from hubaction.reference import Reference
+from hubaction.reference import Digest, Reference
 from hubaction.registry import RegistryClient
 
 # Concurrent requests per registry for per-tag digests: enough to hide latency, few enough not
@@ -103,3 +110,108 @@ def head_many(
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(refs)))) as pool:
         return list(pool.map(one, refs))
+
+
+@dataclass(frozen=True)
+class BaseCheck:
+    """The base-image comparison: the base's current digest and one answer per platform."""
+
+    base: Reference
+    base_digest: Digest
+    comparisons: tuple[BaseComparison, ...]
+    chosen: BaseComparison | None
+
+    @property
+    def changed(self) -> bool:
+        """The answer for the chosen platform (all platforms when none was chosen)."""
+        if self.chosen is not None:
+            return self.chosen.changed
+        return any(c.changed for c in self.comparisons)
+
+
+def compare_base(
+    client: RegistryClient,
+    image: ImageInfo,
+    base: Reference,
+    *,
+    concurrency: int = CONCURRENCY,
+) -> BaseCheck:
+    """Is ``image`` still built on ``base``'s current content, per platform?
+
+    With the OCI base annotations on the image's index or manifest, one GET of the base's
+    manifest answers (its index lists the platform digests); no layer list or config is
+    fetched. Otherwise each platform's layers are compared: the base's current layers must be
+    a prefix of the image's, for the same platform.
+    """
+    base_top = client.get_manifest(base)
+    base_index = base_top.manifest if isinstance(base_top.manifest, ImageIndex) else None
+    annotations = image.index.annotations if image.index is not None else {}
+    annotation = base_annotation(annotations) or base_annotation(image.manifest.annotations)
+    platforms: list[tuple[Platform | None, Digest]] = (
+        [(e.platform, e.digest) for e in image.entries]
+        if image.index is not None
+        else [(image.platform, image.platform_digest)]
+    )
+
+    def base_platform_digest(platform: Platform | None) -> Digest | None:
+        if base_index is None:
+            return None
+        if platform is None:
+            raise HubActionError(
+                f"{base}: the base image is multi-platform but the platform of {image.reference} "
+                "is unknown; set the platform input"
+            )
+        entries = [(d.platform, d) for d in base_index.images if d.platform is not None]
+        return select_platform(platform, entries).digest
+
+    def one(item: tuple[Platform | None, Digest]) -> BaseComparison:
+        platform, digest = item
+        label = str(platform) if platform is not None else "image"
+        try:
+            base_digest = base_platform_digest(platform)
+        except NotFound:
+            return BaseComparison(
+                label,
+                base_top.digest,
+                True,
+                "layers",
+                f"the base image {base.familiar} has no {label} manifest now",
+            )
+        if annotation is not None:
+            verdict = compare_by_annotation(annotation, base_top.digest, base_digest)
+            if verdict is not None:
+                said = annotation.digest
+                return BaseComparison(
+                    label,
+                    base_digest or base_top.digest,
+                    verdict,
+                    "annotation",
+                    f"built on {said}; the base is now {base_digest or base_top.digest}",
+                )
+        if digest == image.platform_digest:
+            layers = image.manifest.layers
+        else:
+            fetched = client.get_manifest(image.reference, digest)
+            if not isinstance(fetched.manifest, ImageManifest):
+                raise HubActionError(f"{image.reference}: {label} entry is not an image manifest")
+            layers = fetched.manifest.layers
+        if base_digest is None:
+            base_manifest = base_top.manifest
+        else:
+            base_manifest = client.get_manifest(base, base_digest).manifest
+        if not isinstance(base_manifest, ImageManifest):
+            raise HubActionError(f"{base}: the {label} entry is not an image manifest")
+        on = built_on([d.digest for d in layers], [d.digest for d in base_manifest.layers])
+        detail = (
+            f"starts with the base's {len(base_manifest.layers)} current layers"
+            if on
+            else "does not start with the base's current layers"
+        )
+        return BaseComparison(label, base_digest or base_top.digest, not on, "layers", detail)
+
+    workers = max(1, min(concurrency, len(platforms)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        comparisons = tuple(pool.map(one, platforms))
+    chosen_label = str(image.platform) if image.platform is not None else "image"
+    chosen = next((c for c in comparisons if c.platform == chosen_label), None)
+    return BaseCheck(base, base_top.digest, comparisons, chosen)

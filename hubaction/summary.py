@@ -13,8 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hubaction.model import ImageInfo, RateLimit
+
+if TYPE_CHECKING:
+    from hubaction.lookup import BaseCheck
 
 # GitHub's limit is 1 MiB per step summary; stay clear of it for the closing note.
 SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024
@@ -204,3 +208,23 @@ def render(parts: Sequence[str | Table | None], *, limit: int = SUMMARY_LIMIT) -
         text = text.encode("utf-8")[: limit - 200].decode("utf-8", "ignore")
         text += "\n\n_The summary was truncated to stay under GitHub's 1 MiB limit._\n"
     return text
+
+
+def base_table(check: BaseCheck) -> Table:
+    """Per platform: is the image still built on the base image's current content?"""
+    rows = tuple(
+        (
+            md_text(c.platform) + (" (chosen)" if c is check.chosen else ""),
+            "**moved on**" if c.changed else "current",
+            md_code(str(c.base_digest)),
+            "annotation" if c.method == "annotation" else "layers",
+            md_text(c.detail),
+        )
+        for c in check.comparisons
+    )
+    return Table(
+        f"Base image {md_text(check.base.familiar)}",
+        ("Platform", "Base", "Base digest now", "Compared by", "Detail"),
+        rows,
+        note=f"The base image's tag points to {md_code(str(check.base_digest))}.",
+    )
