@@ -309,8 +309,17 @@ def _lookup(kit: Toolkit, inputs: ActionInputs, session: requests.Session | None
                     inputs.compare_digest not in (info.digest, info.platform_digest)
                 )
     except NotFound as exc:
-        if inputs.fail_on_missing or exc.what not in ("tag", "manifest"):
-            raise
+        if exc.what in ("tag", "manifest") and client.repository_exists(ref) is False:
+            # Told apart for the message: a repository that does not exist (yet: the first
+            # push of a new image) versus a tag missing from an existing repository.
+            exc = NotFound(
+                f"{ref.registry}/{ref.repository}: the repository does not exist, so neither "
+                f"does {ref.familiar}. Check the repository name (and the credentials: some "
+                "registries hide private repositories)",
+                what="repository",
+            )
+        if inputs.fail_on_missing or exc.what not in ("tag", "manifest", "repository"):
+            raise exc from None
         exists = False
         result.outputs.update(missing_outputs())
         result.parts.append(

@@ -12,6 +12,7 @@ manifests": clients SHOULD verify).
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -27,6 +28,7 @@ from hubaction.credentials import CredentialStore
 from hubaction.errors import (
     CorruptBody,
     DigestMismatch,
+    HubActionError,
     InvalidHeader,
     NotFound,
     RegistryError,
@@ -352,6 +354,36 @@ class RegistryClient:
 
     # -- tags -----------------------------------------------------------------------------
 
+    def repository_exists(self, ref: Reference) -> bool | None:
+        """Whether ``ref``'s repository exists: one tag-list request for one tag. ``None`` when
+        the registry will not say (Docker Hub answers 401 for missing and private alike)."""
+        what = f"repository {ref.name}"
+        url = f"{self._url(ref, 'tags/list')}?n=1"
+        try:
+            with self.request("GET", ref, "tags/list", what=what, url=url) as response:
+                if response.status_code == 404:
+                    error = error_for(response, what=what, body=_error_body(response))
+                    return not (isinstance(error, NotFound) and error.what == "repository")
+                return True if response.ok else None
+        except HubActionError:
+            return None
+
+    def _tag_page(self, ref: Reference, url: str, what: str) -> tuple[list[str], str | None, str]:
+        """One page of tags: its tags, its ``Link`` header, and its URL (for relative links)."""
+        with self.request("GET", ref, "tags/list", what=what, url=url) as response:
+            if response.status_code == 404:
+                body = _error_body(response)
+                raise NotFound(
+                    f"{ref.registry}/{ref.repository}: the repository does not exist or "
+                    "has no tags (404). Check the repository name",
+                    what="repository",
+                ) from error_for(response, what=what, body=body)
+            check_response(response, what=what)
+            body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what)
+            link = response.headers.get("Link")
+            page_url = response.url
+        return _tags_from_page(body, what), link, page_url
+
     def list_tags(self, ref: Reference) -> list[str]:
         """Every tag of ``ref``'s repository, following ``Link: <...>; rel="next"`` pages."""
         what = f"tags of {ref.name}"
@@ -360,19 +392,11 @@ class RegistryClient:
         tags: list[str] = []
         seen: set[str] = set()
         for _page in range(self._max_tag_pages):
-            with self.request("GET", ref, "tags/list", what=what, url=url) as response:
-                if response.status_code == 404:
-                    body = _error_body(response)
-                    raise NotFound(
-                        f"{ref.registry}/{ref.repository}: the repository does not exist or "
-                        "has no tags (404). Check the repository name",
-                        what="repository",
-                    ) from error_for(response, what=what, body=body)
-                check_response(response, what=what)
-                body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what)
-                link = response.headers.get("Link")
-                page_url = response.url
-            for tag in _tags_from_page(body, what):
+            # A truncated or malformed page is fetched once more, like a manifest (CorruptBody).
+            page_tags, link, page_url = _once_more(
+                functools.partial(self._tag_page, ref, url, what), self._debug
+            )
+            for tag in page_tags:
                 if tag not in seen:
                     seen.add(tag)
                     tags.append(tag)
@@ -422,7 +446,8 @@ def _tags_from_page(body: bytes, what: str) -> list[str]:
     try:
         doc = json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise RegistryError(f"{what}: the tag list is not JSON") from None
+        # Malformed (cut or garbled on the way): worth the one retry a corrupt body gets.
+        raise CorruptBody(f"{what}: the tag list is not JSON") from None
     if not isinstance(doc, dict):
         raise RegistryError(f"{what}: the tag list is not a JSON object")
     tags = doc.get("tags")

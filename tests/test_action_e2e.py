@@ -41,6 +41,7 @@ IMAGE_OUTPUTS = {
     "pinned",
     "exists",
     "changed",
+    "base-changed",
 }
 TAG_OUTPUTS = {"tags", "tag-count", "latest-semver"}
 
