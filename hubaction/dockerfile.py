@@ -357,7 +357,7 @@ def _declare_args(
             if unresolved:
                 uses = ", ".join(f"${var}" for var in unresolved)
                 env[name] = _Unresolved(
-                    f"the default of ARG {name} ({where}) uses {uses}, which has no value: "
+                    f"the default of ARG {name} ({where}) uses {uses} without a value: "
                     + "; ".join(unresolved.values())
                 )
             else:
@@ -840,7 +840,8 @@ class _Lexer:
 
     def _single_quote(self) -> str:
         # Everything up to the next ' is literal; a ' cannot be escaped inside.
-        result = [self._next() or ""] if self._raw_quotes else []
+        opening = self._next() or ""
+        result = [opening] if self._raw_quotes else []
         while True:
             char = self._next()
             if char is None:
@@ -917,6 +918,8 @@ class _Lexer:
             raise _ShellError("syntax error: bad substitution")
         name = self._name()
         modifier = self._next() or ""
+        if not modifier:
+            raise _ShellError("syntax error: missing '}'")
         if modifier == "}":
             value, found = self._lookup(name)
             if not found:
