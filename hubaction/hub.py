@@ -106,6 +106,7 @@ MAX_LOGIN_BYTES = 1024 * 1024
 # Reads of a listing that changed while it was being read, before giving up.
 LISTING_ATTEMPTS = 3
 CONCURRENCY = 8
+MIN_SCRUB_LENGTH = 6
 
 # distribution/reference's path component: what Docker Hub namespaces and repository names are
 # made of (lowercase letters and digits, separated by `.`, `_`, `__` or dashes).
@@ -244,8 +245,12 @@ def parse_hub_time(text: str) -> datetime:
 
 def format_hub_time(moment: datetime) -> str:
     """``moment`` in Docker Hub's form, ``2024-05-01T12:34:56.123456Z`` (naive means UTC)."""
-    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return aware.strftime("%Y-%m-%dT%H:%M:%S.%fZ").rjust(27, "0")
+    t = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    # Not strftime: its %Y does not pad years below 1000 on glibc.
+    return (
+        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+        f".{t.microsecond:06d}Z"
+    )
 
 
 def split_hub_repository(repository: str) -> tuple[str, str]:
@@ -549,9 +554,11 @@ class HubClient:
     # -- plumbing ---------------------------------------------------------------------------
 
     def _scrub(self, text: str) -> str:
-        # A server may echo what it was sent; no password or token reaches a message.
+        # A server may echo what it was sent; no password or token reaches a message. Very
+        # short "secrets" are left alone: replacing every "t" would garble the message, and
+        # Docker Hub passwords have at least 9 characters, its tokens far more.
         for secret in self._secrets:
-            if secret:
+            if len(secret) >= MIN_SCRUB_LENGTH:
                 text = text.replace(secret, "***")
         return text
 

@@ -1,0 +1,590 @@
+"""A small Docker Hub API server for tests: the endpoints hubaction uses, from the fixtures.
+
+Docker Hub cannot be reached from CI, so this serves what its published API reference
+documents, on ``127.0.0.1:<free port>`` from a daemon thread:
+
+* ``POST /v2/auth/token`` (``{"identifier", "secret"}`` -> ``{"access_token"}``, Bearer) and the
+  legacy ``POST /v2/users/login`` (``{"username", "password"}`` -> ``{"token"}``, ``JWT``). With
+  ``token_endpoint = False`` the first answers 404, as on an API without it.
+* ``GET /v2/repositories/namespaces/`` (signed-in users only).
+* ``GET /v2/namespaces/{ns}/repositories`` and the legacy ``/v2/repositories/{ns}/``; ``GET
+  /v2/namespaces/{ns}/repositories/{repo}/tags`` and the legacy ``/v2/repositories/{ns}/{repo}/
+  tags``. ``new_listings = False`` makes the new paths answer 404.
+
+Listings page as Docker Hub's do: ``page`` from 1, ``page_size`` default 10 and at most 100 (a
+larger one is a 400), ``{"count", "next", "previous", "results"}`` with ``next``/``previous``
+pointing at this server, 404 ``Invalid page.`` past the end. Private repositories are listed and
+readable only with a token of a member of their namespace; anonymous callers see public ones.
+Every answer carries ``X-RateLimit-*``; :meth:`HubServer.throttle` makes the next answers 429.
+
+The data is built deterministically from the JSON files in ``tests/hubfixtures/`` (their items
+are the templates): namespace ``acme`` with :data:`REPO_COUNT` repositories, of which
+:data:`PRIVATE_COUNT` private, and ``acme/big`` with :data:`BIG_TAG_COUNT` tags whose push dates
+are all distinct and in neither name nor listing order.
+
+Every request is recorded (method, path, query, kind of Authorization) for counting.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import random
+import re
+import secrets
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+FIXTURES = Path(__file__).resolve().parent / "hubfixtures"
+
+#: A user with a password and a personal access token; a member of ``acme``.
+HUB_USER = "hubuser"
+#: Test-only secrets, random-looking on purpose so a leak into a message is easy to grep for.
+HUB_PASSWORD = "hub-Pw-4Kq9-zT7x-hubaction-test"
+HUB_PAT = "dckr_pat_TESTSECRET-Qm3v8LwN2pXr"
+#: An organization access token: the identifier is the organization.
+HUB_ORG = "acme"
+HUB_OAT = "dckr_oat_TESTSECRET-Hj5s1KdY"
+#: A user with two-factor authentication: the password is refused, a PAT works.
+TWOFA_USER = "twofa"
+TWOFA_PASSWORD = "twofa-Pw-8Jd3-hubaction-test"
+TWOFA_PAT = "dckr_pat_TESTSECRET-2fa-Zx81"
+
+NAMESPACE = "acme"
+REPO_COUNT = 250
+PRIVATE_COUNT = 50
+BIG_REPO = "big"
+BIG_TAG_COUNT = 230
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 10
+RATE_LIMIT = 180
+
+_BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def load(name: str) -> Any:
+    """A fixture file of ``tests/hubfixtures/`` as parsed JSON."""
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def error_body(kind: str) -> dict[str, Any]:
+    """An error body from ``errors.json``."""
+    body: dict[str, Any] = load("errors.json")[kind]
+    return body
+
+
+def hub_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def fake_digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+# -- deterministic data -----------------------------------------------------------------------
+
+
+def make_repositories() -> list[dict[str, Any]]:
+    """The :data:`REPO_COUNT` repositories of ``acme``: the fixture page's three, then
+    ``app-003`` .. ``app-249`` (every fifth private), in that order."""
+    page = load("repositories-page.json")
+    repos: list[dict[str, Any]] = copy.deepcopy(page["results"])
+    template = repos[0]
+    for i in range(len(repos), REPO_COUNT):
+        repo = copy.deepcopy(template)
+        repo.update(
+            name=f"app-{i:03d}",
+            description=f"Application {i}",
+            is_private=i % 5 == 0,
+            star_count=i % 7,
+            pull_count=i * 1000 + 17,
+            last_updated=hub_time(_BASE_TIME + timedelta(hours=i * 13 % 250)),
+        )
+        repos.append(repo)
+    return repos
+
+
+def big_tag_dates() -> dict[str, datetime]:
+    """The push date of every tag of ``acme/big``: distinct, in neither name nor list order."""
+    return {tag["name"]: _pushed(tag) for tag in make_big_tags()}
+
+
+def _pushed(tag: Mapping[str, Any]) -> datetime:
+    text = tag["tag_last_pushed"] or tag["last_updated"]
+    return datetime.fromisoformat(text)
+
+
+def make_big_tags() -> list[dict[str, Any]]:
+    """The :data:`BIG_TAG_COUNT` tags of ``acme/big``, in listing order (a fixed shuffle).
+
+    Tag ``i`` is pushed ``(i * 97) % 230`` steps of 7 hours after 2024-01-01, so dates are
+    distinct (97 is prime to 230) and unrelated to names. ``last_updated`` is later than the
+    push and in another order, so a client sorting by it instead of ``tag_last_pushed`` gets
+    the order wrong; every 23rd tag has no ``tag_last_pushed`` (``last_updated`` is then the
+    push date).
+    """
+    template = load("tags-page.json")["results"][0]
+    names = [f"1.{i // 10}.{i % 10}" for i in range(200)]
+    names += [f"build-{i:02d}" for i in range(BIG_TAG_COUNT - 200)]
+    tags: list[dict[str, Any]] = []
+    for i, name in enumerate(names):
+        pushed = _BASE_TIME + timedelta(hours=7 * ((i * 97) % BIG_TAG_COUNT), seconds=i)
+        updated = pushed + timedelta(minutes=((i * 53) % BIG_TAG_COUNT) * 10 + 1)
+        tag = copy.deepcopy(template)
+        images = [
+            _image(template["images"][0], name, pushed, 30_000_000 + i),
+        ]
+        if i % 3 == 0:  # multi-platform with an attestation, as buildx pushes them
+            images.append(_image(template["images"][1], name, pushed, 29_000_000 + i))
+            images.append(_image(template["images"][2], name, pushed, 10_000 + i))
+        tag.update(
+            id=100_000 + i,
+            name=name,
+            images=images,
+            full_size=30_000_000 + i,
+            digest=fake_digest(f"big:{name}"),
+            last_updated=hub_time(updated),
+            tag_last_pushed=None if i % 23 == 0 else hub_time(pushed),
+        )
+        if i % 23 == 0:
+            tag["last_updated"] = hub_time(pushed)
+        tags.append(tag)
+    random.Random(4).shuffle(tags)
+    return tags
+
+
+def _image(template: Mapping[str, Any], tag: str, pushed: datetime, size: int) -> dict[str, Any]:
+    image = copy.deepcopy(dict(template))
+    image.update(
+        digest=fake_digest(f"big:{tag}/{template['architecture']}/{template.get('variant')}"),
+        size=size,
+        last_pushed=hub_time(pushed),
+    )
+    return image
+
+
+@dataclass
+class HubData:
+    """What the server serves; tests may change it (under :attr:`HubServer.lock`)."""
+
+    repositories: dict[str, list[dict[str, Any]]]
+    tags: dict[tuple[str, str], list[dict[str, Any]]]
+    #: Secrets per identifier: passwords and tokens accepted by /v2/auth/token.
+    secrets: dict[str, set[str]]
+    #: Which namespaces each account may see private repositories of.
+    members: dict[str, set[str]]
+    #: Accounts whose password login needs a second factor (only their PATs work).
+    two_factor: dict[str, str]
+
+    @classmethod
+    def default(cls) -> HubData:
+        small_tags = load("tags-page.json")["results"]
+        tools = copy.deepcopy(make_repositories()[1])
+        tools.update(namespace=HUB_USER, name="tools", is_private=True)
+        return cls(
+            repositories={NAMESPACE: make_repositories(), HUB_USER: [tools]},
+            tags={
+                (NAMESPACE, BIG_REPO): make_big_tags(),
+                (NAMESPACE, "small"): copy.deepcopy(small_tags),
+                (NAMESPACE, "secret"): copy.deepcopy(small_tags[:1]),
+            },
+            secrets={
+                HUB_USER: {HUB_PASSWORD, HUB_PAT},
+                HUB_ORG: {HUB_OAT},
+                TWOFA_USER: {TWOFA_PAT},
+            },
+            members={HUB_USER: {HUB_USER, NAMESPACE}, HUB_ORG: {NAMESPACE}, TWOFA_USER: set()},
+            two_factor={TWOFA_USER: TWOFA_PASSWORD},
+        )
+
+
+# -- server -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HubRequest:
+    """One recorded request. ``auth`` is ``none``, ``bearer``, ``jwt``, ``basic`` or ``other``."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    auth: str
+    body_keys: tuple[str, ...] = ()
+
+    @property
+    def page_size(self) -> int | None:
+        values = self.query.get("page_size")
+        return int(values[0]) if values and values[0].isdigit() else None
+
+
+@dataclass
+class _Throttle:
+    remaining: int
+    headers: dict[str, str]
+
+
+@dataclass
+class _Issued:
+    account: str
+    scheme: str  # "Bearer" or "JWT"
+
+
+@dataclass
+class _State:
+    requests: list[HubRequest] = field(default_factory=list)
+    tokens: dict[str, _Issued] = field(default_factory=dict)
+    throttles: list[_Throttle] = field(default_factory=list)
+    api_calls: int = 0
+
+
+_TAGS_NEW = re.compile(r"/v2/namespaces/([^/]+)/repositories/([^/]+)/tags/?")
+_TAGS_OLD = re.compile(r"/v2/repositories/([^/]+)/([^/]+)/tags/?")
+_REPOS_NEW = re.compile(r"/v2/namespaces/([^/]+)/repositories/?")
+_REPOS_OLD = re.compile(r"/v2/repositories/([^/]+)/?")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: the recorded requests are the log
+
+    def do_GET(self) -> None:
+        self.server.owner._handle(self)
+
+    def do_POST(self) -> None:
+        self.server.owner._handle(self)
+
+    def do_HEAD(self) -> None:
+        self.server.owner._handle(self)
+
+    def send_json(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, owner: HubServer) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.owner = owner
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client closing a keep-alive connection (a session going away) is no error; say
+        # anything else as socketserver does.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class HubServer:
+    """The fake Docker Hub API. ``start()`` / ``stop()``, or use it as a context manager."""
+
+    def __init__(self, data: HubData | None = None) -> None:
+        self.data = data or HubData.default()
+        self.lock = threading.Lock()
+        #: False: ``POST /v2/auth/token`` answers 404 (only the legacy login exists).
+        self.token_endpoint = True
+        #: False: ``/v2/namespaces/...`` answers 404 (only the legacy listings exist).
+        self.new_listings = True
+        #: Called as ``before_page(path, page)`` before a listing page is built (outside the
+        #: lock), so a test can change :attr:`data` between the pages a client reads.
+        self.before_page: Callable[[str, int], None] | None = None
+        self._state = _State()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        server = _Server(self)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            name="hubserver",
+            daemon=True,
+            kwargs={"poll_interval": 0.05},
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the server first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # -- test controls --------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[HubRequest]:
+        with self.lock:
+            return list(self._state.requests)
+
+    def listing_requests(self) -> list[HubRequest]:
+        """The recorded GETs of listings (not logins, not namespaces)."""
+        return [r for r in self.requests if r.method == "GET" and "page" in r.query]
+
+    def reset(self) -> None:
+        """Forget recorded requests, issued tokens and pending throttles."""
+        with self.lock:
+            self._state.requests.clear()
+            self._state.tokens.clear()
+            self._state.throttles.clear()
+
+    def forget_requests(self) -> None:
+        """Forget recorded requests only."""
+        with self.lock:
+            self._state.requests.clear()
+
+    def revoke_tokens(self) -> None:
+        """Make every issued token invalid, as when they expire after ~10 minutes."""
+        with self.lock:
+            self._state.tokens.clear()
+
+    def issued_tokens(self) -> list[str]:
+        with self.lock:
+            return list(self._state.tokens)
+
+    def throttle(self, times: int = 1, *, headers: Mapping[str, str] | None = None) -> None:
+        """The next ``times`` requests answer 429 with ``headers`` (``Retry-After: 1``)."""
+        with self.lock:
+            self._state.throttles.append(
+                _Throttle(times, dict(headers if headers is not None else {"Retry-After": "1"}))
+            )
+
+    # -- handling -------------------------------------------------------------------------------
+
+    def _handle(self, handler: _Handler) -> None:
+        split = urllib.parse.urlsplit(handler.path)
+        path = split.path
+        query = urllib.parse.parse_qs(split.query, keep_blank_values=True)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = None
+        authorization = handler.headers.get("Authorization") or ""
+        kind = authorization.split(" ", 1)[0].lower() if authorization else "none"
+        if kind not in ("none", "bearer", "jwt", "basic"):
+            kind = "other"
+        with self.lock:
+            self._state.requests.append(
+                HubRequest(
+                    handler.command,
+                    path,
+                    query,
+                    kind,
+                    tuple(sorted(body)) if isinstance(body, dict) else (),
+                )
+            )
+            self._state.api_calls += 1
+            calls = self._state.api_calls
+            throttle = next((t for t in self._state.throttles if t.remaining > 0), None)
+            if throttle is not None:
+                throttle.remaining -= 1
+        limits = {
+            "X-RateLimit-Limit": str(RATE_LIMIT),
+            "X-RateLimit-Remaining": str(max(0, RATE_LIMIT - calls)),
+            "X-RateLimit-Reset": str(int(time.time()) + 60),
+        }
+        if throttle is not None:
+            handler.send_json(429, error_body("rate_limited"), {**limits, **throttle.headers})
+            return
+        status, answer = self._route(handler.command, path, query, body, authorization)
+        handler.send_json(status, answer, limits)
+
+    def _account(self, authorization: str) -> str | bool | None:
+        """The account a token belongs to; None when anonymous; False for a bad token."""
+        if not authorization:
+            return None
+        scheme, _, token = authorization.partition(" ")
+        with self.lock:
+            issued = self._state.tokens.get(token.strip())
+        if issued is None or issued.scheme.lower() != scheme.lower():
+            return False
+        return issued.account
+
+    def _issue(self, account: str, scheme: str) -> str:
+        token = ("hubtok-" if scheme == "Bearer" else "hubjwt-") + secrets.token_hex(16)
+        with self.lock:
+            self._state.tokens[token] = _Issued(account, scheme)
+        return token
+
+    def _route(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        body: Any,
+        authorization: str,
+    ) -> tuple[int, Any]:
+        if method == "POST" and path == "/v2/auth/token":
+            if not self.token_endpoint:
+                return 404, error_body("not_found")
+            return self._login(body, "identifier", "secret", "Bearer", "access_token")
+        if method == "POST" and path == "/v2/users/login":
+            return self._login(body, "username", "password", "JWT", "token")
+        if method not in ("GET", "HEAD"):
+            return 405, {"detail": f'Method "{method}" not allowed.'}
+        account = self._account(authorization)
+        if account is False:
+            return 401, error_body("token_invalid")
+        assert account is None or isinstance(account, str)
+        if path == "/v2/repositories/namespaces/":
+            if account is None:
+                return 401, {"detail": "Authentication credentials were not provided."}
+            with self.lock:
+                visible = sorted(self.data.members.get(account, set()) | {account})
+            return 200, {"username": account, "namespaces": visible}
+        new = True
+        match = _TAGS_NEW.fullmatch(path)
+        if match is None:
+            match, new = _TAGS_OLD.fullmatch(path), False
+        if match is not None:
+            if new and not self.new_listings:
+                return 404, error_body("not_found")
+            return self._tags(path, match[1], match[2], query, account)
+        match, new = _REPOS_NEW.fullmatch(path), True
+        if match is None:
+            match, new = _REPOS_OLD.fullmatch(path), False
+        if match is not None:
+            if new and not self.new_listings:
+                return 404, error_body("not_found")
+            return self._repositories(path, match[1], query, account)
+        return 404, error_body("not_found")
+
+    def _login(
+        self, body: Any, user_key: str, secret_key: str, scheme: str, answer_key: str
+    ) -> tuple[int, Any]:
+        if not isinstance(body, dict):
+            return 400, {"detail": "JSON parse error"}
+        user, secret = body.get(user_key), body.get(secret_key)
+        if not isinstance(user, str) or not isinstance(secret, str):
+            return 400, {"detail": f"`{user_key}` and `{secret_key}` are required"}
+        with self.lock:
+            accepted = self.data.secrets.get(user, set())
+            second = self.data.two_factor.get(user)
+        if second is not None and secret == second:
+            if scheme == "JWT":
+                # Docker Hub's documented legacy answer: a 401 with a short-lived token for
+                # /v2/users/2fa-login.
+                body_2fa = dict(error_body("login_2fa"))
+                body_2fa["login_2fa_token"] = "hub2fa-" + secrets.token_hex(16)
+                return 401, body_2fa
+            return 401, error_body("auth_token_2fa")
+        if scheme == "JWT" and secret.startswith("dckr_oat_"):
+            return 401, error_body("unauthorized")  # the legacy login refuses OATs
+        if secret not in accepted:
+            return 401, error_body("unauthorized")
+        return 200, {answer_key: self._issue(user, scheme)}
+
+    def _page(
+        self,
+        path: str,
+        query: dict[str, list[str]],
+        items: list[dict[str, Any]],
+    ) -> tuple[int, Any]:
+        try:
+            size = int(query.get("page_size", [str(DEFAULT_PAGE_SIZE)])[0])
+            number = int(query.get("page", ["1"])[0])
+        except ValueError:
+            return 400, error_body("page_size")
+        if not 1 <= size <= MAX_PAGE_SIZE or number < 1:
+            return 400, error_body("page_size")
+        count = len(items)
+        last = max(1, -(-count // size))
+        if number > last:
+            return 404, error_body("invalid_page")
+
+        def link(n: int) -> str:
+            return f"{self.url}{path}?" + urllib.parse.urlencode({"page": n, "page_size": size})
+
+        return 200, {
+            "count": count,
+            "next": link(number + 1) if number < last else None,
+            "previous": link(number - 1) if number > 1 else None,
+            "results": items[(number - 1) * size : number * size],
+        }
+
+    def _visible(self, namespace: str, account: str | None) -> bool:
+        with self.lock:
+            return account is not None and namespace in self.data.members.get(account, set())
+
+    def _before(self, path: str, query: dict[str, list[str]]) -> None:
+        hook = self.before_page
+        page = query.get("page", ["1"])[0]
+        if hook is not None and page.isdigit():
+            hook(path, int(page))
+
+    def _repositories(
+        self, path: str, namespace: str, query: dict[str, list[str]], account: str | None
+    ) -> tuple[int, Any]:
+        self._before(path, query)
+        with self.lock:
+            repos = self.data.repositories.get(namespace)
+            repos = copy.deepcopy(repos) if repos is not None else None
+        if repos is None:
+            return 404, error_body("not_found")
+        if not self._visible(namespace, account):
+            repos = [r for r in repos if not r["is_private"]]
+        return self._page(path, query, repos)
+
+    def _tags(
+        self,
+        path: str,
+        namespace: str,
+        repository: str,
+        query: dict[str, list[str]],
+        account: str | None,
+    ) -> tuple[int, Any]:
+        self._before(path, query)
+        with self.lock:
+            repo = next(
+                (r for r in self.data.repositories.get(namespace, []) if r["name"] == repository),
+                None,
+            )
+            tags = copy.deepcopy(self.data.tags.get((namespace, repository), []))
+        # Docker Hub hides private repositories from those who may not see them: 404.
+        if repo is None or (repo["is_private"] and not self._visible(namespace, account)):
+            return 404, error_body("not_found")
+        return self._page(path, query, tags)
