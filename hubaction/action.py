@@ -7,18 +7,21 @@ are written together at the end, so a failure leaves no half-written set of outp
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hubaction.contract import INPUT_DEFAULTS, SECRET_INPUTS
 from hubaction.credentials import Credentials, CredentialStore, parse_docker_config
-from hubaction.errors import HubActionError, InvalidInput, NotFound
+from hubaction.errors import HubActionError, InvalidInput, NotFound, RateLimited, RegistryError
 from hubaction.outputs import (
     boolean,
+    compact_json,
     head_outputs,
     image_outputs,
     missing_outputs,
@@ -31,6 +34,7 @@ from hubaction.summary import (
     Table,
     TagRow,
     base_table,
+    dockerfile_table,
     image_section,
     md_code,
     md_text,
@@ -38,12 +42,13 @@ from hubaction.summary import (
 )
 from hubaction.summary import render as render_summary
 from hubaction.summary import tag_table as make_tag_table
-from hubaction.tags import SORTS, compile_tag_filter, select_tags
+from hubaction.tags import SORTS, TagSelection, compile_tag_filter, select_tags
 from hubaction.toolkit import Toolkit
 
 if TYPE_CHECKING:
     import requests
 
+    from hubaction.hub import HubClient
     from hubaction.model import RateLimit
     from hubaction.registry import RegistryClient
 
@@ -145,9 +150,10 @@ def read_inputs(kit: Toolkit, secrets: tuple[str, ...] = ()) -> ActionInputs:
     ref = _reference(kit)
     namespace = kit.get_input("namespace")
     list_namespaces = kit.get_bool_input("list-namespaces", default=False)
-    if ref is None and not namespace and not list_namespaces:
+    if ref is None and not namespace and not list_namespaces and not kit.get_input("dockerfile"):
         raise InvalidInput(
-            "Input `repository` is required (unless `namespace` or `list-namespaces` is used): "
+            "Input `repository` is required (unless `namespace`, `list-namespaces` or "
+            "`dockerfile` is used): "
             "set it to the image to look up, e.g. `node` or `ghcr.io/org/app`"
         )
     username = kit.get_input("username")
@@ -171,6 +177,11 @@ def read_inputs(kit: Toolkit, secrets: tuple[str, ...] = ()) -> ActionInputs:
     sort = kit.get_input("tag-sort") or str(INPUT_DEFAULTS["tag-sort"])
     if sort not in SORTS:
         raise InvalidInput(f"Input `tag-sort` is {sort!r}: expected one of {', '.join(SORTS)}")
+    if sort == "updated" and (ref is None or not ref.is_docker_hub):
+        raise InvalidInput(
+            "Input `tag-sort: updated` orders tags by push date, which only Docker Hub's API "
+            "gives: use `version` or `lexical` for this registry"
+        )
     compare_text = kit.get_input("compare-digest")
     try:
         compare = parse_digest(compare_text) if compare_text else None
@@ -222,13 +233,7 @@ class _Run:
     outputs: dict[str, str] = field(default_factory=dict)
     parts: list[str | Table | None] = field(default_factory=list)
     rate_limit: RateLimit | None = None
-
-
-def _not_implemented(name: str, issue: str) -> InvalidInput:
-    return InvalidInput(
-        f"Input `{name}` is not supported by this version of hubaction yet ({issue}); "
-        "remove it from the step"
-    )
+    hub: HubClient | None = None
 
 
 def run(
@@ -240,17 +245,6 @@ def run(
     try:
         secrets = mask_secrets(kit)
         inputs = read_inputs(kit, secrets)
-        if inputs.dockerfile:
-            raise _not_implemented("dockerfile", "Dockerfile base images")
-        if inputs.namespace or inputs.list_namespaces:
-            raise _not_implemented(
-                "namespace" if inputs.namespace else "list-namespaces", "Docker Hub listings"
-            )
-        if inputs.tag_sort == "updated":
-            raise InvalidInput(
-                "Input `tag-sort: updated` needs Docker Hub tag metadata, which this version "
-                "does not read yet: use `version` or `lexical`"
-            )
         result = _lookup(kit, inputs, session)
     except HubActionError as exc:
         kit.error(str(exc), title=exc.title)
@@ -267,20 +261,47 @@ def run(
 
 
 def _lookup(kit: Toolkit, inputs: ActionInputs, session: requests.Session | None) -> _Run:
-    from hubaction.lookup import compare_base, inspect_image
     from hubaction.registry import open_client
 
-    ref = inputs.reference
-    assert ref is not None  # checked by read_inputs while Hub listings are not supported
     debug: Callable[[str], None] = kit.debug if kit.debug_enabled else (lambda _line: None)
+    ref = inputs.reference
     client = open_client(
         inputs.credentials,
-        insecure_registries=frozenset({ref.registry}) if inputs.insecure else frozenset(),
+        insecure_registries=(
+            frozenset({ref.registry}) if inputs.insecure and ref is not None else frozenset()
+        ),
         on_secret=kit.mask,
         debug=debug,
         session=session,
     )
     result = _Run()
+    if inputs.namespace or inputs.list_namespaces or (ref is not None and ref.is_docker_hub):
+        from hubaction.hub import HubClient
+
+        result.hub = HubClient(
+            client.session,
+            hub_url=inputs.hub_url,
+            credentials=inputs.credentials.get("docker.io"),
+            on_secret=kit.mask,
+            debug=debug,
+        )
+    if ref is not None:
+        _image(kit, client, inputs, ref, result)
+    if inputs.dockerfile:
+        _dockerfile(client, inputs, result)
+    if result.hub is not None and inputs.list_namespaces:
+        result.outputs["namespaces"] = compact_json(result.hub.namespaces())
+    if result.hub is not None and inputs.namespace:
+        _repositories(result.hub, inputs.namespace, result)
+    result.outputs.update(ratelimit_outputs(result.rate_limit))
+    return result
+
+
+def _image(
+    kit: Toolkit, client: RegistryClient, inputs: ActionInputs, ref: Reference, result: _Run
+) -> None:
+    from hubaction.lookup import compare_base, inspect_image
+
     exists = True
     digest: Digest | None = None
     try:
@@ -332,9 +353,49 @@ def _lookup(kit: Toolkit, inputs: ActionInputs, session: requests.Session | None
     result.outputs.setdefault("changed", "false")
     result.outputs.setdefault("base-changed", "false")
     if inputs.list_tags and not inputs.digest_only:
-        _tags(client, inputs, ref, result, exists=exists)
-    result.outputs.update(ratelimit_outputs(result.rate_limit))
-    return result
+        _tags(kit, client, inputs, ref, result, exists=exists)
+
+
+def _dockerfile(client: RegistryClient, inputs: ActionInputs, result: _Run) -> None:
+    """Every FROM image of the Dockerfile: pinned digest, current digest, status."""
+    from hubaction.dockerfile import base_images_output, parse_dockerfile, status_of
+    from hubaction.lookup import head_many
+
+    path = _workspace_file(inputs.dockerfile)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            f"Input `dockerfile`: cannot read {inputs.dockerfile!r} ({exc.__class__.__name__}); "
+            "give the path of a Dockerfile in the workspace, e.g. `Dockerfile` or "
+            "`docker/app.Dockerfile` (check out the repository first)"
+        ) from None
+    images = parse_dockerfile(text, path=inputs.dockerfile)
+    failures: dict[Reference, HubActionError] = {}
+
+    def remember(ref: Reference, exc: HubActionError) -> None:
+        if not isinstance(exc, NotFound):
+            failures[ref] = exc
+
+    heads = head_many(client, [i.lookup_reference for i in images], on_error=remember)
+    if failures:
+        failed, error = next(iter(failures.items()))
+        error.args = (f"Input `dockerfile`: looking up {failed.familiar} failed: {error}",)
+        raise error
+    statuses = [
+        status_of(image, head.digest if head is not None else None)
+        for image, head in zip(images, heads, strict=True)
+    ]
+    rows = base_images_output(statuses)
+    result.outputs["base-images"] = compact_json(rows)
+    result.parts.append(dockerfile_table(inputs.dockerfile, rows))
+
+
+def _workspace_file(name: str) -> Path:
+    """``name`` relative to the workspace (the runner's working directory)."""
+    base = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+    path = Path(name)
+    return path if path.is_absolute() else base / path
 
 
 def _warn_platform(kit: Toolkit, wanted: Platform, actual: Platform) -> None:
@@ -359,41 +420,105 @@ def _digest_only_section(ref: Reference, digest: Digest, media_type: str | None)
 
 
 def _tags(
-    client: RegistryClient, inputs: ActionInputs, ref: Reference, result: _Run, *, exists: bool
+    kit: Toolkit,
+    client: RegistryClient,
+    inputs: ActionInputs,
+    ref: Reference,
+    result: _Run,
+    *,
+    exists: bool,
 ) -> None:
-    from hubaction.lookup import head_many
-
     repo = Reference(ref.registry, ref.repository, None, None)
     try:
-        all_tags = client.list_tags(repo)
+        if result.hub is not None and ref.is_docker_hub:
+            listed = _hub_tags(kit, result.hub, client, inputs, repo)
+        else:
+            listed = None
+        if listed is None:
+            listed = _registry_tags(client, inputs, repo)
     except NotFound:
         if exists:
             raise
         result.outputs.update({"tags": "[]", "tag-count": "0", "latest-semver": ""})
         return
+    selection, table = listed
+    result.outputs.update(tag_outputs(selection))
+    if inputs.summary and table is not None:
+        result.parts.append(table)
+
+
+def _hub_tags(
+    kit: Toolkit,
+    hub: HubClient,
+    client: RegistryClient,
+    inputs: ActionInputs,
+    repo: Reference,
+) -> tuple[TagSelection, Table | None] | None:
+    """Tags with push dates, sizes and digests from Docker Hub's API; None to fall back."""
+    from hubaction.hub import split_hub_repository, tag_row
+
+    namespace, name = split_hub_repository(repo.repository)
+    try:
+        hub_tags = hub.tags(namespace, name)
+    except (RegistryError, RateLimited) as exc:
+        if inputs.tag_sort == "updated":
+            raise
+        # The registry's own tag list still answers `tags`; only the metadata is lost.
+        kit.warning(f"Docker Hub's API failed ({exc}); listing tags from the registry instead")
+        return None
+    by_name = {t.name: t for t in hub_tags}
+    updated = {t.name: t.pushed_at for t in hub_tags if t.pushed_at is not None}
     selection = select_tags(
-        all_tags,
+        list(by_name),
+        tag_filter=inputs.tag_filter,
+        sort=inputs.tag_sort,
+        max_tags=inputs.max_tags,
+        updated=updated,
+    )
+    table = make_tag_table(
+        [tag_row(by_name[t]) for t in selection.tags],
+        total=selection.count,
+        source="Docker Hub's API (tag metadata)",
+        sort=inputs.tag_sort,
+    )
+    return selection, table
+
+
+def _registry_tags(
+    client: RegistryClient, inputs: ActionInputs, repo: Reference
+) -> tuple[TagSelection, Table | None]:
+    """Tags from the registry's tag list; digests for the summary by concurrent HEADs."""
+    from hubaction.lookup import head_many
+
+    selection = select_tags(
+        client.list_tags(repo),
         tag_filter=inputs.tag_filter,
         sort=inputs.tag_sort,
         max_tags=inputs.max_tags,
     )
-    result.outputs.update(tag_outputs(selection))
     if not inputs.summary:
-        return
-    rows = [TagRow(t) for t in selection.tags]
+        return selection, None
     wanted = [repo.with_tag(t) for t in selection.tags[:MAX_TAG_DIGESTS]]
     heads = head_many(client, wanted)
+    heads += [None] * (len(selection.tags) - len(heads))
     rows = [
-        TagRow(row.name, digest=str(head.digest) if head is not None else None)
-        for row, head in zip(rows, [*heads, *([None] * (len(rows) - len(heads)))], strict=True)
+        TagRow(tag, digest=str(head.digest) if head is not None else None)
+        for tag, head in zip(selection.tags, heads, strict=True)
     ]
+    source = "the registry's tag list, digests by HEAD requests"
+    if len(selection.tags) > MAX_TAG_DIGESTS:
+        source += f" (for the first {MAX_TAG_DIGESTS})"
+    table = make_tag_table(rows, total=selection.count, source=source, sort=inputs.tag_sort)
+    return selection, table
+
+
+def _repositories(hub: HubClient, namespace: str, result: _Run) -> None:
+    from hubaction.hub import repository_table
+
+    repositories = hub.repositories(namespace)
+    result.outputs["repositories"] = compact_json([r.name for r in repositories])
     result.parts.append(
-        make_tag_table(
-            rows,
-            total=selection.count,
-            source="the registry's tag list, digests by HEAD requests",
-            sort=inputs.tag_sort,
-        )
+        repository_table(repositories, namespace=namespace, anonymous=hub.anonymous)
     )
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from hubaction import __version__
 from hubaction.credentials import Credentials, CredentialStore, parse_docker_config
@@ -23,7 +23,8 @@ from hubaction.reference import parse_reference
 from hubaction.summary import human_size
 from hubaction.tags import SORTS, compile_tag_filter, select_tags
 
-if False:  # pragma: no cover - typing only; keeps `requests` out of --help start-up
+if TYPE_CHECKING:  # typing only: keeps `requests` out of --help and usage errors
+    from hubaction.hub import HubClient
     from hubaction.registry import RegistryClient
 
 
@@ -133,9 +134,24 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     tag_filter = compile_tag_filter(args.filter or "")
     if args.limit < 0:
         raise InvalidInput(f"--limit {args.limit}: expected 0 (no limit) or a positive number")
-    client = _client(args, ref.registry, stdin)
-    tags = client.list_tags(ref)
-    selection = select_tags(tags, tag_filter=tag_filter, sort=args.sort, max_tags=args.limit)
+    if args.sort == "updated" and not ref.is_docker_hub:
+        raise InvalidInput(
+            "--sort updated orders tags by push date, which only Docker Hub's API gives: use "
+            "version or lexical for this registry"
+        )
+    updated = None
+    if ref.is_docker_hub:
+        # Docker Hub's API gives every tag with its push date, size and digest.
+        from hubaction.hub import split_hub_repository
+
+        hub_tags = _hub(args, stdin).tags(*split_hub_repository(ref.repository))
+        tags = [t.name for t in hub_tags]
+        updated = {t.name: t.pushed_at for t in hub_tags if t.pushed_at is not None}
+    else:
+        tags = _client(args, ref.registry, stdin).list_tags(ref)
+    selection = select_tags(
+        tags, tag_filter=tag_filter, sort=args.sort, max_tags=args.limit, updated=updated
+    )
     if args.json:
         values = tag_outputs(selection)
         doc = {
@@ -147,9 +163,59 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         return 0
     for tag in selection.tags:
-        out.write(tag + "\n")
+        when = updated.get(tag) if updated else None
+        out.write(f"{tag}  {when:%Y-%m-%d %H:%M}\n" if when else tag + "\n")
     if len(selection.tags) < selection.count:
         sys.stderr.write(f"({len(selection.tags)} of {selection.count} tags; --limit 0 for all)\n")
+    return 0
+
+
+def _hub(args: argparse.Namespace, stdin: TextIO) -> HubClient:
+    from hubaction.hub import HubClient
+    from hubaction.transport import new_session
+
+    creds = _credentials(args, "docker.io", stdin).get("docker.io")
+    return HubClient(new_session(), hub_url=args.hub_url, credentials=creds)
+
+
+def cmd_namespaces(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    names = _hub(args, stdin).namespaces()
+    if args.json:
+        out.write(json.dumps(names) + "\n")
+    else:
+        out.writelines(name + "\n" for name in names)
+    return 0
+
+
+def cmd_repos(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    hub = _hub(args, stdin)
+    repositories = hub.repositories(args.namespace)
+    if args.json:
+        doc = [
+            {
+                "name": r.name,
+                "private": r.is_private,
+                "pulls": r.pull_count,
+                "stars": r.star_count,
+                "last_updated": r.last_updated,
+            }
+            for r in repositories
+        ]
+        out.write(json.dumps(doc, indent=2) + "\n")
+        return 0
+    _table(
+        [
+            (
+                r.name,
+                f"{'private' if r.is_private else 'public':7}  {r.pull_count or 0:>12,} pulls"
+                f"  {r.last_updated or ''}",
+            )
+            for r in repositories
+        ],
+        out,
+    )
+    if hub.anonymous:
+        sys.stderr.write("(public repositories only: no credentials)\n")
     return 0
 
 
@@ -177,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow plain HTTP and unverified TLS for this registry (loopback always speaks HTTP)",
     )
     common.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    common.add_argument(
+        "--hub-url",
+        default="https://hub.docker.com",
+        metavar="URL",
+        help="Docker Hub API base URL (default: https://hub.docker.com)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     inspect = sub.add_parser(
@@ -196,6 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=0, metavar="N", help="at most N tags (default 0: all)"
     )
     tags.set_defaults(func=cmd_tags)
+
+    namespaces = sub.add_parser(
+        "namespaces", parents=[common], help="Docker Hub namespaces the credentials can see"
+    )
+    namespaces.set_defaults(func=cmd_namespaces)
+
+    repos = sub.add_parser("repos", parents=[common], help="repositories of a Docker Hub namespace")
+    repos.add_argument("namespace", help="Docker Hub user or organization")
+    repos.set_defaults(func=cmd_repos)
     return parser
 
 

@@ -11,7 +11,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -227,4 +227,28 @@ def base_table(check: BaseCheck) -> Table:
         ("Platform", "Base", "Base digest now", "Compared by", "Detail"),
         rows,
         note=f"The base image's tag points to {md_code(str(check.base_digest))}.",
+    )
+
+
+def dockerfile_table(path: str, rows: Sequence[Mapping[str, object]]) -> Table:
+    """The Dockerfile's base images: status, and the pinned reference to paste."""
+
+    def text(value: object) -> str:
+        return "" if value is None else str(value)
+
+    marks = {"current": "current", "stale": "**stale**", "unpinned": "unpinned"}
+    return Table(
+        f"Base images of {md_text(path)}",
+        ("Line", "Image", "Status", "Pinned digest", "Current digest", "Pin it as"),
+        tuple(
+            (
+                text(row.get("line")),
+                md_code(text(row.get("image"))),
+                marks.get(text(row.get("status")), md_text(text(row.get("status")))),
+                md_code(text(row.get("pinned-digest"))),
+                md_code(text(row.get("current-digest"))),
+                md_code(text(row.get("pinned"))),
+            )
+            for row in rows
+        ),
     )
