@@ -29,6 +29,8 @@ PURE_MODULES = [
     "credentials",
     "toolkit",
     "errors",
+    "dockerfile",
+    "basecheck",
 ]
 
 # Modules that would mean HTTP crept in through a dependency. (Not `socket`: the standard
