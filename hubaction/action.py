@@ -48,6 +48,7 @@ from hubaction.toolkit import Toolkit
 if TYPE_CHECKING:
     import requests
 
+    from hubaction.dockerfile import BaseImage
     from hubaction.hub import HubClient
     from hubaction.model import RateLimit
     from hubaction.registry import RegistryClient
@@ -73,6 +74,7 @@ class ActionInputs:
     compare_digest: Digest | None
     base_image: Reference | None
     dockerfile: str
+    dockerfile_images: tuple[BaseImage, ...]
     fail_on_missing: bool
     namespace: str
     list_namespaces: bool
@@ -138,6 +140,34 @@ def _reference(kit: Toolkit) -> Reference | None:
         raise _input_error("tag", exc, _TAG_FORM) from None
 
 
+def _is_name(component: str) -> bool:
+    try:
+        parse_reference(f"docker.io/{component}/x", default_tag=None)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _dockerfile_images(name: str) -> tuple[BaseImage, ...]:
+    """The FROM images of the workspace's Dockerfile ``name``, read and parsed up front."""
+    if not name:
+        return ()
+    from hubaction.dockerfile import parse_dockerfile
+
+    try:
+        text = _workspace_file(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            f"Input `dockerfile`: cannot read {name!r} ({exc.__class__.__name__}); give the "
+            "path of a Dockerfile in the workspace, e.g. `Dockerfile` or "
+            "`docker/app.Dockerfile` (and check the repository out first)"
+        ) from None
+    try:
+        return tuple(parse_dockerfile(text, path=name))
+    except InvalidInput as exc:
+        raise InvalidInput(f"Input `dockerfile`: {exc}") from None
+
+
 def _tag_filter(pattern: str) -> re.Pattern[str] | None:
     try:
         return compile_tag_filter(pattern)
@@ -192,6 +222,12 @@ def read_inputs(kit: Toolkit, secrets: tuple[str, ...] = ()) -> ActionInputs:
         base = parse_reference(base_text) if base_text else None
     except InvalidInput as exc:
         raise _input_error("base-image", exc, "an image reference such as `node:20`") from None
+    if namespace and ("/" in namespace or not _is_name(namespace)):
+        raise InvalidInput(
+            f"Input `namespace` is {namespace!r}: expected a Docker Hub user or organization "
+            "name such as `acme` (lowercase letters and digits, with `.`, `_` or `-` inside)"
+        )
+    dockerfile = kit.get_input("dockerfile")
     digest_only = kit.get_bool_input("digest-only", default=False)
     if digest_only and base is not None:
         raise InvalidInput(
@@ -216,7 +252,8 @@ def read_inputs(kit: Toolkit, secrets: tuple[str, ...] = ()) -> ActionInputs:
         max_tags=kit.get_int_input("max-tags", default=100, minimum=0),
         compare_digest=compare,
         base_image=base,
-        dockerfile=kit.get_input("dockerfile"),
+        dockerfile=dockerfile,
+        dockerfile_images=_dockerfile_images(dockerfile),
         fail_on_missing=kit.get_bool_input("fail-on-missing", default=True),
         namespace=namespace,
         list_namespaces=list_namespaces,
@@ -358,23 +395,14 @@ def _image(
 
 def _dockerfile(client: RegistryClient, inputs: ActionInputs, result: _Run) -> None:
     """Every FROM image of the Dockerfile: pinned digest, current digest, status."""
-    from hubaction.dockerfile import base_images_output, parse_dockerfile, status_of
+    from hubaction.dockerfile import base_images_output, status_of
     from hubaction.lookup import head_many
 
-    path = _workspace_file(inputs.dockerfile)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            f"Input `dockerfile`: cannot read {inputs.dockerfile!r} ({exc.__class__.__name__}); "
-            "give the path of a Dockerfile in the workspace, e.g. `Dockerfile` or "
-            "`docker/app.Dockerfile` (check out the repository first)"
-        ) from None
-    images = parse_dockerfile(text, path=inputs.dockerfile)
+    images = inputs.dockerfile_images
     failures: dict[Reference, HubActionError] = {}
 
     def remember(ref: Reference, exc: HubActionError) -> None:
-        if not isinstance(exc, NotFound):
+        if not isinstance(exc, NotFound):  # a tag that is gone makes its pin stale
             failures[ref] = exc
 
     heads = head_many(client, [i.lookup_reference for i in images], on_error=remember)
