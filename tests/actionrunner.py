@@ -8,6 +8,7 @@ folder. Outputs are then read back with the runner's own rules (``runner_files``
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
 from runner_files import parse_output_file, parse_workflow_commands
 
 from hubaction.contract import INPUT_DEFAULTS
@@ -88,4 +90,37 @@ def run_action(
         outputs=parse_output_file(output_file.read_text(encoding="utf-8")),
         summary=summary_file.read_text(encoding="utf-8"),
         commands=parse_workflow_commands(done.stdout),
+    )
+
+
+def run_in_process(
+    inputs: Mapping[str, str], workdir: Path, *, session: requests.Session
+) -> ActionRun:
+    """The same as :func:`run_action`, in this process, with ``session`` for every request
+    (a session with a fake transport proves what was, or was not, sent)."""
+    from hubaction.action import run
+    from hubaction.toolkit import Toolkit
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    output_file, summary_file = workdir / "github_output", workdir / "step_summary"
+    output_file.write_text("")
+    summary_file.write_text("")
+    env = {input_variable(k): v or "" for k, v in INPUT_DEFAULTS.items()}
+    for name, value in inputs.items():
+        assert name in INPUT_DEFAULTS, f"not an input of action.yml: {name}"
+        env[input_variable(name)] = value
+    env |= {
+        "GITHUB_OUTPUT": str(output_file),
+        "GITHUB_STEP_SUMMARY": str(summary_file),
+        "GITHUB_WORKSPACE": str(workdir),
+    }
+    stdout = io.StringIO()
+    code = run(Toolkit(env, stdout), session=session)
+    return ActionRun(
+        returncode=code,
+        stdout=stdout.getvalue(),
+        stderr="",
+        outputs=parse_output_file(output_file.read_text(encoding="utf-8")),
+        summary=summary_file.read_text(encoding="utf-8"),
+        commands=parse_workflow_commands(stdout.getvalue()),
     )

@@ -4,7 +4,6 @@ server (tests/hubserver.py), and the docker.io tag listing with its metadata."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,13 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 import requests_mock
-from actionrunner import run_action
+from actionrunner import run_action, run_in_process
 from hubserver import HUB_PAT, HUB_USER, HubServer, big_tag_dates
-from runner_files import parse_output_file, parse_workflow_commands
 
-from hubaction.action import run
-from hubaction.contract import INPUT_DEFAULTS
-from hubaction.toolkit import Toolkit, input_variable
 from hubaction.transport import new_session
 
 
@@ -104,20 +99,6 @@ def test_no_request_asks_for_more_than_100(tmp_path: Path, hub: HubServer) -> No
 INDEX_DIGEST = "sha256:" + "ab" * 32
 
 
-def in_process(
-    inputs: dict[str, str], session: requests.Session, tmp_path: Path
-) -> tuple[int, dict[str, str], str, str]:
-    output, summary = tmp_path / "out", tmp_path / "summary"
-    output.write_text("")
-    summary.write_text("")
-    env = {input_variable(k): v or "" for k, v in INPUT_DEFAULTS.items()}
-    env |= {input_variable(k): v for k, v in inputs.items()}
-    env |= {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}
-    stdout = io.StringIO()
-    code = run(Toolkit(env, stdout), session=session)
-    return code, parse_output_file(output.read_text()), summary.read_text(), stdout.getvalue()
-
-
 @pytest.fixture
 def registry_mock(hub: HubServer) -> Iterator[requests.Session]:
     """A session whose registry-1.docker.io and auth.docker.io are fakes, and whose Hub API is
@@ -166,26 +147,28 @@ def registry_mock(hub: HubServer) -> Iterator[requests.Session]:
 def test_docker_io_tags_come_with_their_dates_and_sort_by_push(
     tmp_path: Path, hub: HubServer, registry_mock: requests.Session
 ) -> None:
-    code, outputs, summary, log = in_process(
+    result = run_in_process(
         hub_inputs(
             hub,
             repository="acme/big",
             **{"digest-only": "true", "tag-sort": "updated", "max-tags": "0"},
         ),
-        registry_mock,
-        tmp_path,
+        tmp_path / "digest-only",
+        session=registry_mock,
     )
+    code, outputs, log = result.returncode, result.outputs, result.stdout
     # digest-only makes HEAD requests only: no tag listing, no pull spent
     assert code == 0, log
     assert outputs["digest"] == INDEX_DIGEST
     assert outputs["rate-limit-limit"] == "100" and outputs["rate-limit-remaining"] == "76"
     assert "tags" not in outputs
 
-    code, outputs, summary, log = in_process(
+    result = run_in_process(
         hub_inputs(hub, repository="acme/big", **{"tag-sort": "updated", "max-tags": "0"}),
-        registry_mock,
-        tmp_path,
+        tmp_path / "full",
+        session=registry_mock,
     )
+    code, outputs, summary = result.returncode, result.outputs, result.summary
     assert code == 0, log
     dates = big_tag_dates()
     tags = json.loads(outputs["tags"])
@@ -194,7 +177,7 @@ def test_docker_io_tags_come_with_their_dates_and_sort_by_push(
     assert "Docker Hub's API" in summary
     newest = tags[0]
     assert dates[newest].strftime("%Y-%m-%d") in summary
-    assert [e for e in parse_workflow_commands(log) if e[0] == "error"] == []
+    assert result.errors() == []
 
 
 def test_tag_sort_updated_is_refused_up_front_for_other_registries(tmp_path: Path) -> None:

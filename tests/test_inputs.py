@@ -3,17 +3,14 @@ the input and the accepted forms, and no request is sent."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 import requests
 import requests_mock
-from runner_files import parse_output_file, parse_workflow_commands
+from actionrunner import run_in_process
 
-from hubaction.action import run
 from hubaction.contract import INPUT_DEFAULTS
-from hubaction.toolkit import Toolkit, input_variable
 
 OK = {"repository": "localhost:5000/app"}
 
@@ -49,29 +46,17 @@ def test_the_table_covers_every_input() -> None:
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_a_bad_value_for_every_input(name: str, tmp_path: Path) -> None:
     value, extra, words = BAD[name]
-    inputs = {**OK, **extra, name: value}
-    env = {input_variable(k): v or "" for k, v in INPUT_DEFAULTS.items()}
-    env |= {input_variable(k): v for k, v in inputs.items()}
-    output = tmp_path / "output"
-    output.write_text("")
-    env |= {
-        "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
-        "GITHUB_WORKSPACE": str(tmp_path),
-    }
     session = requests.Session()
     network = requests_mock.Adapter()
     session.mount("http://", network)
     session.mount("https://", network)
-    stdout = io.StringIO()
-    code = run(Toolkit(env, stdout), session=session)
-    commands = parse_workflow_commands(stdout.getvalue())
-    errors = [data for command, _props, data in commands if command == "error"]
-    assert code == 1
-    assert len(errors) == 1, commands
+    result = run_in_process({**OK, **extra, name: value}, tmp_path, session=session)
+    errors = result.errors()
+    assert result.returncode == 1
+    assert len(errors) == 1, result.commands
     for word in words:
         assert word in errors[0], errors[0]
     assert network.request_history == []
-    assert parse_output_file(output.read_text()) == {}
+    assert result.outputs == {}
     if name in ("password", "docker-config"):
         assert value not in errors[0]
