@@ -16,8 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hubaction.contract import INPUT_DEFAULTS, SECRET_INPUTS
-from hubaction.credentials import Credentials, CredentialStore, parse_docker_config
+from hubaction.contract import INPUT_DEFAULTS
+from hubaction.credentials import (
+    Credentials,
+    CredentialStore,
+    basic_token,
+    docker_config_secrets,
+    parse_docker_config,
+)
 from hubaction.errors import HubActionError, InvalidInput, NotFound, RateLimited, RegistryError
 from hubaction.outputs import (
     boolean,
@@ -88,21 +94,18 @@ def _input_error(name: str, exc: Exception, accepted: str) -> InvalidInput:
 
 
 def mask_secrets(kit: Toolkit) -> tuple[str, ...]:
-    """Mask every secret input (and the forms derived from it) before anything is printed."""
+    """Mask every secret input, and the forms derived from it (the base64 ``user:password``
+    of Basic auth, the credentials inside ``docker-config``), before anything is printed."""
     secrets: list[str] = []
-    for name in SECRET_INPUTS:
-        value = kit.get_input(name)
-        if value:
-            kit.mask(value)
-            secrets.append(value)
-    config_text = kit.get_input("docker-config")
-    if config_text:
-        try:
-            for creds in parse_docker_config(config_text).values():
-                kit.mask(creds.password)
-                secrets.append(creds.password)
-        except InvalidInput:
-            pass  # reported by read_inputs, after masking is done
+    password = kit.get_input("password")
+    if password:
+        secrets.append(password)
+        username = kit.get_input("username")
+        if username:
+            secrets.append(basic_token(Credentials(username, password)))
+    secrets += docker_config_secrets(kit.get_input("docker-config"))
+    for secret in secrets:
+        kit.mask(secret)
     return tuple(secrets)
 
 

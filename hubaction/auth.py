@@ -19,7 +19,6 @@ realm on another host gets them only over HTTPS.
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 import time
@@ -30,7 +29,12 @@ from urllib.parse import urlsplit
 import requests
 
 from hubaction.challenge import Challenge, parse_www_authenticate
-from hubaction.credentials import Credentials, CredentialStore, normalize_registry_key
+from hubaction.credentials import (
+    Credentials,
+    CredentialStore,
+    basic_token,
+    normalize_registry_key,
+)
 from hubaction.errors import RegistryError, Unauthorized
 from hubaction.reference import DOCKER_HUB
 from hubaction.transport import check_response, plain_http_allowed, read_body, redact_url
@@ -50,8 +54,7 @@ def pull_scope(repository: str) -> str:
 
 
 def basic_header(creds: Credentials) -> str:
-    raw = f"{creds.username}:{creds.password}".encode()
-    return "Basic " + base64.b64encode(raw).decode("ascii")
+    return "Basic " + basic_token(creds)
 
 
 @dataclass(frozen=True)

@@ -48,10 +48,7 @@ def _credentials(args: argparse.Namespace, registry: str, stdin: TextIO) -> Cred
     config = {}
     path = Path(args.docker_config) if args.docker_config else _docker_config_path()
     if path.is_file():
-        try:
-            config = parse_docker_config(path.read_text(encoding="utf-8"))
-        except InvalidInput as exc:
-            raise InvalidInput(f"{path}: {exc}") from None
+        config = parse_docker_config(path.read_text(encoding="utf-8"), source=f"{path}")
     elif args.docker_config:
         raise InvalidInput(f"--docker-config {args.docker_config!r}: no such file")
     return CredentialStore(explicit=explicit, primary_registry=registry, config=config)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -45,7 +46,9 @@ def normalize_registry_key(key: str) -> str:
     return DOCKER_HUB if host in _HUB_ALIASES else host
 
 
-def parse_docker_config(text: str) -> dict[str, Credentials]:
+def parse_docker_config(
+    text: str, *, source: str = "Input `docker-config`"
+) -> dict[str, Credentials]:
     """Parse a Docker ``config.json`` text into credentials per registry.
 
     Raises :class:`InvalidInput` naming the ``docker-config`` input when the text is not a
@@ -57,26 +60,26 @@ def parse_docker_config(text: str) -> dict[str, Credentials]:
         doc = json.loads(text)
     except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise InvalidInput(
-            f"Input `docker-config` is not JSON (line {getattr(exc, 'lineno', '?')}); pass the "
+            f"{source} is not JSON (line {getattr(exc, 'lineno', '?')}); pass the "
             'contents of a Docker config.json, e.g. {"auths": {"ghcr.io": {"auth": "..."}}}'
         ) from None
     auths = doc.get("auths") if isinstance(doc, dict) else None
     if not isinstance(auths, dict):
         raise InvalidInput(
-            "Input `docker-config` has no `auths` object; pass the contents of a Docker "
+            f"{source} has no `auths` object; pass the contents of a Docker "
             'config.json, e.g. {"auths": {"ghcr.io": {"auth": "..."}}}'
         )
     found: dict[str, Credentials] = {}
     for key, entry in auths.items():
         if not isinstance(entry, dict):
-            raise InvalidInput(f"Input `docker-config`: the entry for {key!r} is not an object")
-        creds = _entry_credentials(str(key), entry)
+            raise InvalidInput(f"{source}: the entry for {key!r} is not an object")
+        creds = _entry_credentials(str(key), entry, source)
         if creds is not None:
             found[normalize_registry_key(str(key))] = creds
     return found
 
 
-def _entry_credentials(key: str, entry: Mapping[str, object]) -> Credentials | None:
+def _entry_credentials(key: str, entry: Mapping[str, object], source: str) -> Credentials | None:
     auth = entry.get("auth")
     if isinstance(auth, str) and auth:
         try:
@@ -85,18 +88,65 @@ def _entry_credentials(key: str, entry: Mapping[str, object]) -> Credentials | N
             # binascii.Error and UnicodeDecodeError are ValueErrors, and so is what b64decode
             # raises for non-ASCII text, which binascii.Error alone would let through.
             raise InvalidInput(
-                f"Input `docker-config`: `auth` for {key!r} is not base64 of `user:password`"
+                f"{source}: `auth` for {key!r} is not base64 of `user:password`"
             ) from None
         user, sep, password = decoded.partition(":")
         if not sep or not user:
-            raise InvalidInput(
-                f"Input `docker-config`: `auth` for {key!r} does not decode to `user:password`"
-            )
+            raise InvalidInput(f"{source}: `auth` for {key!r} does not decode to `user:password`")
         return Credentials(user, password)
     name, secret = entry.get("username"), entry.get("password")
     if isinstance(name, str) and name and isinstance(secret, str):
         return Credentials(name, secret)
     return None
+
+
+# Values in a config.json `auths` entry that are secrets (identity and registry tokens come
+# from credential helpers and OAuth flows; hubaction cannot use them but must not print them).
+_SECRET_KEYS = ("auth", "password", "identitytoken", "registrytoken")
+# For text that is not JSON: anything long enough to be a password, token or base64 blob.
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9+/=_.~-]{6,}")
+
+
+def docker_config_secrets(text: str) -> list[str]:
+    """Every secret in a config.json text, for masking; never raises.
+
+    The secrets themselves, not the text's lines: masking a pretty-printed config line by line
+    would register `{` and `"auths": {` as secrets and blank them out of every later log line.
+    Text that is not a config.json is masked by its token-like words.
+    """
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
+        return _TOKEN_LIKE.findall(text)
+    auths = doc.get("auths") if isinstance(doc, dict) else None
+    if not isinstance(auths, dict):
+        return _TOKEN_LIKE.findall(text)
+    found: list[str] = []
+    for entry in auths.values():
+        if not isinstance(entry, dict):
+            continue
+        for key in _SECRET_KEYS:
+            value = entry.get(key)
+            if isinstance(value, str) and value:
+                found.append(value)
+        auth = entry.get("auth")
+        if isinstance(auth, str):
+            try:
+                decoded = base64.b64decode(auth, validate=True).decode("utf-8")
+            except ValueError:  # binascii.Error and UnicodeDecodeError included
+                continue
+            secret = decoded.partition(":")[2]
+            if secret:
+                found.append(secret)
+        user, secret_value = entry.get("username"), entry.get("password")
+        if isinstance(user, str) and isinstance(secret_value, str) and secret_value:
+            found.append(basic_token(Credentials(user, secret_value)))
+    return found
+
+
+def basic_token(creds: Credentials) -> str:
+    """base64 of ``user:password``: what a Basic Authorization header carries."""
+    return base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode("ascii")
 
 
 class CredentialStore:
@@ -130,6 +180,5 @@ class CredentialStore:
         for creds in [self._explicit, *self._config.values()]:
             if creds is not None and creds.password:
                 out.append(creds.password)
-                raw = f"{creds.username}:{creds.password}".encode()
-                out.append(base64.b64encode(raw).decode("ascii"))
+                out.append(basic_token(creds))
         return out

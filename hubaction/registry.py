@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -211,7 +212,7 @@ class RegistryClient:
             with self._lock:
                 self._schemes.setdefault(ref.registry, urlsplit(target).scheme)
         if response.status_code == 401 and self.auth.challenge(ref.registry, scope, response):
-            response.close()
+            release(response)
             auth_headers = self.auth.headers(ref.registry, scope, target)
             response = self._send(
                 method,
@@ -225,10 +226,10 @@ class RegistryClient:
         while response.is_redirect and "Location" in response.headers:
             hops += 1
             if hops > MAX_REDIRECTS:
-                response.close()
+                release(response)
                 raise RegistryError(f"{what}: more than {MAX_REDIRECTS} redirects")
             location = urljoin(response.url, response.headers["Location"])
-            response.close()
+            release(response)
             parts = urlsplit(location)
             if parts.scheme == "http" and origin.scheme == "https" and not insecure:
                 raise RegistryError(
@@ -246,7 +247,7 @@ class RegistryClient:
         try:
             yield response
         finally:
-            response.close()
+            release(response)
 
     # -- manifests ------------------------------------------------------------------------
 
@@ -433,6 +434,26 @@ def _once_more(fetch: Callable[[], T], debug: Callable[[str], None]) -> T:
     return fetch()
 
 
+def release(response: requests.Response) -> None:
+    """Done with ``response``: return its connection to the pool when that is cheap.
+
+    ``Response.close()`` on a body that was not read (a HEAD, a 401 before the retry) closes
+    the connection, and the next request pays a new TCP (and TLS) handshake. Reading the rest
+    of a small body instead keeps the one connection per host alive.
+    """
+    if response.request is not None and response.request.method == "HEAD":
+        small = True
+    else:
+        length = response.headers.get("Content-Length", "")
+        small = length.isascii() and length.isdigit() and int(length) <= 65536
+    if small:
+        with suppress(Exception):  # any failure: fall back to closing
+            response.raw.drain_conn()
+            response.raw.release_conn()
+            return
+    response.close()
+
+
 def _error_body(response: requests.Response) -> bytes:
     """The start of an error body: enough for the OCI error JSON, never the whole of a
     proxy's HTML page (which must not turn a 404 into a "body too large" error)."""
@@ -459,8 +480,23 @@ def _tags_from_page(body: bytes, what: str) -> list[str]:
     return list(tags)
 
 
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>:?\s*")
+
+
 def _short(exc: BaseException) -> str:
-    text = str(exc)
+    """The root cause of a requests/urllib3 error ("[Errno 111] Connection refused"), not the
+    wrapper's text (MaxRetryError, pools, object reprs)."""
+    cause: BaseException = exc
+    for _ in range(10):  # requests -> MaxRetryError -> NewConnectionError -> OSError
+        inner = getattr(cause, "reason", None) or cause.__cause__
+        if inner is None and cause.args and isinstance(cause.args[0], BaseException):
+            inner = cause.args[0]
+        if not isinstance(inner, BaseException):
+            break
+        cause = inner
+    text = _OBJECT_REPR.sub("", str(cause)).strip() or type(cause).__name__
+    if "Failed to establish a new connection: " in text:
+        text = text.split("Failed to establish a new connection: ", 1)[1]
     return text if len(text) <= 200 else text[:199] + "…"
 
 

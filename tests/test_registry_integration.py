@@ -205,6 +205,8 @@ def test_digest_lookup_on_the_token_registry_costs_three_requests(
     methods = [(m, status) for m, _url, status in counter.requests]
     assert methods == [("HEAD", 401), ("GET", 200), ("HEAD", 200)]
     assert "/token" in counter.requests[1][1]
+    # one connection to the registry (the 401 is drained, not dropped), one to the token server
+    assert connections(session) == 2
 
 
 def test_multi_platform_digest_and_config_costs_two_manifest_requests_on_one_connection(

@@ -256,10 +256,8 @@ def test_no_secret_in_any_log_output_or_summary(
         )
         for secret in scenario.given:
             assert "::add-mask::" + secret in head, (scenario.name, secret, run.stdout[:2000])
-        allowed = mask_lines(
-            [scenario.inputs.get("password", ""), scenario.inputs.get("docker-config", ""), *issued]
-        )
-        allowed |= mask_lines(scenario.given)
+        # Registering a secret with the runner is the one place it may be printed.
+        allowed = mask_lines([*needles, *scenario.given])
         found += leaks(scenario.name, run, needles, allowed)
     assert found == []
 
