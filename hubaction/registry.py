@@ -183,15 +183,21 @@ class RegistryClient:
         insecure = self._is_insecure(ref)
         target = url or self._url(ref, path)
         base_headers = {"Accept": accept} if accept else {}
-        auth_headers = self.auth.headers(ref.registry, scope, target)
-        try:
-            response = self._send(
+
+        def send(to: str, *, raw_errors: bool = False) -> requests.Response:
+            auth = self.auth.headers(ref.registry, scope, to)
+            return self._send(
                 method,
-                target,
-                headers={**base_headers, **auth_headers},
+                to,
+                headers={**base_headers, **auth},
                 verify=not insecure,
                 what=what,
-                raw_errors=insecure and url is None and ref.registry not in self._schemes,
+                raw_errors=raw_errors,
+            )
+
+        try:
+            response = send(
+                target, raw_errors=insecure and url is None and ref.registry not in self._schemes
             )
         except requests.RequestException:
             # `insecure`: the registry may not speak TLS at all. Fall back to plain HTTP once,
@@ -200,27 +206,13 @@ class RegistryClient:
                 self._schemes[ref.registry] = "http"
             self._debug(f"{ref.registry}: HTTPS failed; insecure registry, using plain HTTP")
             target = self._url(ref, path)
-            auth_headers = self.auth.headers(ref.registry, scope, target)
-            response = self._send(
-                method,
-                target,
-                headers={**base_headers, **auth_headers},
-                verify=False,
-                what=what,
-            )
+            response = send(target)
         if insecure:
             with self._lock:
                 self._schemes.setdefault(ref.registry, urlsplit(target).scheme)
         if response.status_code == 401 and self.auth.challenge(ref.registry, scope, response):
             release(response)
-            auth_headers = self.auth.headers(ref.registry, scope, target)
-            response = self._send(
-                method,
-                target,
-                headers={**base_headers, **auth_headers},
-                verify=not insecure,
-                what=what,
-            )
+            response = send(target)
         origin = urlsplit(target)
         hops = 0
         while response.is_redirect and "Location" in response.headers:
@@ -236,14 +228,12 @@ class RegistryClient:
                     f"{what}: the registry redirected from HTTPS to plain HTTP "
                     f"({parts.netloc}); refusing"
                 )
-            same_host = parts.netloc == origin.netloc and parts.scheme == origin.scheme
-            response = self._send(
-                method,
-                location,
-                headers={**base_headers, **(auth_headers if same_host else {})},
-                verify=not insecure,
-                what=what,
-            )
+            if parts.netloc == origin.netloc and parts.scheme == origin.scheme:
+                response = send(location)
+            else:  # another host (blob storage, a CDN): never the registry's credentials
+                response = self._send(
+                    method, location, headers=base_headers, verify=not insecure, what=what
+                )
         try:
             yield response
         finally:
