@@ -1,0 +1,307 @@
+"""The Docker-Hub-shaped setup: a registry over TLS on one host name, its token service over
+TLS on another, both on this machine.
+
+* **Names.** hubaction speaks plain HTTP to loopback hosts (``localhost``, ``127.0.0.0/8``)
+  and never resolves names to decide, so the TLS setup needs real-looking names:
+  :data:`REGISTRY_NAME` and :data:`AUTH_NAME`. :func:`mapped_hosts` adds one marked line
+  mapping them to 127.0.0.1 to ``/etc/hosts`` for the duration of the run and restores the
+  file's exact bytes afterwards, also on Ctrl-C and SIGTERM (see :func:`mapped_hosts`). Every
+  client resolves through it: glibc for the Python tools, Go's resolver for skopeo and the
+  registry. The file is rewritten in place, never renamed over, because in containers it is
+  often a bind mount.
+* **Certificates.** :func:`make_tls_files` makes a test CA and one server certificate for both
+  names with ``cryptography`` (ECDSA P-256). Clients trust the CA, never the certificate
+  alone: ``SSL_CERT_FILE`` and ``REQUESTS_CA_BUNDLE`` for hubaction, python-dxf and the bare
+  ``requests`` script, ``--cert-dir`` (a directory holding ``ca.crt``) for skopeo.
+* **Servers.** The registry terminates TLS itself (distribution's ``http.tls``), and
+  :class:`TlsTokenServer` is :class:`registryfixtures.tokenserver.TokenServer` with its
+  listening socket wrapped by ``ssl``; the handshake runs in the request's thread, not in the
+  accept loop. The delay proxies in front of both stay plain TCP relays, so TLS handshakes pay
+  the delay like a real network would make them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import signal
+import socket
+import ssl
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from registryfixtures.server import RegistryProcess
+from registryfixtures.tokenserver import TokenServer, _Server
+
+REGISTRY_NAME = "registry.bench.test"
+AUTH_NAME = "auth.bench.test"
+HOSTS_FILE = Path("/etc/hosts")
+HOSTS_MARKER = "# hubaction-benchmark (temporary; removed when the benchmark ends)"
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    ca_cert: Path
+    cert: Path
+    key: Path
+    #: A directory with ``ca.crt`` only, for ``skopeo --cert-dir``.
+    cert_dir: Path
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def make_tls_files(directory: Path, names: Sequence[str]) -> TlsFiles:
+    """A CA and a server certificate for ``names`` signed by it, as PEM files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name("hubaction benchmark CA")
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ca_ski, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(names[0]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        # Go and OpenSSL match names against subjectAltName only.
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = TlsFiles(
+        ca_cert=directory / "ca.pem",
+        cert=directory / "server.pem",
+        key=directory / "server-key.pem",
+        cert_dir=directory / "certs.d",
+    )
+    pem = serialization.Encoding.PEM
+    files.ca_cert.write_bytes(ca_cert.public_bytes(pem))
+    files.cert.write_bytes(cert.public_bytes(pem))
+    files.key.write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    files.cert_dir.mkdir(exist_ok=True)
+    (files.cert_dir / "ca.crt").write_bytes(ca_cert.public_bytes(pem))
+    return files
+
+
+def server_context(files: TlsFiles) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(files.cert, files.key)
+    return context
+
+
+# -- host names --------------------------------------------------------------------------------
+
+
+def _resolves_to_loopback(name: str) -> bool:
+    try:
+        return socket.gethostbyname(name).startswith("127.")
+    except OSError:
+        return False
+
+
+def _without_marked_lines(text: str) -> str:
+    return "".join(line for line in text.splitlines(True) if HOSTS_MARKER not in line)
+
+
+class HostsUnavailable(RuntimeError):
+    """The names cannot be mapped (``/etc/hosts`` not writable and no mapping present)."""
+
+
+def _raise_interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def mapped_hosts(names: Sequence[str], hosts_file: Path = HOSTS_FILE) -> Iterator[str]:
+    """Make ``names`` resolve to 127.0.0.1 while the ``with`` block runs.
+
+    Yields how: ``"already mapped"`` or ``"added to /etc/hosts"``. A line left by a run that was
+    killed with SIGKILL (the only way around the restore) carries :data:`HOSTS_MARKER` and is
+    dropped by the next run. SIGTERM and SIGHUP are turned into ``KeyboardInterrupt`` for the
+    duration, so the ``finally`` that restores the file runs for them as for Ctrl-C.
+    """
+    try:
+        original = hosts_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise HostsUnavailable(f"cannot read {hosts_file}: {exc}") from None
+    cleaned = _without_marked_lines(original)
+    if cleaned == original and all(_resolves_to_loopback(n) for n in names):
+        yield "already mapped"
+        return
+    if not os.access(hosts_file, os.W_OK):
+        raise HostsUnavailable(
+            f"{hosts_file} is not writable (run as root, as CI does), and {', '.join(names)} "
+            f"do not resolve to 127.0.0.1; add this line to it yourself: "
+            f"127.0.0.1 {' '.join(names)}"
+        )
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            previous[signum] = signal.signal(signum, _raise_interrupt)
+    line = f"127.0.0.1 {' '.join(names)} {HOSTS_MARKER}\n"
+    separator = "" if cleaned.endswith("\n") or not cleaned else "\n"
+    try:
+        _write_in_place(hosts_file, cleaned + separator + line)
+        missing = [n for n in names if not _resolves_to_loopback(n)]
+        if missing:
+            raise HostsUnavailable(
+                f"{', '.join(missing)} still do not resolve to 127.0.0.1 after editing "
+                f"{hosts_file} (is /etc/nsswitch.conf skipping `files`?)"
+            )
+        yield f"added to {hosts_file}"
+    finally:
+        # The exact bytes as found, minus stale lines of an earlier killed run.
+        _write_in_place(hosts_file, cleaned)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _write_in_place(path: Path, text: str) -> None:
+    with path.open("r+", encoding="utf-8") as handle:
+        handle.seek(0)
+        handle.write(text)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+# -- servers -----------------------------------------------------------------------------------
+
+
+class _TlsServer(_Server):
+    """The token server's HTTP server on a TLS-wrapped listening socket."""
+
+    def __init__(self, owner: TokenServer, context: ssl.SSLContext) -> None:
+        super().__init__(owner)
+        self.socket = context.wrap_socket(
+            self.socket, server_side=True, do_handshake_on_connect=False
+        )
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        # In the request's own thread: a handshake waiting on a slow client must not block
+        # the accept loop (ThreadingMixIn runs finish_request per thread).
+        request.settimeout(30)
+        try:
+            request.do_handshake()
+        except (OSError, ssl.SSLError):
+            return
+        super().finish_request(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError | ssl.SSLError):
+            super().handle_error(request, client_address)
+
+
+class TlsTokenServer(TokenServer):
+    """:class:`TokenServer` over TLS (same protocol, same recording)."""
+
+    def __init__(self, *, context: ssl.SSLContext, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._context = context
+
+    def start(self) -> TlsTokenServer:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.cert_path.write_bytes(self.cert_pem)
+        server = _TlsServer(self, self._context)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"tls-token-server-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+
+class TlsRegistryProcess(RegistryProcess):
+    """A token-auth registry serving HTTPS (distribution's ``http.tls``).
+
+    Start it with :meth:`start_tls`. The readiness probe of :class:`RegistryProcess` sends plain
+    HTTP; Go answers that with ``400 Client sent an HTTP request to an HTTPS server``, which
+    counts as "up".
+    """
+
+    tls: TlsFiles | None = None
+
+    @classmethod
+    def start_tls(
+        cls,
+        storage_dir: Path,
+        workdir: Path,
+        files: TlsFiles,
+        *,
+        realm: str,
+        service: str,
+        issuer: str,
+        rootcertbundle: Path,
+    ) -> TlsRegistryProcess:
+        auth = {
+            "token": {
+                "realm": realm,
+                "service": service,
+                "issuer": issuer,
+                "rootcertbundle": str(rootcertbundle),
+            }
+        }
+        registry = cls(storage_dir=storage_dir, workdir=workdir, mode="token-tls", auth=auth)
+        registry.tls = files
+        registry.start()
+        return registry
+
+    def config(self) -> dict[str, Any]:
+        config: dict[str, Any] = super().config()
+        if self.tls is not None:
+            config["http"]["tls"] = {
+                "certificate": str(self.tls.cert),
+                "key": str(self.tls.key),
+            }
+        return config
