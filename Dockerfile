@@ -12,5 +12,8 @@ RUN pip install --no-cache-dir --require-hashes -r /app/requirements.txt
 
 COPY entrypoint.py /app/entrypoint.py
 COPY hubaction /app/hubaction
+# Bytecode compiled once at build time: PYTHONDONTWRITEBYTECODE stops writing it at run time,
+# so without this every run of the step would compile hubaction from source (~50 ms).
+RUN python -m compileall -q --invalidation-mode unchecked-hash /app/hubaction
 
 ENTRYPOINT ["python", "/app/entrypoint.py"]

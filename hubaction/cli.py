@@ -20,6 +20,7 @@ from hubaction.errors import HubActionError, InvalidInput
 from hubaction.outputs import image_outputs, tag_outputs
 from hubaction.platform import parse_platform
 from hubaction.reference import parse_reference
+from hubaction.startup import lean_imports
 from hubaction.summary import human_size
 from hubaction.tags import SORTS, compile_tag_filter, select_tags
 
@@ -283,6 +284,7 @@ def main(
     out: TextIO | None = None,
     stdin: TextIO | None = None,
 ) -> int:
+    lean_imports()
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.func

@@ -31,6 +31,7 @@ PURE_MODULES = [
     "errors",
     "dockerfile",
     "basecheck",
+    "startup",
 ]
 
 # Modules that would mean HTTP crept in through a dependency. (Not `socket`: the standard
