@@ -9,7 +9,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hubaction.action import main
+from hubaction.startup import lean_imports
+
+lean_imports()  # before anything imports requests
+
+from hubaction.action import main  # noqa: E402 - after lean_imports()
 
 if __name__ == "__main__":
     sys.exit(main())
