@@ -303,7 +303,8 @@ def sort_tags(
                 others.append(tag)
             else:
                 versions.append(version)
-        versions.sort(reverse=True)
+        # One key per version, computed once (not on every comparison of the sort).
+        versions.sort(key=Version.sort_key, reverse=True)
         return [version.text for version in versions] + others
     if updated is None:
         raise InvalidInput(

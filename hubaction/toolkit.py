@@ -35,9 +35,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import sys
 import unicodedata
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TextIO
@@ -107,14 +107,24 @@ def input_variable(name: str) -> str:
     return "INPUT_" + name.replace(" ", "_").upper()
 
 
+def _uuid4() -> str:
+    """A random (version 4) UUID, as text. Not the ``uuid`` module: importing it imports
+    ``platform`` and costs start-up time for one call."""
+    raw = bytearray(secrets.token_bytes(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def _new_delimiter() -> str:
     """A fresh heredoc delimiter (a module function so tests can force a collision)."""
-    return f"ghadelimiter_{uuid.uuid4()}"
+    return f"ghadelimiter_{_uuid4()}"
 
 
 def _new_stop_token() -> str:
     """A fresh stop-commands token: unguessable, no space, no ``:`` (else it would not parse)."""
-    return uuid.uuid4().hex
+    return _uuid4().replace("-", "")
 
 
 def _could_be_command(line: str) -> bool:
