@@ -40,9 +40,9 @@ from hubaction.summary import (
     Table,
     TagRow,
     base_table,
+    digest_section,
     dockerfile_table,
     image_section,
-    md_code,
     md_text,
     platform_table,
 )
@@ -350,7 +350,7 @@ def _image(
             result.outputs.update(head_outputs(ref, head))
             result.rate_limit = head.ratelimit
             digest = head.digest
-            result.parts.append(_digest_only_section(ref, head.digest, head.media_type))
+            result.parts.append(digest_section(ref, head))
         else:
             info = inspect_image(client, ref, inputs.platform, want_config=True)
             result.outputs.update(image_outputs(info))
@@ -435,19 +435,6 @@ def _warn_platform(kit: Toolkit, wanted: Platform, actual: Platform) -> None:
             f"The image is single-platform ({actual}), not {wanted}; its digests are reported "
             "as they are"
         )
-
-
-def _digest_only_section(ref: Reference, digest: Digest, media_type: str | None) -> str:
-    rows = [
-        ("Reference", md_code(str(ref))),
-        ("Digest", md_code(str(digest))),
-        ("Media type", md_code(media_type or "")),
-        ("Pinned", md_code(str(ref.with_digest(digest)))),
-    ]
-    lines = [f"## {md_text(ref.familiar)}", "", "| | |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in rows]
-    lines += ["", "_Digest only: looked up with a HEAD request; no manifest was fetched._"]
-    return "\n".join(lines) + "\n"
 
 
 def _tags(

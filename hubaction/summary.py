@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hubaction.model import ImageInfo, RateLimit
+from hubaction.model import ImageInfo, ManifestHead, RateLimit
+from hubaction.reference import Reference
 
 if TYPE_CHECKING:
     from hubaction.lookup import BaseCheck
@@ -115,9 +116,30 @@ def image_section(info: ImageInfo, *, rate_limit: RateLimit | None = None) -> st
     rows.append(("Pinned", md_code(str(info.pinned))))
     if rate_limit is not None and rate_limit.limit is not None:
         rows.append(("Pull quota", md_text(_quota(rate_limit))))
-    lines = [f"## {md_text(info.reference.familiar)}", "", "| | |", "|---|---|"]
+    return _facts(info.reference.familiar, rows)
+
+
+def _facts(title: str, rows: Sequence[tuple[str, str]]) -> str:
+    lines = [f"## {md_text(title)}", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in rows]
     return "\n".join(lines) + "\n"
+
+
+def digest_section(ref: Reference, head: ManifestHead) -> str:
+    """What ``digest-only`` knows: one HEAD request's answer."""
+    rows = [
+        ("Reference", md_code(str(ref))),
+        ("Digest", md_code(str(head.digest))),
+        ("Media type", md_code(head.media_type or "")),
+        ("Pinned", md_code(str(ref.with_digest(head.digest)))),
+    ]
+    if head.ratelimit is not None and head.ratelimit.limit is not None:
+        rows.append(("Pull quota", md_text(_quota(head.ratelimit))))
+    return (
+        _facts(ref.familiar, rows)
+        + "\n_Digest only: looked up with a HEAD request; no manifest was fetched, no pull "
+        "quota spent._\n"
+    )
 
 
 def _quota(rate_limit: RateLimit) -> str:

@@ -161,6 +161,7 @@ def test_docker_io_tags_come_with_their_dates_and_sort_by_push(
     assert code == 0, log
     assert outputs["digest"] == INDEX_DIGEST
     assert outputs["rate-limit-limit"] == "100" and outputs["rate-limit-remaining"] == "76"
+    assert "76 of 100 pulls left per 6 h" in result.summary
     assert "tags" not in outputs
 
     result = run_in_process(
