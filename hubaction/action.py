@@ -70,7 +70,6 @@ class ActionInputs:
 
     reference: Reference | None
     credentials: CredentialStore
-    secrets: tuple[str, ...] = field(repr=False)
     platform: Platform
     digest_only: bool
     list_tags: bool
@@ -93,7 +92,7 @@ def _input_error(name: str, exc: Exception, accepted: str) -> InvalidInput:
     return InvalidInput(f"Input `{name}`: {exc}. Expected {accepted}")
 
 
-def mask_secrets(kit: Toolkit) -> tuple[str, ...]:
+def mask_secrets(kit: Toolkit) -> None:
     """Mask every secret input, and the forms derived from it (the base64 ``user:password``
     of Basic auth, the credentials inside ``docker-config``), before anything is printed."""
     secrets: list[str] = []
@@ -106,7 +105,6 @@ def mask_secrets(kit: Toolkit) -> tuple[str, ...]:
     secrets += docker_config_secrets(kit.get_input("docker-config"))
     for secret in secrets:
         kit.mask(secret)
-    return tuple(secrets)
 
 
 def _reference(kit: Toolkit) -> Reference | None:
@@ -178,7 +176,7 @@ def _tag_filter(pattern: str) -> re.Pattern[str] | None:
         raise InvalidInput(f"Input `tag-filter`: {exc}") from None
 
 
-def read_inputs(kit: Toolkit, secrets: tuple[str, ...] = ()) -> ActionInputs:
+def read_inputs(kit: Toolkit) -> ActionInputs:
     """Read and validate every input; the first bad one raises :class:`InvalidInput`."""
     ref = _reference(kit)
     namespace = kit.get_input("namespace")
@@ -246,7 +244,6 @@ def read_inputs(kit: Toolkit, secrets: tuple[str, ...] = ()) -> ActionInputs:
     return ActionInputs(
         reference=ref,
         credentials=store,
-        secrets=secrets,
         platform=platform,
         digest_only=digest_only,
         list_tags=kit.get_bool_input("list-tags", default=True),
@@ -283,8 +280,8 @@ def run(
 ) -> int:
     """Run the action with ``kit``'s inputs; returns the exit code."""
     try:
-        secrets = mask_secrets(kit)
-        inputs = read_inputs(kit, secrets)
+        mask_secrets(kit)
+        inputs = read_inputs(kit)
         result = _lookup(kit, inputs, session)
     except HubActionError as exc:
         kit.error(str(exc), title=exc.title)
