@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -549,6 +548,8 @@ def main() -> int:
             title="Internal error",
         )
         if kit.debug_enabled:
+            import traceback  # only for this unexpected case: it costs start-up time
+
             for line in traceback.format_exc().splitlines():
                 kit.debug(line)
         return 1

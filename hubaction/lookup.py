@@ -14,19 +14,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hubaction.basecheck import (
-    BaseComparison,
-    base_annotation,
-    built_on,
-    compare_by_annotation,
-)
 from hubaction.errors import HubActionError, NotFound
 from hubaction.manifest import ImageIndex, ImageManifest, parse_config
 from hubaction.model import ImageInfo, ManifestHead, PlatformEntry
 from hubaction.platform import Platform, select_platform
 from hubaction.reference import Digest, Reference
 from hubaction.registry import RegistryClient
+
+if TYPE_CHECKING:
+    from hubaction.basecheck import BaseComparison
 
 # Concurrent requests per registry for per-tag digests: enough to hide latency, few enough not
 # to trip a registry's abuse limits.
@@ -143,6 +141,13 @@ def compare_base(
     fetched. Otherwise each platform's layers are compared: the base's current layers must be
     a prefix of the image's, for the same platform.
     """
+    from hubaction.basecheck import (
+        BaseComparison,
+        base_annotation,
+        built_on,
+        compare_by_annotation,
+    )
+
     base_top = client.get_manifest(base)
     base_index = base_top.manifest if isinstance(base_top.manifest, ImageIndex) else None
     annotations = image.index.annotations if image.index is not None else {}
