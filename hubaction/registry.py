@@ -127,15 +127,6 @@ class RegistryClient:
         self._debug(f"{method} {redact_url(url)}")
         with self._lock:
             self.requests_sent += 1
-        if raw_errors:
-            return self.session.request(
-                method,
-                url,
-                headers=dict(headers),
-                allow_redirects=False,
-                stream=True,
-                verify=verify,
-            )
         try:
             return self.session.request(
                 method,
@@ -145,22 +136,30 @@ class RegistryClient:
                 stream=True,
                 verify=verify,
             )
-        except requests.exceptions.SSLError as exc:
-            raise RegistryError(
-                f"{what}: TLS verification of {urlsplit(url).netloc} failed ({_short(exc)}). "
-                "For a private CA set REQUESTS_CA_BUNDLE or SSL_CERT_FILE on the step; for a "
-                "registry without TLS set `insecure: true`"
-            ) from None
-        except requests.exceptions.Timeout:
-            raise RegistryError(
-                f"{what}: {urlsplit(url).netloc} did not answer in time (timeout); the registry "
-                "is slow or unreachable, retry later"
-            ) from None
         except requests.RequestException as exc:
-            raise RegistryError(
-                f"{what}: could not connect to {urlsplit(url).netloc} ({_short(exc)}); check "
-                "the registry address and that it is up"
-            ) from None
+            if raw_errors:
+                raise
+            raise self._network_error(exc, url, what) from None
+
+    @staticmethod
+    def _network_error(exc: requests.RequestException, url: str, what: str) -> RegistryError:
+        """A network failure as a RegistryError that says what to do."""
+        host = urlsplit(url).netloc
+        if isinstance(exc, requests.exceptions.SSLError):
+            return RegistryError(
+                f"{what}: TLS verification of {host} failed ({_short(exc)}). For a private CA "
+                "set REQUESTS_CA_BUNDLE or SSL_CERT_FILE on the step; for a registry without "
+                "TLS set `insecure: true`"
+            )
+        if isinstance(exc, requests.exceptions.Timeout):
+            return RegistryError(
+                f"{what}: {host} did not answer in time (timeout); the registry is slow or "
+                "unreachable, retry later"
+            )
+        return RegistryError(
+            f"{what}: could not connect to {host} ({_short(exc)}); check the registry address "
+            "and that it is up"
+        )
 
     @contextmanager
     def request(
