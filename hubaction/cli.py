@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from hubaction import __version__
 from hubaction.credentials import Credentials, CredentialStore, parse_docker_config
-from hubaction.errors import HubActionError, InvalidInput
+from hubaction.errors import HubActionError, InvalidInput, RateLimited, RegistryError
 from hubaction.outputs import image_outputs, tag_outputs
 from hubaction.platform import parse_platform
 from hubaction.reference import parse_reference
@@ -55,11 +55,10 @@ def _credentials(args: argparse.Namespace, registry: str, stdin: TextIO) -> Cred
     return CredentialStore(explicit=explicit, primary_registry=registry, config=config)
 
 
-def _client(args: argparse.Namespace, registry: str, stdin: TextIO) -> RegistryClient:
+def _client(args: argparse.Namespace, registry: str, creds: CredentialStore) -> RegistryClient:
     # Imported here so that `hubaction --help` and usage errors don't pay for `requests`.
     from hubaction.registry import open_client
 
-    creds = _credentials(args, registry, stdin)
     insecure = frozenset({registry}) if args.insecure else frozenset()
     return open_client(creds, insecure_registries=insecure)
 
@@ -75,7 +74,7 @@ def cmd_inspect(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
     ref = parse_reference(args.reference)
     platform = parse_platform(args.platform)
-    client = _client(args, ref.registry, stdin)
+    client = _client(args, ref.registry, _credentials(args, ref.registry, stdin))
     info = inspect_image(client, ref, platform, want_config=True)
     outputs = image_outputs(info)
     if args.json:
@@ -138,15 +137,24 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             "version or lexical for this registry"
         )
     updated = None
+    creds = _credentials(args, ref.registry, stdin)
+    tags: list[str] | None = None
     if ref.is_docker_hub:
         # Docker Hub's API gives every tag with its push date, size and digest.
         from hubaction.hub import split_hub_repository
 
-        hub_tags = _hub(args, stdin).tags(*split_hub_repository(ref.repository))
-        tags = [t.name for t in hub_tags]
-        updated = {t.name: t.pushed_at for t in hub_tags if t.pushed_at is not None}
-    else:
-        tags = _client(args, ref.registry, stdin).list_tags(ref)
+        try:
+            hub_tags = _hub(args, creds).tags(*split_hub_repository(ref.repository))
+        except (RegistryError, RateLimited) as exc:
+            if args.sort == "updated":
+                raise
+            # As the action: the registry's own tag list still answers, without dates.
+            sys.stderr.write(f"note: Docker Hub's API failed ({exc}); using the registry\n")
+        else:
+            tags = [t.name for t in hub_tags]
+            updated = {t.name: t.pushed_at for t in hub_tags if t.pushed_at is not None}
+    if tags is None:
+        tags = _client(args, ref.registry, creds).list_tags(ref)
     selection = select_tags(
         tags, tag_filter=tag_filter, sort=args.sort, max_tags=args.limit, updated=updated
     )
@@ -168,16 +176,15 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return 0
 
 
-def _hub(args: argparse.Namespace, stdin: TextIO) -> HubClient:
+def _hub(args: argparse.Namespace, creds: CredentialStore) -> HubClient:
     from hubaction.hub import HubClient
     from hubaction.transport import new_session
 
-    creds = _credentials(args, "docker.io", stdin).get("docker.io")
-    return HubClient(new_session(), hub_url=args.hub_url, credentials=creds)
+    return HubClient(new_session(), hub_url=args.hub_url, credentials=creds.get("docker.io"))
 
 
 def cmd_namespaces(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    names = _hub(args, stdin).namespaces()
+    names = _hub(args, _credentials(args, "docker.io", stdin)).namespaces()
     if args.json:
         out.write(json.dumps(names) + "\n")
     else:
@@ -186,7 +193,7 @@ def cmd_namespaces(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 
 def cmd_repos(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    hub = _hub(args, stdin)
+    hub = _hub(args, _credentials(args, "docker.io", stdin))
     repositories = hub.repositories(args.namespace)
     if args.json:
         doc = [

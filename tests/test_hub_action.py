@@ -132,6 +132,10 @@ def registry_mock(hub: HubServer) -> Iterator[requests.Session]:
         mocker.get(
             f"https://registry-1.docker.io/v2/acme/big/blobs/{config_digest}", content=config
         )
+        mocker.get(
+            "https://registry-1.docker.io/v2/acme/big/tags/list",
+            json={"name": "acme/big", "tags": ["1.0.0", "2.0.0", "latest"]},
+        )
         mocker.head(
             "https://registry-1.docker.io/v2/acme/big/manifests/latest",
             headers={
@@ -240,3 +244,19 @@ def test_cli_wrong_hub_credentials(hub: HubServer) -> None:
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
     assert "wrong-secret-77" not in out + err
+
+
+def test_tags_fall_back_to_the_registry_when_the_hub_api_fails(
+    tmp_path: Path, hub: HubServer, registry_mock: requests.Session
+) -> None:
+    # nothing listens on the Hub API's port; the registry's tag list still answers
+    hub_down = "http://127.0.0.1:9/hub"
+    result = run_in_process(
+        {"repository": "acme/big", "hub-url": hub_down, "max-tags": "0", "summary": "false"},
+        tmp_path,
+        session=registry_mock,
+    )
+    assert result.returncode == 0, result.stdout
+    warnings = [data for name, _p, data in result.commands if name == "warning"]
+    assert len(warnings) == 1 and "Docker Hub's API failed" in warnings[0]
+    assert json.loads(result.outputs["tags"]) == ["2.0.0", "1.0.0", "latest"]
