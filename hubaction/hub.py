@@ -63,7 +63,9 @@ from hubaction.reference import parse_digest
 from hubaction.reference import parse_tag as parse_tag_name
 from hubaction.summary import Table, TagRow, md_code, md_text
 from hubaction.transport import (
+    error_body,
     error_for,
+    network_error,
     parse_error_body,
     parse_retry_after,
     plain_http_allowed,
@@ -605,24 +607,10 @@ class HubClient:
                 # the host; requests drops Authorization when the host or scheme changes.
                 allow_redirects=method == "GET",
             )
-        except requests.exceptions.Timeout:
-            raise RegistryError(
-                f"{what}: {self._host} did not answer in time; Docker Hub is slow or "
-                "unreachable, retry later"
-            ) from None
         except requests.RequestException as exc:
-            raise RegistryError(
-                f"{what}: could not connect to {self._host} ({type(exc).__name__}); check "
-                "`hub-url` and the network"
-            ) from None
+            raise network_error(exc, what=what, url=url, check="`hub-url`") from None
         self._record(response)
         return response
-
-    def _error_body(self, response: requests.Response) -> bytes:
-        try:
-            return next(response.iter_content(chunk_size=65536), b"")
-        except requests.RequestException:
-            return b""
 
     # -- login ------------------------------------------------------------------------------
 
@@ -680,7 +668,7 @@ class HubClient:
     ) -> str:
         status = response.status_code
         if status in (401, 403):
-            body = self._error_body(response)
+            body = error_body(response)
             raise self._login_refused(status, body, what, creds)
         if 300 <= status < 400:
             raise RegistryError(
@@ -773,7 +761,7 @@ class HubClient:
         """The error for a non-2xx Hub API answer that is not a 404."""
         status = response.status_code
         if status == 401:
-            said = "; ".join(str(d) for d in parse_error_body(self._error_body(response)))
+            said = "; ".join(str(d) for d in parse_error_body(error_body(response)))
             where = f" ({said})" if said else ""
             if self._credentials is None:
                 return Unauthorized(
@@ -785,7 +773,7 @@ class HubClient:
                 "personal access token's scopes allow reading repositories"
             )
         if status == 403:
-            said = "; ".join(str(d) for d in parse_error_body(self._error_body(response)))
+            said = "; ".join(str(d) for d in parse_error_body(error_body(response)))
             return Unauthorized(
                 f"{what}: Docker Hub denied access (403){f' ({said})' if said else ''}. The "
                 "credentials are valid but may not read this; check the token's scopes and the "

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -44,7 +43,15 @@ from hubaction.manifest import (
 )
 from hubaction.model import FetchedManifest, ManifestHead, parse_ratelimit
 from hubaction.reference import Digest, Reference, is_loopback_host, parse_digest
-from hubaction.transport import check_response, error_for, new_session, read_body, redact_url
+from hubaction.transport import (
+    check_response,
+    error_body,
+    error_for,
+    network_error,
+    new_session,
+    read_body,
+    redact_url,
+)
 
 T = TypeVar("T")
 
@@ -139,27 +146,7 @@ class RegistryClient:
         except requests.RequestException as exc:
             if raw_errors:
                 raise
-            raise self._network_error(exc, url, what) from None
-
-    @staticmethod
-    def _network_error(exc: requests.RequestException, url: str, what: str) -> RegistryError:
-        """A network failure as a RegistryError that says what to do."""
-        host = urlsplit(url).netloc
-        if isinstance(exc, requests.exceptions.SSLError):
-            return RegistryError(
-                f"{what}: TLS verification of {host} failed ({_short(exc)}). For a private CA "
-                "set REQUESTS_CA_BUNDLE or SSL_CERT_FILE on the step; for a registry without "
-                "TLS set `insecure: true`"
-            )
-        if isinstance(exc, requests.exceptions.Timeout):
-            return RegistryError(
-                f"{what}: {host} did not answer in time (timeout); the registry is slow or "
-                "unreachable, retry later"
-            )
-        return RegistryError(
-            f"{what}: could not connect to {host} ({_short(exc)}); check the registry address "
-            "and that it is up"
-        )
+            raise network_error(exc, what=what, url=url) from None
 
     @contextmanager
     def request(
@@ -302,7 +289,7 @@ class RegistryClient:
             "GET", target, f"manifests/{target.identifier()}", what=what, accept=ACCEPT
         ) as response:
             if response.status_code == 404:
-                body = _error_body(response)
+                body = error_body(response)
                 error = error_for(response, what=what, body=body)
                 if isinstance(error, NotFound) and error.what == "repository":
                     raise error
@@ -352,7 +339,7 @@ class RegistryClient:
         try:
             with self.request("GET", ref, "tags/list", what=what, url=url) as response:
                 if response.status_code == 404:
-                    error = error_for(response, what=what, body=_error_body(response))
+                    error = error_for(response, what=what, body=error_body(response))
                     return not (isinstance(error, NotFound) and error.what == "repository")
                 return True if response.ok else None
         except HubActionError:
@@ -362,7 +349,7 @@ class RegistryClient:
         """One page of tags: its tags, its ``Link`` header, and its URL (for relative links)."""
         with self.request("GET", ref, "tags/list", what=what, url=url) as response:
             if response.status_code == 404:
-                body = _error_body(response)
+                body = error_body(response)
                 raise NotFound(
                     f"{ref.registry}/{ref.repository}: the repository does not exist or "
                     "has no tags (404). Check the repository name",
@@ -443,15 +430,6 @@ def release(response: requests.Response) -> None:
     response.close()
 
 
-def _error_body(response: requests.Response) -> bytes:
-    """The start of an error body: enough for the OCI error JSON, never the whole of a
-    proxy's HTML page (which must not turn a 404 into a "body too large" error)."""
-    try:
-        return next(response.iter_content(chunk_size=65536), b"")
-    except requests.RequestException:
-        return b""
-
-
 def _tags_from_page(body: bytes, what: str) -> list[str]:
     try:
         doc = json.loads(body)
@@ -467,26 +445,6 @@ def _tags_from_page(body: bytes, what: str) -> list[str]:
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise RegistryError(f"{what}: `tags` is not a list of strings")
     return list(tags)
-
-
-_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>:?\s*")
-
-
-def _short(exc: BaseException) -> str:
-    """The root cause of a requests/urllib3 error ("[Errno 111] Connection refused"), not the
-    wrapper's text (MaxRetryError, pools, object reprs)."""
-    cause: BaseException = exc
-    for _ in range(10):  # requests -> MaxRetryError -> NewConnectionError -> OSError
-        inner = getattr(cause, "reason", None) or cause.__cause__
-        if inner is None and cause.args and isinstance(cause.args[0], BaseException):
-            inner = cause.args[0]
-        if not isinstance(inner, BaseException):
-            break
-        cause = inner
-    text = _OBJECT_REPR.sub("", str(cause)).strip() or type(cause).__name__
-    if "Failed to establish a new connection: " in text:
-        text = text.split("Failed to establish a new connection: ", 1)[1]
-    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def open_client(

@@ -18,6 +18,7 @@ import email.utils
 import json
 import math
 import random
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -395,3 +396,53 @@ def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
     if length and not encoded and int(length) != len(body):
         raise CorruptBody(f"{what}: the body was truncated ({len(body)} of {length} bytes); retry")
     return body
+
+
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>:?\s*")
+
+
+def root_cause(exc: BaseException) -> str:
+    """The root cause of a requests/urllib3 error ("[Errno 111] Connection refused"), not the
+    wrapper's text (MaxRetryError, pools, object reprs)."""
+    cause: BaseException = exc
+    for _ in range(10):  # requests -> MaxRetryError -> NewConnectionError -> OSError
+        inner = getattr(cause, "reason", None) or cause.__cause__
+        if inner is None and cause.args and isinstance(cause.args[0], BaseException):
+            inner = cause.args[0]
+        if not isinstance(inner, BaseException):
+            break
+        cause = inner
+    text = _OBJECT_REPR.sub("", str(cause)).strip() or type(cause).__name__
+    if "Failed to establish a new connection: " in text:
+        text = text.split("Failed to establish a new connection: ", 1)[1]
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def network_error(
+    exc: requests.RequestException, *, what: str, url: str, check: str = "the registry address"
+) -> RegistryError:
+    """A network failure as a RegistryError that says what failed and what to do."""
+    host = urlsplit(url).netloc.rsplit("@", 1)[-1]
+    if isinstance(exc, requests.exceptions.SSLError):
+        return RegistryError(
+            f"{what}: TLS verification of {host} failed ({root_cause(exc)}). For a private CA "
+            "set REQUESTS_CA_BUNDLE or SSL_CERT_FILE on the step; for a registry without "
+            "TLS set `insecure: true`"
+        )
+    if isinstance(exc, requests.exceptions.Timeout):
+        return RegistryError(
+            f"{what}: {host} did not answer in time (timeout); it is slow or unreachable, "
+            "retry later"
+        )
+    return RegistryError(
+        f"{what}: could not connect to {host} ({root_cause(exc)}); check {check} and that it is up"
+    )
+
+
+def error_body(response: requests.Response) -> bytes:
+    """The start of an error body: enough for the OCI error JSON, never the whole of a
+    proxy's HTML page (which must not turn a 404 into a "body too large" error)."""
+    try:
+        return next(response.iter_content(chunk_size=65536), b"")
+    except requests.RequestException:
+        return b""
