@@ -126,7 +126,7 @@ class RegistryClient:
         url: str,
         *,
         headers: Mapping[str, str],
-        verify: bool,
+        verify: bool | None,
         what: str,
         raw_errors: bool = False,
     ) -> requests.Response:
@@ -176,7 +176,7 @@ class RegistryClient:
                 method,
                 to,
                 headers={**base_headers, **auth},
-                verify=not insecure,
+                verify=False if insecure else None,
                 what=what,
                 raw_errors=raw_errors,
             )
@@ -218,7 +218,11 @@ class RegistryClient:
                 response = send(location)
             else:  # another host (blob storage, a CDN): never the registry's credentials
                 response = self._send(
-                    method, location, headers=base_headers, verify=not insecure, what=what
+                    method,
+                    location,
+                    headers=base_headers,
+                    verify=False if insecure else None,
+                    what=what,
                 )
         try:
             yield response

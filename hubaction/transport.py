@@ -17,6 +17,7 @@ from __future__ import annotations
 import email.utils
 import json
 import math
+import os
 import random
 import re
 import time
@@ -197,6 +198,13 @@ def new_session(
     )
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+    # requests itself honours REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE but not SSL_CERT_FILE: it
+    # always passes certifi's bundle to OpenSSL, so OpenSSL never reads SSL_CERT_FILE. The
+    # contract promises both (a private CA set with `env:` on the step); REQUESTS_CA_BUNDLE
+    # still wins, as requests merges it in per request.
+    ca_file = os.environ.get("SSL_CERT_FILE")
+    if ca_file:
+        session.verify = ca_file
     return session
 
 

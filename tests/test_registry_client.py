@@ -283,3 +283,39 @@ def test_a_body_corrupt_twice_is_reported_never_believed(fake: requests_mock.Ada
     with pytest.raises(RegistryError, match="not a valid manifest"):
         client(fake).get_manifest(REF)
     assert len(fake.request_history) == 2
+
+
+def test_a_private_ca_from_ssl_cert_file_is_used(
+    fake: requests_mock.Adapter, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    from hubaction.transport import new_session
+
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", "/etc/private-ca.pem")
+    session = new_session()
+    session.mount("https://", fake)
+    fake.register_uri(
+        "HEAD", f"{REG}/v2/app/manifests/1", headers={"Docker-Content-Digest": DIGEST}
+    )
+    open_client(session=session).head_manifest(REF)
+    assert fake.request_history[0].verify == "/etc/private-ca.pem"
+
+
+def test_requests_ca_bundle_wins_and_insecure_turns_verification_off(
+    fake: requests_mock.Adapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hubaction.transport import new_session
+
+    monkeypatch.setenv("SSL_CERT_FILE", "/etc/private-ca.pem")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/bundle.pem")
+    session = new_session()
+    session.mount("https://", fake)
+    fake.register_uri(
+        "HEAD", f"{REG}/v2/app/manifests/1", headers={"Docker-Content-Digest": DIGEST}
+    )
+    open_client(session=session).head_manifest(REF)
+    assert fake.request_history[0].verify == "/etc/bundle.pem"
+    insecure = open_client(session=session, insecure_registries=frozenset({"reg.example.com"}))
+    insecure.head_manifest(REF)
+    assert fake.request_history[-1].verify is False
