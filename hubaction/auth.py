@@ -37,7 +37,13 @@ from hubaction.credentials import (
 )
 from hubaction.errors import RegistryError, Unauthorized
 from hubaction.reference import DOCKER_HUB
-from hubaction.transport import check_response, plain_http_allowed, read_body, redact_url
+from hubaction.transport import (
+    check_response,
+    plain_http_allowed,
+    preconnect,
+    read_body,
+    redact_url,
+)
 
 DOCKER_HUB_REALM = "https://auth.docker.io/token"
 DOCKER_HUB_SERVICE = "registry.docker.io"
@@ -112,7 +118,18 @@ class RegistryAuth:
                 return {"Authorization": basic_header(creds)}
             return {}
         if realm is not None:
-            return {"Authorization": f"Bearer {self._fetch_token(key, realm, scope)}"}
+            # The realm is known before any 401 (Docker Hub; or another repository on a
+            # registry seen already): let the registry's handshake overlap the token request.
+            joined = (
+                preconnect(self._session, url)
+                if urlsplit(realm.url).netloc != urlsplit(url).netloc
+                else lambda: None
+            )
+            try:
+                value = self._fetch_token(key, realm, scope)
+            finally:
+                joined()
+            return {"Authorization": f"Bearer {value}"}
         return {}
 
     def challenge(self, registry: str, scope: str, response: requests.Response) -> bool:
