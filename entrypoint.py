@@ -4,12 +4,16 @@ The runner starts the container with the workspace as working directory, so impo
 resolved from this file's folder, never from the working directory.
 """
 
+import os
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Run as a script, sys.path[0] is already this folder; imported (tests), it may not be. Added
+# only when missing: a duplicate entry doubles the path lookups of every import at start-up.
+_here = os.path.dirname(os.path.realpath(__file__))
+if _here not in sys.path:
+    sys.path.insert(0, _here)
 
-from hubaction.startup import lean_imports
+from hubaction.startup import lean_imports  # noqa: E402 - after the path is set
 
 lean_imports()  # before anything imports requests
 
