@@ -30,6 +30,7 @@ from hubaction.outputs import (
     head_outputs,
     image_outputs,
     missing_outputs,
+    names_output,
     ratelimit_outputs,
     tag_outputs,
 )
@@ -326,7 +327,7 @@ def _lookup(kit: Toolkit, inputs: ActionInputs, session: requests.Session | None
     if inputs.dockerfile:
         _dockerfile(client, inputs, result)
     if result.hub is not None and inputs.list_namespaces:
-        result.outputs["namespaces"] = compact_json(result.hub.namespaces())
+        result.outputs["namespaces"] = names_output(result.hub.namespaces())
     if result.hub is not None and inputs.namespace:
         _repositories(result.hub, inputs.namespace, result)
     result.outputs.update(ratelimit_outputs(result.rate_limit))
@@ -339,19 +340,20 @@ def _image(
     from hubaction.lookup import compare_base, inspect_image
 
     exists = True
-    digest: Digest | None = None
+    # What the tag is now: `changed` is false when compare-digest is any of these.
+    current: tuple[Digest, ...] = ()
     try:
         if inputs.digest_only:
             head = client.head_manifest(ref)
             result.outputs.update(head_outputs(ref, head))
             result.rate_limit = head.ratelimit
-            digest = head.digest
+            current = (head.digest,)
             result.parts.append(digest_section(ref, head))
         else:
             info = inspect_image(client, ref, inputs.platform, want_config=True)
             result.outputs.update(image_outputs(info))
             result.rate_limit = info.ratelimit
-            digest = info.digest
+            current = (info.digest, info.platform_digest)
             result.parts.append(image_section(info, rate_limit=info.ratelimit))
             result.parts.append(platform_table(info))
             if inputs.base_image is not None:
@@ -361,10 +363,6 @@ def _image(
                 result.parts.append(base_table(check))
             if info.index is None and info.platform is not None:
                 _warn_platform(kit, inputs.platform, info.platform)
-            if inputs.compare_digest is not None:
-                result.outputs["changed"] = boolean(
-                    inputs.compare_digest not in (info.digest, info.platform_digest)
-                )
     except NotFound as exc:
         if exc.what in ("tag", "manifest") and client.repository_exists(ref) is False:
             # Told apart for the message: a repository that does not exist (yet: the first
@@ -382,11 +380,11 @@ def _image(
         result.parts.append(
             f"## {md_text(ref.familiar)}\n\n**Does not exist:** {md_text(str(exc))}\n"
         )
-    if inputs.compare_digest is not None and "changed" not in result.outputs:
-        result.outputs["changed"] = boolean(digest is None or inputs.compare_digest != digest)
-    # The contract: `changed` is `true` only when compare-digest is set and differs;
-    # `base-changed` only when base-image is set and moved on.
-    result.outputs.setdefault("changed", "false")
+    # The contract: `changed` is `true` only when compare-digest is set and differs (a tag
+    # that does not exist differs from any digest); `base-changed` only when base-image is set
+    # and moved on.
+    changed = inputs.compare_digest is not None and inputs.compare_digest not in current
+    result.outputs["changed"] = boolean(changed)
     result.outputs.setdefault("base-changed", "false")
     if inputs.list_tags and not inputs.digest_only:
         _tags(kit, client, inputs, ref, result, exists=exists)
@@ -530,7 +528,7 @@ def _repositories(hub: HubClient, namespace: str, result: _Run) -> None:
     from hubaction.hub import repository_table
 
     repositories = hub.repositories(namespace)
-    result.outputs["repositories"] = compact_json([r.name for r in repositories])
+    result.outputs["repositories"] = names_output([r.name for r in repositories])
     result.parts.append(
         repository_table(repositories, namespace=namespace, anonymous=hub.anonymous)
     )

@@ -4,7 +4,6 @@
   the config's ``created`` and labels. One GET of what the tag points to (its digest comes
   from the verified body, so no HEAD first); for an index one more GET of the chosen platform's
   manifest; the config blob only when ``created``/labels are wanted.
-* :func:`resolve_digest`: the digest only, by HEAD (no Docker Hub pull quota spent).
 * :func:`head_many`: digests of many tags at once, with bounded concurrency on the shared
   session's connection pool.
 """
@@ -80,11 +79,6 @@ def inspect_image(
         config=config,
         ratelimit=top.ratelimit,
     )
-
-
-def resolve_digest(client: RegistryClient, ref: Reference) -> ManifestHead:
-    """The digest ``ref`` points to, by HEAD only."""
-    return client.head_manifest(ref)
 
 
 def head_many(
