@@ -9,3 +9,5 @@ Layers: pure modules (``reference``, ``platform``, ``challenge``, ``manifest``, 
 """
 
 __version__ = "0.1.0"
+
+USER_AGENT = f"hubaction/{__version__} (+https://github.com/hubaction/hubaction)"

@@ -36,7 +36,7 @@ from hubaction.credentials import (
     normalize_registry_key,
 )
 from hubaction.errors import RegistryError, Unauthorized
-from hubaction.reference import DOCKER_HUB
+from hubaction.reference import DOCKER_HUB, DOCKER_HUB_REALM, DOCKER_HUB_SERVICE
 from hubaction.transport import (
     check_response,
     plain_http_allowed,
@@ -45,8 +45,6 @@ from hubaction.transport import (
     redact_url,
 )
 
-DOCKER_HUB_REALM = "https://auth.docker.io/token"
-DOCKER_HUB_SERVICE = "registry.docker.io"
 # Docker token spec: "expires_in ... If omitted, the token should be assumed to last 60 seconds".
 DEFAULT_TOKEN_LIFETIME = 60.0
 # Renew a little before expiry: a token that expires in flight costs a 401 and a retry.

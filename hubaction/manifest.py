@@ -27,32 +27,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hubaction.errors import CorruptBody, DigestMismatch, RegistryError, UnsupportedManifest
+from hubaction.mediatypes import (
+    DOCKER_MANIFEST,
+    DOCKER_MANIFEST_LIST,
+    DOCKER_SCHEMA1,
+    DOCKER_SCHEMA1_SIGNED,
+    OCI_INDEX,
+    OCI_MANIFEST,
+)
 from hubaction.platform import Platform, platform_from_json
 from hubaction.reference import Digest, parse_digest
-
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json"
-DOCKER_SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
 INDEX_TYPES = frozenset({DOCKER_MANIFEST_LIST, OCI_INDEX})
 IMAGE_TYPES = frozenset({DOCKER_MANIFEST, OCI_MANIFEST})
 SCHEMA1_TYPES = frozenset({DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED})
-
-# Sent on every manifest request. Without it the distribution registry answers 404
-# MANIFEST_UNKNOWN for an OCI index (it cannot down-convert one), and Docker Hub serves a
-# schema 1 manifest for old images. Indexes first: we want what the tag points to, not a
-# registry's choice of one platform.
-ACCEPT = ", ".join([OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST])
-
-# A manifest larger than this is not a manifest (OCI distribution spec: registries SHOULD accept
-# at least 4 MiB, and containerd refuses larger ones).
-MAX_MANIFEST_BYTES = 4 * 1024 * 1024
-# Image configs are small JSON documents; bound them too so a hostile registry cannot exhaust
-# memory.
-MAX_CONFIG_BYTES = 8 * 1024 * 1024
 
 _HASHES = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 

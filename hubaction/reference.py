@@ -59,6 +59,8 @@ from hubaction.errors import InvalidDigest, InvalidReference
 __all__ = [
     "DOCKER_HUB",
     "DOCKER_HUB_API_HOST",
+    "DOCKER_HUB_REALM",
+    "DOCKER_HUB_SERVICE",
     "NAME_TOTAL_LENGTH_MAX",
     "Digest",
     "Reference",
@@ -73,6 +75,12 @@ DOCKER_HUB = "docker.io"
 
 DOCKER_HUB_API_HOST = "registry-1.docker.io"
 """The host that serves Docker Hub's distribution API (``docker.io`` itself only redirects)."""
+
+DOCKER_HUB_REALM = "https://auth.docker.io/token"
+"""Docker Hub's token service, known before any 401 (so no challenge round trip is needed)."""
+
+DOCKER_HUB_SERVICE = "registry.docker.io"
+"""The ``service`` Docker Hub's challenge names."""
 
 # Both spellings appear in old configs and in `docker info`; they name the same registry.
 _DOCKER_HUB_ALIASES = frozenset({DOCKER_HUB, "index.docker.io", DOCKER_HUB_API_HOST})

@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
+import datetime
 import email.utils
+import io
 import json
 import math
 import os
@@ -22,7 +24,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -30,12 +32,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
+from urllib3 import HTTPHeaderDict
+from urllib3 import HTTPResponse as Urllib3Response
+from urllib3.connection import HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import InvalidHeader as Urllib3InvalidHeader
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from hubaction import __version__
+from hubaction import USER_AGENT
 from hubaction.errors import (
     CorruptBody,
     HubActionError,
@@ -45,8 +51,6 @@ from hubaction.errors import (
     Unauthorized,
 )
 from hubaction.reference import is_loopback_host
-
-USER_AGENT = f"hubaction/{__version__} (+https://github.com/hubaction/hubaction)"
 
 # (connect, read) seconds. A registry that accepts the connection and then says nothing must
 # not hang a CI job; 20 s of silence between bytes is far beyond any healthy registry.
@@ -212,6 +216,25 @@ def new_session(
     return session
 
 
+def _pool_for(session: requests.Session, url: str) -> tuple[HTTPConnectionPool, Any] | None:
+    """The urllib3 pool ``session`` sends a request for ``url`` through, with the ``verify``
+    setting requests decides for it (environment merged); ``None`` through a proxy, where the
+    pool is the proxy's."""
+    settings = session.merge_environment_settings(url, {}, None, None, None)
+    if settings.get("proxies"):
+        return None
+    adapter = session.get_adapter(url)
+    if not isinstance(adapter, HTTPAdapter):
+        return None
+    request = requests.Request("GET", url).prepare()
+    pool = adapter.get_connection_with_tls_context(
+        request, settings["verify"], None, settings["cert"]
+    )
+    if not isinstance(pool, HTTPConnectionPool):
+        return None
+    return pool, settings["verify"]
+
+
 def preconnect(session: requests.Session, url: str, *, wait: float = 10.0) -> Callable[[], None]:
     """Open a pooled connection (TCP, and TLS for https) to ``url``'s host in the background.
 
@@ -226,18 +249,10 @@ def preconnect(session: requests.Session, url: str, *, wait: float = 10.0) -> Ca
 
     def work() -> None:
         with suppress(Exception):
-            settings = session.merge_environment_settings(url, {}, None, None, None)
-            if settings.get("proxies"):
-                return  # through a proxy the pool is the proxy's: no head start to take
-            adapter = session.get_adapter(url)
-            if not isinstance(adapter, HTTPAdapter):
+            found = _pool_for(session, url)
+            if found is None:
                 return
-            request = requests.Request("GET", url).prepare()
-            pool = adapter.get_connection_with_tls_context(
-                request, settings["verify"], None, settings["cert"]
-            )
-            if not isinstance(pool, HTTPConnectionPool):
-                return
+            pool = found[0]
             conn = pool._get_conn()
             try:
                 if not conn.is_connected:
@@ -248,6 +263,75 @@ def preconnect(session: requests.Session, url: str, *, wait: float = 10.0) -> Ca
     thread = threading.Thread(target=work, name="hubaction-preconnect", daemon=True)
     thread.start()
     return lambda: thread.join(wait)
+
+
+def verified_against(verify: Any) -> str | None:
+    """The CA file or directory a requests ``verify`` setting means (``True``: certifi's)."""
+    if verify is True:
+        return str(DEFAULT_CA_BUNDLE_PATH)
+    return verify if isinstance(verify, str) else None
+
+
+def same_trust(session: requests.Session, url: str, ca_path: str) -> bool:
+    """Whether requests would send a request for ``url`` directly (no proxy) and verify its
+    host against ``ca_path``: then what the head start did there counts as done by requests."""
+    found = _pool_for(session, url)
+    return found is not None and verified_against(found[1]) == ca_path
+
+
+def adopt_connection(session: requests.Session, url: str, sock: Any, *, ca_path: str) -> bool:
+    """Put ``sock``, a TLS connection to ``url``'s host opened by the head start
+    (:mod:`hubaction.headstart`) and verified against ``ca_path``, into the pool ``session``
+    will use for ``url``, as if urllib3 had opened it. Only when requests would verify that
+    host against the same CA and not go through a proxy, and the pool has no connection yet;
+    else ``False`` and the caller closes it. Same pool internals as :func:`preconnect`."""
+    found = _pool_for(session, url)
+    if found is None or verified_against(found[1]) != ca_path:
+        return False
+    pool = found[0]
+    conn = pool._get_conn()
+    try:
+        if not isinstance(conn, HTTPSConnection) or conn.sock is not None:
+            return False
+        conn.sock = sock
+        # What urllib3's HTTPSConnection.connect() records after a verified handshake.
+        conn.is_verified = True
+        return True
+    finally:
+        pool._put_conn(conn)
+
+
+def replayed_response(
+    session: requests.Session,
+    *,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    status: int,
+    reason: str,
+    response_headers: Sequence[tuple[str, str]],
+    body: bytes,
+) -> requests.Response:
+    """A ``requests.Response`` for an answer the head start already read, built the way the
+    adapter builds one (``HTTPAdapter.build_response``), so callers cannot tell it apart."""
+    prepared = session.prepare_request(requests.Request(method, url, headers=dict(headers)))
+    raw = Urllib3Response(
+        body=io.BytesIO(body),
+        headers=HTTPHeaderDict(response_headers),
+        status=status,
+        reason=reason,
+        version=11,
+        version_string="HTTP/1.1",
+        preload_content=False,
+        decode_content=True,
+        request_method=method,
+        request_url=url,
+    )
+    adapter = session.get_adapter(url)
+    assert isinstance(adapter, HTTPAdapter)
+    response = adapter.build_response(prepared, raw)
+    response.elapsed = datetime.timedelta(0)
+    return response
 
 
 def plain_http_allowed(url: str, *, insecure: bool) -> bool:

@@ -13,10 +13,9 @@ import pytest
 import requests
 import requests_mock
 
-from hubaction.auth import DOCKER_HUB_REALM
 from hubaction.credentials import Credentials, CredentialStore
 from hubaction.errors import RegistryError, Unauthorized
-from hubaction.reference import parse_reference
+from hubaction.reference import DOCKER_HUB_REALM, parse_reference
 from hubaction.registry import RegistryClient, open_client
 
 DIGEST = "sha256:" + "a" * 64

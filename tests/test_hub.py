@@ -47,7 +47,6 @@ from hubserver import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubaction.auth import DOCKER_HUB_REALM
 from hubaction.credentials import Credentials, CredentialStore
 from hubaction.errors import InvalidInput, NotFound, RateLimited, RegistryError, Unauthorized
 from hubaction.hub import (
@@ -69,7 +68,7 @@ from hubaction.hub import (
     split_hub_repository,
     tag_row,
 )
-from hubaction.reference import parse_reference
+from hubaction.reference import DOCKER_HUB_REALM, parse_reference
 from hubaction.registry import open_client
 from hubaction.tags import select_tags
 from hubaction.transport import new_session

@@ -12,13 +12,6 @@ from hypothesis import strategies as st
 
 from hubaction.errors import DigestMismatch, InvalidDigest, RegistryError, UnsupportedManifest
 from hubaction.manifest import (
-    ACCEPT,
-    DOCKER_MANIFEST,
-    DOCKER_MANIFEST_LIST,
-    DOCKER_SCHEMA1,
-    DOCKER_SCHEMA1_SIGNED,
-    OCI_INDEX,
-    OCI_MANIFEST,
     Descriptor,
     ImageConfig,
     ImageIndex,
@@ -27,6 +20,15 @@ from hubaction.manifest import (
     parse_config,
     parse_manifest,
     verify_digest,
+)
+from hubaction.mediatypes import (
+    ACCEPT,
+    DOCKER_MANIFEST,
+    DOCKER_MANIFEST_LIST,
+    DOCKER_SCHEMA1,
+    DOCKER_SCHEMA1_SIGNED,
+    OCI_INDEX,
+    OCI_MANIFEST,
 )
 from hubaction.platform import Platform
 from hubaction.reference import Digest, parse_digest

@@ -12,7 +12,7 @@ import requests
 import requests_mock
 
 from hubaction.errors import DigestMismatch, NotFound, RegistryError, UnsupportedManifest
-from hubaction.manifest import ACCEPT, DOCKER_SCHEMA1_SIGNED, MAX_MANIFEST_BYTES, OCI_MANIFEST
+from hubaction.mediatypes import ACCEPT, DOCKER_SCHEMA1_SIGNED, MAX_MANIFEST_BYTES, OCI_MANIFEST
 from hubaction.reference import parse_digest, parse_reference
 from hubaction.registry import RegistryClient, open_client
 

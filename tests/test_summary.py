@@ -12,14 +12,12 @@ from hypothesis import strategies as st
 
 from hubaction.contract import OUTPUT_NAMES
 from hubaction.manifest import (
-    DOCKER_MANIFEST,
-    OCI_INDEX,
-    OCI_MANIFEST,
     Descriptor,
     ImageConfig,
     ImageIndex,
     ImageManifest,
 )
+from hubaction.mediatypes import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from hubaction.model import ImageInfo, ManifestHead, PlatformEntry, RateLimit
 from hubaction.outputs import (
     boolean,
