@@ -17,7 +17,21 @@ from hubaction.startup import lean_imports  # noqa: E402 - after the path is set
 
 lean_imports()  # before anything imports requests
 
-from hubaction.action import main  # noqa: E402 - after lean_imports()
+
+def run() -> int:
+    # The head start first: its round trips (TLS handshakes, the first request) overlap the
+    # imports that follow (hubaction/headstart.py).
+    from hubaction.headstart import start_for_action
+
+    head_start = start_for_action()
+    try:
+        from hubaction.action import main
+
+        return main(head_start)
+    finally:
+        if head_start is not None:
+            head_start.close()  # never exit while its threads are inside OpenSSL
+
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

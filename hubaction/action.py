@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hubaction.contract import INPUT_DEFAULTS
+from hubaction.contract import INPUT_DEFAULTS, reference_input
 from hubaction.credentials import (
     Credentials,
     CredentialStore,
@@ -28,7 +28,7 @@ from hubaction.credentials import (
 )
 from hubaction.errors import HubActionError, InvalidInput
 from hubaction.platform import Platform, parse_platform
-from hubaction.reference import Digest, Reference, parse_digest, parse_reference, parse_tag
+from hubaction.reference import Digest, Reference, parse_digest, parse_reference
 from hubaction.tags import SORTS, compile_tag_filter
 from hubaction.toolkit import Toolkit
 
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 # Per-tag digests in the summary cost one HEAD each; beyond this many the table shows names only.
 MAX_TAG_DIGESTS = 1000
-_TAG_FORM = "a tag such as `1.2` or a digest `sha256:<64 hex>`"
 
 
 @dataclass(frozen=True)
@@ -87,37 +86,7 @@ def mask_secrets(kit: Toolkit) -> None:
 
 
 def _reference(kit: Toolkit) -> Reference | None:
-    text = kit.get_input("repository")
-    tag = kit.get_input("tag")
-    if not text:
-        return None
-    try:
-        ref = parse_reference(text, default_tag=None)
-    except InvalidInput as exc:
-        raise InvalidInput(
-            f"Input `repository`: {exc}. Expected a repository such as `node`, `myorg/app`, "
-            "`ghcr.io/org/app` or `localhost:5000/app`, optionally with `:tag` or `@sha256:...`"
-        ) from None
-    carries = ref.tag is not None or ref.digest is not None
-    # `tag` defaults to `latest` in action.yml, so the runner always sets it: only a value
-    # other than the default conflicts with a tag or digest carried by `repository`.
-    if carries:
-        if tag not in ("", INPUT_DEFAULTS["tag"]):
-            raise InvalidInput(
-                f"Input `repository` ({text!r}) already carries a tag or digest, and input "
-                f"`tag` is {tag!r}: leave `tag` empty or remove the tag from `repository`"
-            )
-        return ref
-    tag = tag or str(INPUT_DEFAULTS["tag"])
-    if ":" in tag:
-        try:
-            return ref.with_digest(parse_digest(tag))
-        except InvalidInput as exc:
-            raise _input_error("tag", exc, _TAG_FORM) from None
-    try:
-        return ref.with_tag(parse_tag(tag))
-    except InvalidInput as exc:
-        raise _input_error("tag", exc, _TAG_FORM) from None
+    return reference_input(kit.get_input)
 
 
 def _is_name(component: str) -> bool:
@@ -253,13 +222,13 @@ def run(
     kit: Toolkit,
     *,
     session: requests.Session | None = None,
+    head_start: HeadStart | None = None,
 ) -> int:
-    """Run the action with ``kit``'s inputs; returns the exit code."""
+    """Run the action with ``kit``'s inputs; returns the exit code. ``head_start``: the first
+    round trips, started by ``entrypoint.py`` before this module was imported."""
     try:
         mask_secrets(kit)
         inputs = read_inputs(kit)
-        # Only for a session of its own: a session handed in (tests) decides its own transport.
-        head_start = _head_start(inputs) if session is None else None
         from hubaction import steps  # after the head start: its imports overlap the network
 
         result = steps.lookup(kit, inputs, session, head_start)
@@ -277,22 +246,11 @@ def run(
     return 0
 
 
-def _head_start(inputs: ActionInputs) -> HeadStart | None:
-    """Send the run's first request while ``requests`` is still being imported."""
-    ref = inputs.reference
-    if ref is None or inputs.insecure:
-        return None
-    from hubaction import headstart
-
-    # The first request: `_image` asks for the tag's manifest, by HEAD for digest-only.
-    return headstart.start(ref, "HEAD" if inputs.digest_only else "GET")
-
-
-def main() -> int:
+def main(head_start: HeadStart | None = None) -> int:
     """The container's entry point: never a traceback for anything expected."""
     kit = Toolkit()
     try:
-        return run(kit)
+        return run(kit, head_start=head_start)
     except Exception as exc:  # an unexpected bug: one clear line, details only in debug
         kit.error(
             f"hubaction hit an internal error ({type(exc).__name__}: {exc}). This is a bug; "

@@ -40,13 +40,15 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from hubaction import USER_AGENT
 from hubaction.challenge import parse_www_authenticate_headers
+from hubaction.contract import TRUE_VALUES, input_variable, reference_input
 from hubaction.errors import HubActionError
 from hubaction.mediatypes import ACCEPT, MAX_MANIFEST_BYTES
 from hubaction.reference import (
@@ -242,49 +244,6 @@ def tls_context(ca: str) -> ssl.SSLContext:
     return context
 
 
-def _connect(endpoint: Endpoint, context: Callable[[], ssl.SSLContext]) -> ssl.SSLSocket:
-    raw: socket.socket = socket.create_connection(
-        (endpoint.hostname, endpoint.port), timeout=CONNECT_TIMEOUT
-    )
-    try:
-        # urllib3's default socket option: a request must not wait for Nagle's algorithm.
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        # As urllib3: a trailing dot is dropped for certificate matching.
-        tls = context().wrap_socket(raw, server_hostname=endpoint.hostname.rstrip("."))
-    except BaseException:
-        raw.close()
-        raise
-    tls.settimeout(READ_TIMEOUT)
-    return tls
-
-
-def _ask(sock: ssl.SSLSocket, endpoint: Endpoint, probe: Probe) -> tuple[Answer, bool]:
-    """Send ``probe`` and read the whole answer; also whether the connection stays open."""
-    import http.client
-
-    sock.sendall(probe.wire(endpoint))
-    response = http.client.HTTPResponse(sock, method=probe.method)
-    try:
-        response.begin()
-        # A manifest at most (or an error body): anything longer is not worth replaying.
-        body = response.read(MAX_MANIFEST_BYTES + 1)
-        if len(body) > MAX_MANIFEST_BYTES:
-            raise ValueError("the answer is larger than any manifest")
-        keep = not response.will_close
-        answer = Answer(
-            method=probe.method,
-            url=endpoint.url(probe.path),
-            accept=probe.accept,
-            status=response.status,
-            reason=response.reason,
-            headers=tuple(response.getheaders()),
-            body=body,
-        )
-    finally:
-        response.close()  # the file over the socket, not the socket
-    return answer, keep
-
-
 def _bearer_realm(answer: Answer) -> Endpoint | None:
     if answer.status != 401:
         return None
@@ -300,17 +259,59 @@ def _bearer_realm(answer: Answer) -> Endpoint | None:
     return None
 
 
+def _read_answer(sock: ssl.SSLSocket, endpoint: Endpoint, probe: Probe) -> tuple[Answer, bool]:
+    """Read the whole answer to ``probe``; also whether the connection stays open."""
+    import http.client
+
+    response = http.client.HTTPResponse(sock, method=probe.method)
+    try:
+        response.begin()
+        # A manifest at most (or an error body): anything longer is not worth replaying.
+        body = response.read(MAX_MANIFEST_BYTES + 1)
+        if len(body) > MAX_MANIFEST_BYTES:
+            raise ValueError("the answer is larger than any manifest")
+        answer = Answer(
+            method=probe.method,
+            url=endpoint.url(probe.path),
+            accept=probe.accept,
+            status=response.status,
+            reason=response.reason,
+            headers=tuple(response.getheaders()),
+            body=body,
+        )
+        return answer, not response.will_close
+    finally:
+        response.close()  # the file over the socket, not the socket
+
+
+class _Stopped(Exception):
+    """The run went on without the head start."""
+
+
 class HeadStart:
-    """Runs a :class:`Plan` in the background; :meth:`finish` collects the :class:`Outcome`."""
+    """Runs a :class:`Plan` in background threads; :meth:`finish` collects the
+    :class:`Outcome`, :meth:`close` stops what is left.
+
+    The threads are daemons, and a process must not exit while one of them is inside OpenSSL
+    with the GIL released (a TLS handshake, a read, loading a CA bundle): OpenSSL's exit
+    handlers free what that call is using, and the process crashes (seen here: SIGSEGV and
+    SIGABRT when the action failed on its inputs within milliseconds). So every such call runs
+    inside :meth:`_openssl`, and :meth:`_stop` (from :meth:`finish` and :meth:`close`) shuts
+    the sockets in flight down, which ends any blocked handshake or read at once, and waits for
+    the calls to return; no new one starts after that.
+    """
 
     def __init__(self, plan: Plan, ca: str) -> None:
         self.plan = plan
         self._outcome = Outcome(ca)
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._busy = 0
+        self._stopped = False
+        self._taken = False
+        self._in_flight: set[socket.socket] = set()
         self._context: ssl.SSLContext | None = None
         self._context_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
-        self._abandoned = False
 
     def start(self) -> HeadStart:
         # The TLS context (importing ssl, loading the CA bundle: CPU) is made while the TCP
@@ -329,29 +330,95 @@ class HeadStart:
         return self
 
     def finish(self, wait: float = WAIT) -> Outcome:
-        """Wait (at most ``wait`` s in all) and take what the head start got. Connections
-        opened later are closed by their threads."""
+        """Wait (at most ``wait`` s in all), stop what is left and take what the head start got;
+        the caller owns the outcome's connections from then on."""
         deadline = time.monotonic() + wait
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        with self._lock:
-            self._abandoned = True
-            if any(t.is_alive() for t in self._threads):
+        late = any(t.is_alive() for t in self._threads)
+        self._stop()
+        with self._cond:
+            if late:
                 self._outcome.problems.append(f"not done after {wait:g} s; going on without it")
+            self._taken = True
             return self._outcome
+
+    def close(self) -> None:
+        """Stop the threads and close what nobody took (the run ended before the lookups)."""
+        self._stop()
+        with self._cond:
+            if not self._taken:
+                self._taken = True
+                self._outcome.close()
+
+    def _stop(self, wait: float = 2.0) -> None:
+        with self._cond:
+            self._stopped = True
+            for sock in self._in_flight:
+                with suppress(OSError):
+                    # The plain socket's shutdown: wakes a handshake or read blocked on it in
+                    # another thread, without touching the SSL object that thread is using.
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            self._cond.wait_for(lambda: self._busy == 0, timeout=wait)
 
     # -- the threads ---------------------------------------------------------------------------
 
+    @contextmanager
+    def _openssl(self) -> Iterator[None]:
+        with self._cond:
+            if self._stopped:
+                raise _Stopped
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy -= 1
+                self._cond.notify_all()
+
+    def _track(self, sock: socket.socket, flying: bool) -> None:
+        with self._cond:
+            if flying:
+                self._in_flight.add(sock)
+            else:
+                self._in_flight.discard(sock)
+
     def _tls(self) -> ssl.SSLContext:
-        # Its own lock: _lock is taken by finish(), which must not wait for a CA bundle load.
         with self._context_lock:
             if self._context is None:
-                self._context = tls_context(self._outcome.ca_path)
+                with self._openssl():
+                    self._context = tls_context(self._outcome.ca_path)
             return self._context
 
+    def _connect(self, endpoint: Endpoint) -> ssl.SSLSocket:
+        raw = socket.create_connection((endpoint.hostname, endpoint.port), timeout=CONNECT_TIMEOUT)
+        try:
+            # urllib3's default socket option: a request must not wait for Nagle's algorithm.
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # As urllib3: a trailing dot is dropped for certificate matching.
+            tls = self._tls().wrap_socket(
+                raw,
+                server_hostname=endpoint.hostname.rstrip("."),
+                do_handshake_on_connect=False,
+            )
+        except BaseException:
+            raw.close()
+            raise
+        self._track(tls, True)
+        try:
+            with self._openssl():
+                tls.do_handshake()
+        except BaseException:
+            self._track(tls, False)
+            tls.close()
+            raise
+        tls.settimeout(READ_TIMEOUT)
+        return tls
+
     def _keep(self, endpoint: Endpoint, sock: ssl.SSLSocket) -> bool:
-        with self._lock:
-            if not self._abandoned:
+        with self._cond:
+            self._in_flight.discard(sock)
+            if not self._stopped:
                 self._outcome.connections.append((endpoint, sock))
                 return True
         sock.close()
@@ -360,31 +427,38 @@ class HeadStart:
     def _guarded(self, target: Callable[..., object], *args: Endpoint) -> None:
         try:
             target(*args)
+        except _Stopped:
+            pass
         except Exception as exc:  # any failure only loses the head start
-            with self._lock:
-                self._outcome.problems.append(f"{type(exc).__name__}: {exc}")
+            with self._cond:
+                if not self._stopped:
+                    self._outcome.problems.append(f"{type(exc).__name__}: {exc}")
 
     def _connect_only(self, endpoint: Endpoint) -> None:
-        self._keep(endpoint, _connect(endpoint, self._tls))
+        self._keep(endpoint, self._connect(endpoint))
 
     def _registry(self) -> None:
         plan = self.plan
-        sock = _connect(plan.registry, self._tls)
+        sock = self._connect(plan.registry)
         if plan.probe is None:
             self._keep(plan.registry, sock)
             return
         try:
-            answer, keep = _ask(sock, plan.registry, plan.probe)
+            with self._openssl():
+                sock.sendall(plan.probe.wire(plan.registry))
+                answer, keep = _read_answer(sock, plan.registry, plan.probe)
         except BaseException:
+            self._track(sock, False)
             sock.close()
             raise
         if keep:
             if not self._keep(plan.registry, sock):
                 return
         else:
+            self._track(sock, False)
             sock.close()
-        with self._lock:
-            if self._abandoned:
+        with self._cond:
+            if self._stopped:
                 return
             self._outcome.answer = answer
         realm = _bearer_realm(answer)
@@ -402,3 +476,22 @@ def start(
     if plan is None:
         return None
     return HeadStart(plan, ca_path(environ)).start()
+
+
+def start_for_action(environ: Mapping[str, str] | None = None) -> HeadStart | None:
+    """The action's head start, from its raw ``INPUT_*`` variables: called by ``entrypoint.py``
+    before the action's own modules are imported. ``None`` when there is none to take, or when
+    the inputs are invalid (the action then reports them as usual)."""
+    environ = os.environ if environ is None else environ
+
+    def get(name: str) -> str:
+        return environ.get(input_variable(name), "").strip()
+
+    try:
+        ref = reference_input(get)
+    except HubActionError:
+        return None
+    if ref is None or get("insecure") in TRUE_VALUES:
+        return None
+    # The action's first request: the tag's manifest, by HEAD for digest-only (steps._image).
+    return start(ref, "HEAD" if get("digest-only") in TRUE_VALUES else "GET", environ)

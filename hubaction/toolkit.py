@@ -42,6 +42,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TextIO
 
+from hubaction.contract import FALSE_VALUES, TRUE_VALUES, input_variable
 from hubaction.errors import HubActionError, InvalidInput
 
 __all__ = [
@@ -53,9 +54,6 @@ __all__ = [
     "input_variable",
 ]
 
-#: YAML 1.2 core schema booleans, exactly the set ``@actions/core`` ``getBooleanInput`` accepts.
-TRUE_VALUES = ("true", "True", "TRUE")
-FALSE_VALUES = ("false", "False", "FALSE")
 
 # Output ids in action metadata "must start with a letter or _ and contain only alphanumeric
 # characters, -, or _" (GitHub docs, metadata syntax). Stricter than the runner, which would
@@ -95,16 +93,6 @@ def escape_property(value: str) -> str:
     (separates properties).
     """
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
-def input_variable(name: str) -> str:
-    """The environment variable the runner sets for input *name*.
-
-    Spaces become ``_`` and the name is upper-cased; hyphens are kept (``list-tags`` ->
-    ``INPUT_LIST-TAGS``), as ``@actions/core`` ``getInput`` and the runner's container action
-    handler both do.
-    """
-    return "INPUT_" + name.replace(" ", "_").upper()
 
 
 def _uuid4() -> str:
