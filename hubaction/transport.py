@@ -22,6 +22,7 @@ import math
 import os
 import random
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -36,10 +37,11 @@ from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from urllib3 import HTTPHeaderDict
 from urllib3 import HTTPResponse as Urllib3Response
 from urllib3.connection import HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import InvalidHeader as Urllib3InvalidHeader
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
+from urllib3.util.wait import wait_for_read
 
 from hubaction import USER_AGENT
 from hubaction.errors import (
@@ -147,12 +149,59 @@ def parse_retry_after(value: str) -> float | None:
     return max(0.0, number)
 
 
+class _HTTPSConnection(HTTPSConnection):
+    """urllib3's HTTPS connection, minus one false "dropped".
+
+    Before reusing a pooled connection urllib3 asks :attr:`is_connected`: a socket with
+    something to read while idle is taken for one the server closed, and a new connection is
+    opened. But a TLS 1.3 server sends NewSessionTicket messages after the handshake (RFC 8446
+    §4.6.1), about one round trip after the client finished it; a connection opened ahead of
+    its first request (:func:`preconnect`, the head start) and idle for longer has them waiting,
+    and was thrown away: the handshake saved was paid again. Reading processes such records and
+    yields no data; only EOF or real bytes mean the connection is gone.
+    """
+
+    @property
+    def is_connected(self) -> bool:
+        sock = self.sock
+        if sock is None:
+            return False
+        if not wait_for_read(sock, timeout=0.0):
+            return True
+        if not isinstance(sock, ssl.SSLSocket):
+            return False
+        timeout = sock.gettimeout()
+        try:
+            sock.setblocking(False)
+            sock.recv(1)  # EOF (b"") or a stray byte: either way not reusable
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            return True  # only TLS records, no data: alive
+        except OSError:
+            return False
+        finally:
+            with suppress(OSError):
+                sock.settimeout(timeout)
+        return False
+
+
+class _HTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
 class _TimeoutAdapter(HTTPAdapter):
     """An adapter that applies a default timeout: requests has none, and hangs forever."""
 
     def __init__(self, timeout: tuple[float, float], **kwargs: Any) -> None:
         self._timeout = timeout
         super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        # urllib3's documented extension point: the pool class per scheme.
+        self.poolmanager.pool_classes_by_scheme = {
+            **self.poolmanager.pool_classes_by_scheme,
+            "https": _HTTPSConnectionPool,
+        }
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("timeout") is None:

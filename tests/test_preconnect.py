@@ -7,16 +7,28 @@ accepted each connection."""
 from __future__ import annotations
 
 import json
+import ssl
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+import requests
+from urllib3.util.wait import wait_for_read
 
 from hubaction.auth import _Realm
 from hubaction.reference import parse_reference
 from hubaction.registry import open_client
+from hubaction.transport import new_session, preconnect
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+if str(BENCHMARKS) not in sys.path:
+    sys.path.insert(0, str(BENCHMARKS))
+
+from tlsenv import make_tls_files, server_context  # noqa: E402
 
 DIGEST = "sha256:" + "c" * 64
 TOKEN_DELAY = 0.4
@@ -106,3 +118,50 @@ def test_registry_handshake_overlaps_the_token_request(
         p for p in pools._container.values() if p.port == registry.server_address[1]
     )
     assert registry_pool.num_connections == 1
+
+
+# -- TLS 1.3: session tickets arrive after the handshake ---------------------------------------
+
+
+@pytest.fixture
+def tls_registry(tmp_path: Path) -> Iterator[tuple[Recorder, Path]]:
+    """The registry above over TLS 1.3 for ``localhost``. Python's ssl server, like Go's and
+    most others, sends NewSessionTicket messages once the client finished the handshake."""
+    files = make_tls_files(tmp_path / "tls", ["localhost"])
+    context = server_context(files)
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    server = Recorder(Registry)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server, files.ca_cert
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_connection_opened_ahead_survives_the_tls13_session_tickets(
+    tls_registry: tuple[Recorder, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, ca = tls_registry
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    session = new_session()
+    url = f"https://localhost:{server.server_address[1]}/v2/app/manifests/1"
+    preconnect(session, url)()
+    # Idle for longer than the tickets take to arrive: the socket has unread TLS records.
+    deadline = time.monotonic() + 5
+    pool = session.get_adapter(url).get_connection_with_tls_context(  # type: ignore[attr-defined]
+        requests.Request("GET", url).prepare(), str(ca), None, None
+    )
+    conn = pool.pool.queue[-1]
+    while not wait_for_read(conn.sock, timeout=0.05) and time.monotonic() < deadline:
+        pass
+    assert wait_for_read(conn.sock, timeout=0), "the server sent no session ticket"
+    response = session.head(url)
+    assert response.status_code == 200
+    # urllib3 alone took the readable socket for a dropped one and connected again.
+    assert len(server.accepted) == 1
+    assert server.requests == ["HEAD /v2/app/manifests/1 None"]
