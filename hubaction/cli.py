@@ -11,20 +11,20 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from hubaction import __version__
 from hubaction.credentials import Credentials, CredentialStore, parse_docker_config
 from hubaction.errors import HubActionError, InvalidInput, RateLimited, RegistryError
-from hubaction.outputs import image_outputs, tag_outputs
-from hubaction.platform import parse_platform
-from hubaction.reference import parse_reference
+from hubaction.platform import Platform, parse_platform
+from hubaction.reference import Reference, parse_reference
 from hubaction.startup import lean_imports
-from hubaction.summary import human_size
 from hubaction.tags import SORTS, compile_tag_filter, select_tags
 
 if TYPE_CHECKING:  # typing only: keeps `requests` out of --help and usage errors
+    from hubaction.headstart import HeadStart
     from hubaction.hub import HubClient
     from hubaction.registry import RegistryClient
 
@@ -55,12 +55,17 @@ def _credentials(args: argparse.Namespace, registry: str, stdin: TextIO) -> Cred
     return CredentialStore(explicit=explicit, primary_registry=registry, config=config)
 
 
-def _client(args: argparse.Namespace, registry: str, creds: CredentialStore) -> RegistryClient:
+def _client(
+    args: argparse.Namespace,
+    registry: str,
+    creds: CredentialStore,
+    head_start: HeadStart | None = None,
+) -> RegistryClient:
     # Imported here so that `hubaction --help` and usage errors don't pay for `requests`.
     from hubaction.registry import open_client
 
     insecure = frozenset({registry}) if args.insecure else frozenset()
-    return open_client(creds, insecure_registries=insecure)
+    return open_client(creds, insecure_registries=insecure, head_start=head_start)
 
 
 def _table(rows: Sequence[tuple[str, str]], out: TextIO) -> None:
@@ -70,11 +75,33 @@ def _table(rows: Sequence[tuple[str, str]], out: TextIO) -> None:
 
 
 def cmd_inspect(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    from hubaction.lookup import inspect_image
-
     ref = parse_reference(args.reference)
     platform = parse_platform(args.platform)
-    client = _client(args, ref.registry, _credentials(args, ref.registry, stdin))
+    creds = _credentials(args, ref.registry, stdin)
+    # The first request (the tag's manifest) goes out before `requests` is even imported.
+    from hubaction import headstart
+
+    head_start = None if args.insecure else headstart.start(ref, "GET")
+    try:
+        return _inspect(args, ref, platform, creds, head_start, out)
+    finally:
+        if head_start is not None:
+            head_start.close()
+
+
+def _inspect(
+    args: argparse.Namespace,
+    ref: Reference,
+    platform: Platform,
+    creds: CredentialStore,
+    head_start: HeadStart | None,
+    out: TextIO,
+) -> int:
+    from hubaction.lookup import inspect_image
+    from hubaction.outputs import image_outputs
+    from hubaction.summary import human_size
+
+    client = _client(args, ref.registry, creds, head_start)
     info = inspect_image(client, ref, platform, want_config=True)
     outputs = image_outputs(info)
     if args.json:
@@ -159,6 +186,8 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         tags, tag_filter=tag_filter, sort=args.sort, max_tags=args.limit, updated=updated
     )
     if args.json:
+        from hubaction.outputs import tag_outputs
+
         values = tag_outputs(selection)
         doc = {
             "repository": ref.name,
@@ -305,5 +334,17 @@ def main(
         return 130
 
 
+def run() -> None:
+    """The ``hubaction`` command (console script and ``python -m hubaction.cli``)."""
+    code = main()
+    # Skip the interpreter's teardown (freeing every module, OpenSSL's exit handlers): tens of
+    # milliseconds per call, for nothing. Only the standard streams may hold buffered text.
+    with suppress(OSError):  # a closed pipe (`hubaction tags x | head`)
+        sys.stdout.flush()
+    with suppress(OSError):
+        sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

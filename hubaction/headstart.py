@@ -110,6 +110,10 @@ class Probe:
     method: str
     path: str
     accept: str
+    #: The URL the client will use for it (``https://ghcr.io:443/...`` stays as written; on the
+    #: wire the port goes only where it is not the default, as http.client does). Empty: the
+    #: endpoint's URL.
+    url: str = ""
 
     def wire(self, endpoint: Endpoint) -> bytes:
         """The request as sent: the headers ``requests`` would send, without compression (the
@@ -196,7 +200,9 @@ def plan_for(ref: Reference, method: str, environ: Mapping[str, str]) -> Plan | 
         auth = Endpoint.of_url(DOCKER_HUB_REALM)
         return Plan(registry, None, (auth,) if auth is not None else ())
     path = f"/v2/{ref.repository}/manifests/{ref.identifier()}"
-    return Plan(registry, Probe(method, path, ACCEPT))
+    # The URL as the registry client spells it (RegistryClient._url), explicit port included:
+    # the answer stands in for the request with exactly this URL.
+    return Plan(registry, Probe(method, path, ACCEPT, f"https://{ref.api_host}{path}"))
 
 
 def ca_path(environ: Mapping[str, str]) -> str:
@@ -272,7 +278,7 @@ def _read_answer(sock: ssl.SSLSocket, endpoint: Endpoint, probe: Probe) -> tuple
             raise ValueError("the answer is larger than any manifest")
         answer = Answer(
             method=probe.method,
-            url=endpoint.url(probe.path),
+            url=probe.url or endpoint.url(probe.path),
             accept=probe.accept,
             status=response.status,
             reason=response.reason,
