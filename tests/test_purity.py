@@ -32,7 +32,14 @@ PURE_MODULES = [
     "dockerfile",
     "basecheck",
     "startup",
+    "mediatypes",
 ]
+
+# Not pure (the head start opens sockets; the others wire I/O together), but loaded before or
+# while the head start runs: importing them must not import the HTTP stack, whose import time
+# is exactly what the head start overlaps (hubaction/headstart.py). `ssl` included: the head
+# start imports it in its own thread, while the TCP handshake is on the wire.
+EARLY_MODULES = ["headstart", "action", "steps", "cli"]
 
 # Modules that would mean HTTP crept in through a dependency. (Not `socket`: the standard
 # library's email.utils imports it just to name messages, and is fine to use.)
@@ -77,6 +84,21 @@ def test_pure_module_imports_no_network_stack(module: str) -> None:
     assert result.returncode == 0, result.stderr
     loaded = {name for name, present in _parse(result.stdout).items() if present}
     assert loaded == set(), f"hubaction.{module} pulls in {sorted(loaded)}"
+
+
+@pytest.mark.parametrize("module", EARLY_MODULES)
+def test_early_module_leaves_the_http_stack_for_later(module: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, f"hubaction.{module}", *IO_MODULES, "ssl"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = {name for name, present in _parse(result.stdout).items() if present}
+    assert loaded == set(), f"hubaction.{module} pulls in {sorted(loaded)} at import"
 
 
 def _parse(stdout: str) -> dict[str, bool]:
