@@ -68,8 +68,9 @@ READ_TIMEOUT = 20.0
 # itself. Past that it goes on alone (the late connections are closed): a black-holed registry
 # costs the normal path's timeouts plus at most this.
 WAIT = 10.0
-# Environment variables through which requests would route HTTPS (urllib.request.getproxies).
-PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+# Environment variables through which requests would route HTTPS (urllib.request.getproxies),
+# lower-cased: any spelling counts.
+PROXY_VARIABLES = ("https_proxy", "all_proxy")
 DISABLE_VARIABLE = "HUBACTION_HEAD_START"
 HTTPS_PORT = 443
 
@@ -175,7 +176,8 @@ class Outcome:
 def _enabled(environ: Mapping[str, str]) -> bool:
     if environ.get(DISABLE_VARIABLE, "").strip().lower() in ("0", "false", "no", "off"):
         return False
-    if any(environ.get(name) for name in PROXY_VARIABLES):
+    # requests (urllib.request.getproxies_environment) takes these names in any letter case.
+    if any(value and name.lower() in PROXY_VARIABLES for name, value in environ.items()):
         return False
     # requests adds Basic credentials from .netrc (trust_env) to a request without any; the
     # probe sends none, so with a .netrc around it would not be the request the client sends.
@@ -291,7 +293,7 @@ def _read_answer(sock: ssl.SSLSocket, endpoint: Endpoint, probe: Probe) -> tuple
 
 
 class _Stopped(Exception):
-    """The run went on without the head start."""
+    """The run went on without the head start (or the failure was reported already)."""
 
 
 class HeadStart:
@@ -317,6 +319,7 @@ class HeadStart:
         self._in_flight: set[socket.socket] = set()
         self._context: ssl.SSLContext | None = None
         self._context_lock = threading.Lock()
+        self._context_failed = False
         self._threads: list[threading.Thread] = []
 
     def start(self) -> HeadStart:
@@ -391,9 +394,15 @@ class HeadStart:
 
     def _tls(self) -> ssl.SSLContext:
         with self._context_lock:
+            if self._context_failed:
+                raise _Stopped  # reported once, by the thread that tried
             if self._context is None:
-                with self._openssl():
-                    self._context = tls_context(self._outcome.ca_path)
+                try:
+                    with self._openssl():
+                        self._context = tls_context(self._outcome.ca_path)
+                except Exception:
+                    self._context_failed = True
+                    raise
             return self._context
 
     def _connect(self, endpoint: Endpoint) -> ssl.SSLSocket:
