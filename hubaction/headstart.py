@@ -309,9 +309,12 @@ class HeadStart:
     the calls to return; no new one starts after that.
     """
 
-    def __init__(self, plan: Plan, ca: str) -> None:
+    def __init__(self, plan: Plan, ca: str | Callable[[], str]) -> None:
+        """``ca``: the CA file or directory, or a function giving it, called in the background
+        (finding certifi's bundle imports ``certifi``, tens of ms better spent on the wire)."""
         self.plan = plan
-        self._outcome = Outcome(ca)
+        self._ca = ca
+        self._outcome = Outcome(ca if isinstance(ca, str) else "")
         self._cond = threading.Condition()
         self._busy = 0
         self._stopped = False
@@ -398,6 +401,10 @@ class HeadStart:
                 raise _Stopped  # reported once, by the thread that tried
             if self._context is None:
                 try:
+                    if not isinstance(self._ca, str):
+                        ca = self._ca()
+                        with self._cond:
+                            self._outcome.ca_path = ca
                     with self._openssl():
                         self._context = tls_context(self._outcome.ca_path)
                 except Exception:
@@ -490,7 +497,7 @@ def start(
     plan = plan_for(ref, method, environ)
     if plan is None:
         return None
-    return HeadStart(plan, ca_path(environ)).start()
+    return HeadStart(plan, lambda: ca_path(environ)).start()
 
 
 def start_for_action(environ: Mapping[str, str] | None = None) -> HeadStart | None:

@@ -964,6 +964,25 @@ def test_the_realm_is_connected_only_for_a_bearer_challenge_elsewhere(
     assert token.wait_for(lambda s: s.connections == (1 if to_realm else 0))
 
 
+def test_the_ca_can_be_found_in_the_background(servers: Servers, tls: TlsSetup) -> None:
+    """start() passes a function: certifi's import is paid in the thread, not before it."""
+    registry, _token = servers
+    threads: list[str] = []
+
+    def find_ca() -> str:
+        threads.append(threading.current_thread().name)
+        return str(tls.ca)
+
+    outcome = HeadStart(probe_plan(registry), find_ca).start().finish(SOON)
+    try:
+        assert outcome.problems == []
+        assert outcome.ca_path == str(tls.ca)
+        assert outcome.answer is not None and len(outcome.connections) == 2
+        assert threads == ["hubaction-head-start"]
+    finally:
+        outcome.close()
+
+
 def test_a_head_answer_has_no_body(
     servers: Servers, run_head_start: Callable[..., Outcome]
 ) -> None:
