@@ -9,8 +9,8 @@ head start opens the registry's connection, sends the run's first request and, w
 is a Bearer 401, opens the token service's connection too, in a thread, with the standard
 library only, while the main thread imports. At 30 ms per round trip that takes five round trips
 (150 ms) off the critical path; at 100 ms, as much as the imports take. For Docker Hub the realm
-is known, so the head start only opens both connections (``registry-1.docker.io`` and
-``auth.docker.io``) at once.
+is known, so the head start only opens the connections (``registry-1.docker.io``,
+``auth.docker.io``, and ``hub.docker.com`` when the run will ask Docker Hub's API) at once.
 
 The hand-over is exact or nothing (see ``transport.adopt_connection`` and
 ``RegistryClient.adopt``):
@@ -48,7 +48,13 @@ from urllib.parse import urlsplit
 
 from hubaction import USER_AGENT
 from hubaction.challenge import parse_www_authenticate_headers
-from hubaction.contract import TRUE_VALUES, input_variable, reference_input
+from hubaction.contract import (
+    FALSE_VALUES,
+    INPUT_DEFAULTS,
+    TRUE_VALUES,
+    input_variable,
+    reference_input,
+)
 from hubaction.errors import HubActionError
 from hubaction.mediatypes import ACCEPT, MAX_MANIFEST_BYTES
 from hubaction.reference import (
@@ -187,24 +193,32 @@ def _enabled(environ: Mapping[str, str]) -> bool:
     return not any(os.path.exists(path) for path in candidates)
 
 
-def plan_for(ref: Reference, method: str, environ: Mapping[str, str]) -> Plan | None:
+def plan_for(
+    ref: Reference, method: str, environ: Mapping[str, str], *, also: tuple[str, ...] = ()
+) -> Plan | None:
     """The head start for a run whose first request is ``method`` of ``ref``'s manifest, or
-    ``None`` where there is none to take (see the module docstring)."""
+    ``None`` where there is none to take (see the module docstring). ``also``: URLs of other
+    hosts the run will use (Docker Hub's API), to connect to at once (``https`` ones only)."""
     if not _enabled(environ):
         return None
     registry = Endpoint.of_url(f"https://{ref.api_host}/")
     if registry is None or is_loopback_host(registry.hostname):
         return None  # loopback registries speak plain HTTP: a handshake costs nothing there
+    others: list[Endpoint] = []
+    for url in (DOCKER_HUB_REALM,) * ref.is_docker_hub + also:
+        endpoint = Endpoint.of_url(url)
+        if endpoint is not None and endpoint != registry and endpoint not in others:
+            others.append(endpoint)
     if ref.is_docker_hub:
         # The realm is known: the first request carries a token, so there is nothing to probe;
         # both handshakes overlap the start-up instead.
         assert registry.hostname == DOCKER_HUB_API_HOST
-        auth = Endpoint.of_url(DOCKER_HUB_REALM)
-        return Plan(registry, None, (auth,) if auth is not None else ())
+        return Plan(registry, None, tuple(others))
     path = f"/v2/{ref.repository}/manifests/{ref.identifier()}"
     # The URL as the registry client spells it (RegistryClient._url), explicit port included:
     # the answer stands in for the request with exactly this URL.
-    return Plan(registry, Probe(method, path, ACCEPT, f"https://{ref.api_host}{path}"))
+    probe = Probe(method, path, ACCEPT, f"https://{ref.api_host}{path}")
+    return Plan(registry, probe, tuple(others))
 
 
 def ca_path(environ: Mapping[str, str]) -> str:
@@ -489,22 +503,24 @@ class HeadStart:
 
 
 def start(
-    ref: Reference, method: str, environ: Mapping[str, str] | None = None
+    ref: Reference,
+    method: str,
+    environ: Mapping[str, str] | None = None,
+    *,
+    also: tuple[str, ...] = (),
 ) -> HeadStart | None:
-    """Start the head start for a run whose first request is ``method`` of ``ref``'s manifest;
-    ``None`` where there is none to take."""
+    """Start the head start for a run whose first request is ``method`` of ``ref``'s manifest
+    (and that will use the hosts of ``also``); ``None`` where there is none to take."""
     environ = os.environ if environ is None else environ
-    plan = plan_for(ref, method, environ)
+    plan = plan_for(ref, method, environ, also=also)
     if plan is None:
         return None
     return HeadStart(plan, lambda: ca_path(environ)).start()
 
 
-def start_for_action(environ: Mapping[str, str] | None = None) -> HeadStart | None:
-    """The action's head start, from its raw ``INPUT_*`` variables: called by ``entrypoint.py``
-    before the action's own modules are imported. ``None`` when there is none to take, or when
-    the inputs are invalid (the action then reports them as usual)."""
-    environ = os.environ if environ is None else environ
+def action_plan(environ: Mapping[str, str]) -> Plan | None:
+    """The action's head start, from its raw ``INPUT_*`` variables; ``None`` when there is none
+    to take, or when the inputs are invalid (the action then reports them as usual)."""
 
     def get(name: str) -> str:
         return environ.get(input_variable(name), "").strip()
@@ -515,5 +531,19 @@ def start_for_action(environ: Mapping[str, str] | None = None) -> HeadStart | No
         return None
     if ref is None or get("insecure") in TRUE_VALUES:
         return None
+    digest_only = get("digest-only") in TRUE_VALUES
+    # Docker Hub's API: the tags of a docker.io image (steps._hub_tags; `list-tags` defaults to
+    # true), a namespace's repositories, the namespaces.
+    tags_from_hub = ref.is_docker_hub and get("list-tags") not in FALSE_VALUES and not digest_only
+    hub_api = tags_from_hub or bool(get("namespace")) or get("list-namespaces") in TRUE_VALUES
+    also = (get("hub-url") or str(INPUT_DEFAULTS["hub-url"]),) if hub_api else ()
     # The action's first request: the tag's manifest, by HEAD for digest-only (steps._image).
-    return start(ref, "HEAD" if get("digest-only") in TRUE_VALUES else "GET", environ)
+    return plan_for(ref, "HEAD" if digest_only else "GET", environ, also=also)
+
+
+def start_for_action(environ: Mapping[str, str] | None = None) -> HeadStart | None:
+    """Start the action's head start (:func:`action_plan`): called by ``entrypoint.py`` before
+    the action's own modules are imported."""
+    env = os.environ if environ is None else environ
+    plan = action_plan(env)
+    return None if plan is None else HeadStart(plan, lambda: ca_path(env)).start()

@@ -58,6 +58,7 @@ from registryfixtures.images import PushedImage, Pusher, push_oci_index
 from urllib3.util.ssl_ import create_urllib3_context
 
 from hubaction import USER_AGENT, headstart
+from hubaction.contract import INPUT_DEFAULTS, input_variable
 from hubaction.errors import NotFound, Unauthorized
 from hubaction.headstart import (
     Answer,
@@ -66,6 +67,7 @@ from hubaction.headstart import (
     Outcome,
     Plan,
     Probe,
+    action_plan,
     ca_path,
     plan_for,
     tls_context,
@@ -436,6 +438,97 @@ def test_plan_for_refuses_when_requests_would_send_netrc_credentials(
     # head start (HOME is clean_env, set by the fixture).
     sends_credentials = requests.utils.get_netrc_auth("https://ghcr.io/v2/") is not None
     assert sends_credentials is not planned
+
+
+HUB_API = Endpoint("hub.docker.com")
+HUB_REGISTRY = Endpoint("registry-1.docker.io")
+
+
+AUTH = Endpoint("auth.docker.io")
+
+
+@pytest.mark.parametrize(
+    ("also", "others", "hub_others"),
+    [
+        ((), (), (AUTH,)),
+        (("https://hub.docker.com",), (HUB_API,), (AUTH, HUB_API)),
+        (("https://hub.docker.com/", "https://hub.docker.com/v2"), (HUB_API,), (AUTH, HUB_API)),
+        (
+            ("https://hub.example:8443/api",),
+            (Endpoint("hub.example", 8443),),
+            (AUTH, Endpoint("hub.example", 8443)),
+        ),
+        # Plain HTTP (a local Hub stand-in) and garbage: nothing to open.
+        (("http://127.0.0.1:8080",), (), (AUTH,)),
+        (("not a url",), (), (AUTH,)),
+        # The registry itself is not opened twice, nor the realm.
+        (("https://ghcr.io/",), (), (AUTH, Endpoint("ghcr.io"))),
+        (
+            ("https://registry-1.docker.io", "https://auth.docker.io/x"),
+            (HUB_REGISTRY, AUTH),
+            (AUTH,),
+        ),
+    ],
+)
+def test_plan_for_opens_the_other_hosts_at_once(
+    also: tuple[str, ...],
+    others: tuple[Endpoint, ...],
+    hub_others: tuple[Endpoint, ...],
+    clean_env: Path,
+) -> None:
+    environ = {"HOME": str(clean_env)}
+    plan = plan_for(parse_reference("ghcr.io/o/a:1"), "GET", environ, also=also)
+    assert plan is not None and plan.also == others
+    hub = plan_for(parse_reference("node"), "GET", environ, also=also)
+    assert hub is not None and hub.also == hub_others
+
+
+def _inputs(**inputs: str) -> dict[str, str]:
+    """The runner's environment for these inputs: every input set, defaults included."""
+    environ = {input_variable(name): default or "" for name, default in INPUT_DEFAULTS.items()}
+    environ.update({input_variable(name.replace("_", "-")): v for name, v in inputs.items()})
+    return environ
+
+
+GHCR_GET = _ghcr_plan("GET", "1")
+
+
+@pytest.mark.parametrize(
+    ("inputs", "plan"),
+    [
+        # The first request of the action: the tag's manifest; HEAD for digest-only.
+        ({"repository": "ghcr.io/o/a", "tag": "1"}, GHCR_GET),
+        ({"repository": "ghcr.io/o/a:1", "tag": "latest"}, GHCR_GET),
+        ({"repository": "ghcr.io/o/a:1", "tag": ""}, GHCR_GET),
+        ({"repository": " ghcr.io/o/a ", "tag": " 1 "}, GHCR_GET),  # inputs are stripped
+        ({"repository": "ghcr.io/o/a", "tag": DIGEST}, _ghcr_plan("GET", DIGEST)),
+        ({"repository": "ghcr.io/o/a:1", "digest_only": "true"}, _ghcr_plan("HEAD", "1")),
+        ({"repository": "ghcr.io/o/a:1", "digest_only": "TRUE"}, _ghcr_plan("HEAD", "1")),
+        # Docker Hub: its API too when the run lists tags (the default) or asks for namespaces.
+        ({"repository": "node"}, Plan(HUB_PLAN.registry, None, (*HUB_PLAN.also, HUB_API))),
+        ({"repository": "node", "list_tags": "false"}, HUB_PLAN),
+        ({"repository": "node", "digest_only": "true"}, HUB_PLAN),
+        (
+            {"repository": "node", "list_tags": "false", "namespace": "myorg"},
+            Plan(HUB_PLAN.registry, None, (*HUB_PLAN.also, HUB_API)),
+        ),
+        (
+            {"repository": "node", "hub_url": "https://hub.example:8443"},
+            Plan(HUB_PLAN.registry, None, (*HUB_PLAN.also, Endpoint("hub.example", 8443))),
+        ),
+        ({"repository": "node", "hub_url": "http://127.0.0.1:9000"}, HUB_PLAN),
+        # Nothing to take: no repository, insecure, loopback, or inputs the action will refuse.
+        ({"repository": "", "namespace": "myorg"}, None),
+        ({"repository": "ghcr.io/o/a:1", "insecure": "true"}, None),
+        ({"repository": "localhost:5000/a"}, None),
+        ({"repository": "ghcr.io/o/a:1", "tag": "2"}, None),
+        ({"repository": "Not A Reference"}, None),
+        ({"repository": "ghcr.io/o/a", "tag": "bad tag"}, None),
+    ],
+)
+def test_action_plan(inputs: dict[str, str], plan: Plan | None, clean_env: Path) -> None:
+    environ = {"HOME": str(clean_env), **_inputs(**inputs)}
+    assert action_plan(environ) == plan
 
 
 # -- ca_path, verified_against -----------------------------------------------------------------
