@@ -38,9 +38,6 @@ if TYPE_CHECKING:
     from hubaction.dockerfile import BaseImage
     from hubaction.headstart import HeadStart
 
-# Per-tag digests in the summary cost one HEAD each; beyond this many the table shows names only.
-MAX_TAG_DIGESTS = 1000
-
 
 @dataclass(frozen=True)
 class ActionInputs:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hubaction.action import MAX_TAG_DIGESTS, ActionInputs
+from hubaction.action import ActionInputs
 from hubaction.errors import HubActionError, NotFound, RateLimited, RegistryError
 from hubaction.outputs import (
     boolean,
@@ -48,6 +48,9 @@ if TYPE_CHECKING:
     from hubaction.hub import HubClient
     from hubaction.model import RateLimit
     from hubaction.registry import RegistryClient
+
+# Per-tag digests in the summary cost one HEAD each; beyond this many the table shows names only.
+MAX_TAG_DIGESTS = 1000
 
 
 @dataclass
