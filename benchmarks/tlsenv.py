@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import ipaddress
 import os
 import signal
 import socket
@@ -62,8 +63,16 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
+def _san(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
 def make_tls_files(directory: Path, names: Sequence[str]) -> TlsFiles:
-    """A CA and a server certificate for ``names`` signed by it, as PEM files."""
+    """A CA and a server certificate for ``names`` (host names or IP addresses) signed by it,
+    as PEM files."""
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -104,8 +113,8 @@ def make_tls_files(directory: Path, names: Sequence[str]) -> TlsFiles:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(days=2))
-        # Go and OpenSSL match names against subjectAltName only.
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
+        # Go and OpenSSL match names against subjectAltName only (addresses against IP ones).
+        .add_extension(x509.SubjectAlternativeName([_san(n) for n in names]), False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(

@@ -49,10 +49,6 @@ import certifi
 import pytest
 import requests
 from actionrunner import ActionRun, run_action
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from registryfixtures import TOKEN_ISSUER, TOKEN_SERVICE, RegistryProcess, TokenRequest
 from registryfixtures.images import PushedImage, Pusher, push_oci_index
 from urllib3.util.ssl_ import create_urllib3_context
@@ -617,76 +613,14 @@ class TlsSetup:
         return context
 
 
-def _ca(common_name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    now = dt.datetime.now(dt.UTC)
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsSetup:
     """A CA, a server certificate for ``localhost`` and ``127.0.0.1`` (an IP address SAN:
     OpenSSL matches addresses only against those), and a second, unrelated CA."""
     directory = tmp_path_factory.mktemp("headstart-tls")
-    ca_key, ca_cert = _ca("hubaction head start test CA")
-    _other_key, other_cert = _ca("another CA")
-    now = dt.datetime.now(dt.UTC)
-    key = ec.generate_private_key(ec.SECP256R1())
-    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    setup = TlsSetup(
-        ca=directory / "ca.pem",
-        other_ca=directory / "other-ca.pem",
-        cert=directory / "server.pem",
-        key=directory / "server-key.pem",
-    )
-    setup.ca.write_bytes(ca_cert.public_bytes(pem))
-    setup.other_ca.write_bytes(other_cert.public_bytes(pem))
-    setup.cert.write_bytes(cert.public_bytes(pem))
-    setup.key.write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return setup
+    files = make_tls_files(directory / "ours", ["localhost", "127.0.0.1"])
+    other = make_tls_files(directory / "other", ["localhost"])
+    return TlsSetup(ca=files.ca_cert, other_ca=other.ca_cert, cert=files.cert, key=files.key)
 
 
 @dataclass(frozen=True)
