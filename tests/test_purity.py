@@ -71,10 +71,10 @@ def test_pure_module_does_not_import_requests(module: str) -> None:
     assert result.stdout.strip() == "False", f"hubaction.{module} imports requests"
 
 
-@pytest.mark.parametrize("module", PURE_MODULES)
-def test_pure_module_imports_no_network_stack(module: str) -> None:
+def _loaded_by(module: str, names: list[str]) -> set[str]:
+    """Which of ``names`` importing ``hubaction.<module>`` loads, in a fresh interpreter."""
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, f"hubaction.{module}", *IO_MODULES],
+        [sys.executable, "-c", PROBE, f"hubaction.{module}", *names],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -82,22 +82,18 @@ def test_pure_module_imports_no_network_stack(module: str) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    loaded = {name for name, present in _parse(result.stdout).items() if present}
+    return {name for name, present in _parse(result.stdout).items() if present}
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_pure_module_imports_no_network_stack(module: str) -> None:
+    loaded = _loaded_by(module, IO_MODULES)
     assert loaded == set(), f"hubaction.{module} pulls in {sorted(loaded)}"
 
 
 @pytest.mark.parametrize("module", EARLY_MODULES)
 def test_early_module_leaves_the_http_stack_for_later(module: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, f"hubaction.{module}", *IO_MODULES, "ssl"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    loaded = {name for name, present in _parse(result.stdout).items() if present}
+    loaded = _loaded_by(module, [*IO_MODULES, "ssl"])
     assert loaded == set(), f"hubaction.{module} pulls in {sorted(loaded)} at import"
 
 
