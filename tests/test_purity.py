@@ -119,3 +119,4 @@ def test_the_probe_can_fail() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+    assert _loaded_by("transport", [*IO_MODULES, "ssl"]) == {*IO_MODULES, "ssl"}
