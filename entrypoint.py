@@ -4,6 +4,7 @@ The runner starts the container with the workspace as working directory, so impo
 resolved from this file's folder, never from the working directory.
 """
 
+import contextlib
 import os
 import sys
 
@@ -38,6 +39,7 @@ if __name__ == "__main__":
     # Skip the interpreter's teardown (freeing every module, OpenSSL's exit handlers): 20 to 40
     # ms of every CI step for nothing. The outputs and summary files are written and closed by
     # now (toolkit opens them per write); only the standard streams may hold buffered text.
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # a closed pipe: nothing more can be said there
+            stream.flush()
     os._exit(code)
