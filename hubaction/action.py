@@ -82,10 +82,6 @@ def mask_secrets(kit: Toolkit) -> None:
         kit.mask(secret)
 
 
-def _reference(kit: Toolkit) -> Reference | None:
-    return reference_input(kit.get_input)
-
-
 def _is_name(component: str) -> bool:
     try:
         parse_reference(f"docker.io/{component}/x", default_tag=None)
@@ -123,7 +119,7 @@ def _tag_filter(pattern: str) -> re.Pattern[str] | None:
 
 def read_inputs(kit: Toolkit) -> ActionInputs:
     """Read and validate every input; the first bad one raises :class:`InvalidInput`."""
-    ref = _reference(kit)
+    ref = reference_input(kit.get_input)
     namespace = kit.get_input("namespace")
     list_namespaces = kit.get_bool_input("list-namespaces", default=False)
     if ref is None and not namespace and not list_namespaces and not kit.get_input("dockerfile"):
