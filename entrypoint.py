@@ -20,18 +20,9 @@ lean_imports()  # before anything imports requests
 
 
 def run() -> int:
-    # The head start first: its round trips (TLS handshakes, the first request) overlap the
-    # imports that follow (hubaction/headstart.py).
-    from hubaction.headstart import start_for_action
+    from hubaction.github.action import main
 
-    head_start = start_for_action()
-    try:
-        from hubaction.action import main
-
-        return main(head_start)
-    finally:
-        if head_start is not None:
-            head_start.close()  # never exit while its threads are inside OpenSSL
+    return main()
 
 
 if __name__ == "__main__":

@@ -74,11 +74,10 @@ from tlsenv import (  # noqa: E402
     server_context,
 )
 
-from hubaction.contract import INPUT_DEFAULTS  # noqa: E402
-from hubaction.toolkit import input_variable  # noqa: E402
+from hubaction.github.contract import INPUT_DEFAULTS  # noqa: E402
+from hubaction.github.toolkit import input_variable  # noqa: E402
 
 PYTHON = sys.executable
-NO_HEAD_START = "hubaction (action, no head start)"
 REPOSITORY = "fixtures/oci-index"
 TAG = "1"
 PLATFORM = "linux/arm64"
@@ -424,21 +423,6 @@ def build_cases(
                     reference=True,
                 )
             )
-            if operation == "inspect" and setup.scheme == "https":
-                # The same process without the head start (hubaction/headstart.py): what
-                # overlapping the first round trips with the start-up is worth.
-                cases.append(
-                    Case(
-                        NO_HEAD_START,
-                        operation,
-                        [PYTHON, entrypoint],
-                        env | {"HUBACTION_HEAD_START": "0"},
-                        Path(env["GITHUB_WORKSPACE"]),
-                        expect_fields("outputs", wanted),
-                        output_file=output,
-                        budget=BUDGETS[operation],
-                    )
-                )
         cases.append(
             Case(
                 "hubaction (CLI)",
@@ -719,7 +703,6 @@ OPERATION_TITLES = {
 }
 TOOL_ORDER = [
     "hubaction (action)",
-    NO_HEAD_START,
     "hubaction (CLI)",
     "skopeo",
     "python-dxf",
@@ -974,7 +957,9 @@ def importtime_report(env: Environment, case: Case, src: Path, n: int) -> str:
 
     # Wall-clock and CPU split, medians of n runs each.
     common = base_env(env.workdir)
-    all_imports = "import hubaction.action, hubaction.lookup, hubaction.registry"
+    all_imports = (
+        "import hubaction.github.action, hubaction.registry.lookup, hubaction.registry.client"
+    )
     # As in the Docker image: PYTHONDONTWRITEBYTECODE=1 and no __pycache__ copied
     # (.dockerignore), so hubaction's own modules are compiled from source on every run.
     app = env.workdir / "app-no-pyc"
@@ -990,12 +975,17 @@ def importtime_report(env: Environment, case: Case, src: Path, n: int) -> str:
         ("python -S -c pass (no site)", [PYTHON, "-S", "-c", "pass"], common, src),
         ("python -c 'import requests'", [PYTHON, "-c", "import requests"], common, src),
         (
-            "python -c 'import hubaction.action'",
-            [PYTHON, "-c", "import hubaction.action"],
+            "python -c 'import hubaction.github.action'",
+            [PYTHON, "-c", "import hubaction.github.action"],
             common,
             src,
         ),
-        ("+ hubaction.lookup, hubaction.registry", [PYTHON, "-c", all_imports], common, src),
+        (
+            "+ hubaction.registry.lookup, hubaction.registry.client",
+            [PYTHON, "-c", all_imports],
+            common,
+            src,
+        ),
         ("action run, inspect, no delay", case.argv, case.env, case.cwd),
         ("same imports, image-like (no .pyc)", [PYTHON, "-c", all_imports], common | no_pyc, app),
         (

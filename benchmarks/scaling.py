@@ -51,7 +51,7 @@ from run import (
     start_plain,
 )
 
-from hubaction.lookup import CONCURRENCY as HEAD_CONCURRENCY
+from hubaction.registry.lookup import CONCURRENCY as HEAD_CONCURRENCY
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
 ROOT = Path(__file__).resolve().parent.parent
@@ -362,7 +362,7 @@ def scaling_report(
         hub.render(f"http://{hub_proxy.address}")
         pages = len(hub.pages)
         hub_results: dict[int, list[tuple[float, dict[str, Any], ProxyStats]]] = {}
-        from hubaction.hub import CONCURRENCY as PAGE_CONCURRENCY
+        from hubaction.dockerhub.client import CONCURRENCY as PAGE_CONCURRENCY
 
         for concurrency in (PAGE_CONCURRENCY, 1):
             hub_results[concurrency] = []

@@ -16,17 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from hubaction import __version__
-from hubaction.credentials import Credentials, CredentialStore, parse_docker_config
 from hubaction.errors import HubActionError, InvalidInput, RateLimited, RegistryError
-from hubaction.platform import Platform, parse_platform
-from hubaction.reference import Reference, parse_reference
+from hubaction.oci.platform import Platform, parse_platform
+from hubaction.oci.reference import Reference, parse_reference
+from hubaction.oci.tags import SORTS, compile_tag_filter, select_tags
+from hubaction.registry.credentials import Credentials, CredentialStore, parse_docker_config
 from hubaction.startup import lean_imports
-from hubaction.tags import SORTS, compile_tag_filter, select_tags
 
 if TYPE_CHECKING:  # typing only: keeps `requests` out of --help and usage errors
-    from hubaction.headstart import HeadStart
-    from hubaction.hub import HubClient
-    from hubaction.registry import RegistryClient
+    from hubaction.dockerhub.client import HubClient
+    from hubaction.registry.client import RegistryClient
 
 
 def _docker_config_path() -> Path:
@@ -59,13 +58,12 @@ def _client(
     args: argparse.Namespace,
     registry: str,
     creds: CredentialStore,
-    head_start: HeadStart | None = None,
 ) -> RegistryClient:
     # Imported here so that `hubaction --help` and usage errors don't pay for `requests`.
-    from hubaction.registry import open_client
+    from hubaction.registry.client import open_client
 
     insecure = frozenset({registry}) if args.insecure else frozenset()
-    return open_client(creds, insecure_registries=insecure, head_start=head_start)
+    return open_client(creds, insecure_registries=insecure)
 
 
 def _table(rows: Sequence[tuple[str, str]], out: TextIO) -> None:
@@ -78,15 +76,7 @@ def cmd_inspect(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     ref = parse_reference(args.reference)
     platform = parse_platform(args.platform)
     creds = _credentials(args, ref.registry, stdin)
-    # The first request (the tag's manifest) goes out before `requests` is even imported.
-    from hubaction import headstart
-
-    head_start = None if args.insecure else headstart.start(ref, "GET")
-    try:
-        return _inspect(args, ref, platform, creds, head_start, out)
-    finally:
-        if head_start is not None:
-            head_start.close()
+    return _inspect(args, ref, platform, creds, out)
 
 
 def _inspect(
@@ -94,14 +84,13 @@ def _inspect(
     ref: Reference,
     platform: Platform,
     creds: CredentialStore,
-    head_start: HeadStart | None,
     out: TextIO,
 ) -> int:
-    from hubaction.lookup import inspect_image
-    from hubaction.outputs import image_outputs
-    from hubaction.summary import human_size
+    from hubaction.github.outputs import image_outputs
+    from hubaction.github.summary import human_size
+    from hubaction.registry.lookup import inspect_image
 
-    client = _client(args, ref.registry, creds, head_start)
+    client = _client(args, ref.registry, creds)
     info = inspect_image(client, ref, platform, want_config=True)
     outputs = image_outputs(info)
     if args.json:
@@ -168,7 +157,7 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     tags: list[str] | None = None
     if ref.is_docker_hub:
         # Docker Hub's API gives every tag with its push date, size and digest.
-        from hubaction.hub import split_hub_repository
+        from hubaction.dockerhub.client import split_hub_repository
 
         try:
             hub_tags = _hub(args, creds).tags(*split_hub_repository(ref.repository))
@@ -186,7 +175,7 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         tags, tag_filter=tag_filter, sort=args.sort, max_tags=args.limit, updated=updated
     )
     if args.json:
-        from hubaction.outputs import tag_outputs
+        from hubaction.github.outputs import tag_outputs
 
         values = tag_outputs(selection)
         doc = {
@@ -206,8 +195,8 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 
 def _hub(args: argparse.Namespace, creds: CredentialStore) -> HubClient:
-    from hubaction.hub import HubClient
-    from hubaction.transport import new_session
+    from hubaction.dockerhub.client import HubClient
+    from hubaction.registry.transport import new_session
 
     return HubClient(new_session(), hub_url=args.hub_url, credentials=creds.get("docker.io"))
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import requests
 from runner_files import parse_output_file, parse_workflow_commands
 
-from hubaction.contract import INPUT_DEFAULTS
-from hubaction.toolkit import input_variable
+from hubaction.github.contract import INPUT_DEFAULTS
+from hubaction.github.toolkit import input_variable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,8 +98,8 @@ def run_in_process(
 ) -> ActionRun:
     """The same as :func:`run_action`, in this process, with ``session`` for every request
     (a session with a fake transport proves what was, or was not, sent)."""
-    from hubaction.action import run
-    from hubaction.toolkit import Toolkit
+    from hubaction.github.action import run
+    from hubaction.github.toolkit import Toolkit
 
     workdir.mkdir(parents=True, exist_ok=True)
     output_file, summary_file = workdir / "github_output", workdir / "step_summary"

@@ -13,10 +13,10 @@ import pytest
 import requests
 import requests_mock
 
-from hubaction.credentials import Credentials, CredentialStore
 from hubaction.errors import RegistryError, Unauthorized
-from hubaction.reference import DOCKER_HUB_REALM, parse_reference
-from hubaction.registry import RegistryClient, open_client
+from hubaction.oci.reference import DOCKER_HUB_REALM, parse_reference
+from hubaction.registry.client import RegistryClient, open_client
+from hubaction.registry.credentials import Credentials, CredentialStore
 
 DIGEST = "sha256:" + "a" * 64
 REG = "https://reg.example.com"

@@ -24,11 +24,11 @@ from registryfixtures.images import (
     make_layer,
 )
 
-from hubaction.lookup import compare_base, inspect_image
-from hubaction.platform import parse_platform
-from hubaction.reference import parse_reference
-from hubaction.registry import open_client
-from hubaction.transport import new_session
+from hubaction.oci.platform import parse_platform
+from hubaction.oci.reference import parse_reference
+from hubaction.registry.client import open_client
+from hubaction.registry.lookup import compare_base, inspect_image
+from hubaction.registry.transport import new_session
 
 BASE_DIGEST = "org.opencontainers.image.base.digest"
 BASE_NAME = "org.opencontainers.image.base.name"

@@ -1,4 +1,4 @@
-"""Tests for hubaction.basecheck: base-image annotations, layer prefixes, annotation comparison."""
+"""Tests for oci.basecheck: base-image annotations, layer prefixes, annotation comparison."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubaction.basecheck import (
+from hubaction.oci.basecheck import (
     BASE_DIGEST_ANNOTATION,
     BASE_NAME_ANNOTATION,
     BaseAnnotation,
@@ -15,7 +15,7 @@ from hubaction.basecheck import (
     built_on,
     compare_by_annotation,
 )
-from hubaction.reference import Digest, parse_digest
+from hubaction.oci.reference import Digest, parse_digest
 
 
 def d(n: int) -> Digest:

@@ -1,4 +1,4 @@
-"""Tests for hubaction.challenge: WWW-Authenticate (RFC 9110 §11.6.1) and Link (RFC 8288)."""
+"""Tests for hubaction.oci.challenge: WWW-Authenticate (RFC 9110 §11.6.1) and Link (RFC 8288)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubaction.challenge import (
+from hubaction.errors import InvalidHeader, RegistryError
+from hubaction.oci.challenge import (
     Challenge,
     Link,
     next_link,
@@ -14,7 +15,6 @@ from hubaction.challenge import (
     parse_www_authenticate,
     parse_www_authenticate_headers,
 )
-from hubaction.errors import InvalidHeader, RegistryError
 
 # --- WWW-Authenticate: valid ------------------------------------------------------------------
 

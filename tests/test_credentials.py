@@ -1,4 +1,4 @@
-"""Tests for hubaction.credentials: Docker config.json parsing and which credentials go where."""
+"""Tests for registry.credentials: Docker config.json parsing and which credentials go where."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubaction.credentials import (
+from hubaction.errors import InvalidInput
+from hubaction.registry.credentials import (
     Credentials,
     CredentialStore,
     normalize_registry_key,
     parse_docker_config,
 )
-from hubaction.errors import InvalidInput
 
 SECRET = "s3cr3t-P@ss:with:colons"
 

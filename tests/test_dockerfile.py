@@ -1,4 +1,4 @@
-"""Tests for hubaction.dockerfile: the base images of a Dockerfile, and their statuses.
+"""Tests for hubaction.dockerfile.parser: the base images of a Dockerfile, and their statuses.
 
 The expected results follow BuildKit's Dockerfile frontend (parser.go, split_command.go,
 line_parsers.go, directives.go, instructions/parse.go, shell/lex.go, dockerfile2llb/convert.go)
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubaction.dockerfile import (
+from hubaction.dockerfile.parser import (
     BaseImage,
     BaseImageStatus,
     base_images_output,
@@ -21,7 +21,7 @@ from hubaction.dockerfile import (
     status_of,
 )
 from hubaction.errors import InvalidInput, InvalidReference
-from hubaction.reference import Digest, parse_digest, parse_reference
+from hubaction.oci.reference import Digest, parse_digest, parse_reference
 
 D1 = "sha256:" + "1" * 64
 D2 = "sha256:" + "2" * 64

@@ -31,7 +31,7 @@ from actionrunner import ROOT, ActionRun, run_action
 from faultproxy import FaultProxy
 from registryfixtures import TOKEN_PASSWORD, TOKEN_USER, Fixtures, RegistryProcess
 
-from hubaction.tags import select_tags
+from hubaction.oci.tags import select_tags
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""Tests for hubaction.hub: Docker Hub's API (login, namespaces, repositories, tag metadata).
+"""Tests for dockerhub.client: Docker Hub's API (login, namespaces, repositories, tag metadata).
 
 Three layers:
 
@@ -47,9 +47,7 @@ from hubserver import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubaction.credentials import Credentials, CredentialStore
-from hubaction.errors import InvalidInput, NotFound, RateLimited, RegistryError, Unauthorized
-from hubaction.hub import (
+from hubaction.dockerhub.client import (
     PAGE_SIZE,
     HubClient,
     HubImage,
@@ -68,10 +66,12 @@ from hubaction.hub import (
     split_hub_repository,
     tag_row,
 )
-from hubaction.reference import DOCKER_HUB_REALM, parse_reference
-from hubaction.registry import open_client
-from hubaction.tags import select_tags
-from hubaction.transport import new_session
+from hubaction.errors import InvalidInput, NotFound, RateLimited, RegistryError, Unauthorized
+from hubaction.oci.reference import DOCKER_HUB_REALM, parse_reference
+from hubaction.oci.tags import select_tags
+from hubaction.registry.client import open_client
+from hubaction.registry.credentials import Credentials, CredentialStore
+from hubaction.registry.transport import new_session
 
 HUB = "https://hub.example.com"
 PASSWORD = "s3cr3t-Pw-never-print-me"

@@ -14,7 +14,7 @@ import requests_mock
 from actionrunner import run_action, run_in_process
 from hubserver import HUB_PAT, HUB_USER, HubServer, big_tag_dates
 
-from hubaction.transport import new_session
+from hubaction.registry.transport import new_session
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests for hubaction.manifest: media types, descriptors, attestations, digests of exact bytes."""
+"""Tests for oci.manifest: media types, descriptors, attestations, digests of exact bytes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hubaction.errors import DigestMismatch, InvalidDigest, RegistryError, UnsupportedManifest
-from hubaction.manifest import (
+from hubaction.oci.manifest import (
     Descriptor,
     ImageConfig,
     ImageIndex,
@@ -21,7 +21,7 @@ from hubaction.manifest import (
     parse_manifest,
     verify_digest,
 )
-from hubaction.mediatypes import (
+from hubaction.oci.mediatypes import (
     ACCEPT,
     DOCKER_MANIFEST,
     DOCKER_MANIFEST_LIST,
@@ -30,8 +30,8 @@ from hubaction.mediatypes import (
     OCI_INDEX,
     OCI_MANIFEST,
 )
-from hubaction.platform import Platform
-from hubaction.reference import Digest, parse_digest
+from hubaction.oci.platform import Platform
+from hubaction.oci.reference import Digest, parse_digest
 
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"

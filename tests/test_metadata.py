@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from hubaction.contract import INPUT_DEFAULTS, OUTPUT_NAMES, SECRET_INPUTS
+from hubaction.github.contract import INPUT_DEFAULTS, OUTPUT_NAMES, SECRET_INPUTS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))

@@ -1,4 +1,4 @@
-"""Tests for hubaction.platform: parsing, normalization and selection of image platforms."""
+"""Tests for hubaction.oci.platform: parsing, normalization and selection of image platforms."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hubaction.errors import InvalidInput, InvalidPlatform, PlatformNotFound, RegistryError
-from hubaction.platform import (
+from hubaction.oci.platform import (
     Platform,
     format_platforms,
     parse_platform,

@@ -1,4 +1,4 @@
-"""Tests for hubaction.reference: tables of valid and invalid references, plus properties.
+"""Tests for hubaction.oci.reference: tables of valid and invalid references, plus properties.
 
 Cases follow distribution/reference (reference_test.go, normalize_test.go) and regclient
 types/ref (ref_test.go), adapted to hubaction's documented choices.
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hubaction.errors import InvalidDigest, InvalidReference
-from hubaction.reference import (
+from hubaction.oci.reference import (
     DOCKER_HUB,
     DOCKER_HUB_API_HOST,
     NAME_TOTAL_LENGTH_MAX,

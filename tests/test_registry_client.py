@@ -12,9 +12,9 @@ import requests
 import requests_mock
 
 from hubaction.errors import DigestMismatch, NotFound, RegistryError, UnsupportedManifest
-from hubaction.mediatypes import ACCEPT, DOCKER_SCHEMA1_SIGNED, MAX_MANIFEST_BYTES, OCI_MANIFEST
-from hubaction.reference import parse_digest, parse_reference
-from hubaction.registry import RegistryClient, open_client
+from hubaction.oci.mediatypes import ACCEPT, DOCKER_SCHEMA1_SIGNED, MAX_MANIFEST_BYTES, OCI_MANIFEST
+from hubaction.oci.reference import parse_digest, parse_reference
+from hubaction.registry.client import RegistryClient, open_client
 
 REG = "https://reg.example.com"
 MANIFEST = json.dumps(
@@ -288,7 +288,7 @@ def test_a_body_corrupt_twice_is_reported_never_believed(fake: requests_mock.Ada
 def test_a_private_ca_from_ssl_cert_file_is_used(
     fake: requests_mock.Adapter, monkeypatch: pytest.MonkeyPatch, tmp_path: object
 ) -> None:
-    from hubaction.transport import new_session
+    from hubaction.registry.transport import new_session
 
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
@@ -305,7 +305,7 @@ def test_a_private_ca_from_ssl_cert_file_is_used(
 def test_requests_ca_bundle_wins_and_insecure_turns_verification_off(
     fake: requests_mock.Adapter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hubaction.transport import new_session
+    from hubaction.registry.transport import new_session
 
     monkeypatch.setenv("SSL_CERT_FILE", "/etc/private-ca.pem")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/bundle.pem")

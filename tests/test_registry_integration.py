@@ -28,13 +28,13 @@ from registryfixtures import (
     TokenServer,
 )
 
-from hubaction.credentials import Credentials, CredentialStore
 from hubaction.errors import DigestMismatch, NotFound, Unauthorized
-from hubaction.lookup import inspect_image
-from hubaction.platform import parse_platform
-from hubaction.reference import parse_reference
-from hubaction.registry import RegistryClient, open_client
-from hubaction.transport import new_session
+from hubaction.oci.platform import parse_platform
+from hubaction.oci.reference import parse_reference
+from hubaction.registry.client import RegistryClient, open_client
+from hubaction.registry.credentials import Credentials, CredentialStore
+from hubaction.registry.lookup import inspect_image
+from hubaction.registry.transport import new_session
 
 ROOT = Path(__file__).resolve().parent.parent
 

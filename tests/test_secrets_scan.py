@@ -42,7 +42,7 @@ from registryfixtures import (
     TokenServer,
 )
 
-from hubaction.toolkit import escape_data
+from hubaction.github.toolkit import escape_data
 
 # Wrong credentials are secrets too: a typo'd password is usually one letter off the real one.
 WRONG_BASIC = "wr0ng-B4sic-Pw-Hq7t-hubaction-test"

@@ -40,7 +40,7 @@ def test_the_entrypoint_imports_no_detector() -> None:
         "import sys\n"
         "sys.argv = ['entrypoint.py']\n"
         "import entrypoint\n"
-        "import hubaction.registry  # what every lookup imports: requests\n"
+        "import hubaction.registry.client  # what every lookup imports: requests\n"
         "assert 'requests' in sys.modules\n"
         "print(any(sys.modules.get(m) for m in ('charset_normalizer', 'chardet')))\n"
     )

@@ -1,4 +1,4 @@
-"""Tests for hubaction.summary (Markdown escaping, tables, the 1 MiB cut) and hubaction.outputs
+"""Tests for github.summary (Markdown escaping, tables, the 1 MiB cut) and github.outputs
 (the contract's output names, compact JSON values)."""
 
 from __future__ import annotations
@@ -10,16 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubaction.contract import OUTPUT_NAMES
-from hubaction.manifest import (
-    Descriptor,
-    ImageConfig,
-    ImageIndex,
-    ImageManifest,
-)
-from hubaction.mediatypes import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
-from hubaction.model import ImageInfo, ManifestHead, PlatformEntry, RateLimit
-from hubaction.outputs import (
+from hubaction.github.contract import OUTPUT_NAMES
+from hubaction.github.outputs import (
     boolean,
     compact_json,
     head_outputs,
@@ -29,9 +21,7 @@ from hubaction.outputs import (
     ratelimit_outputs,
     tag_outputs,
 )
-from hubaction.platform import Platform
-from hubaction.reference import Digest, parse_reference
-from hubaction.summary import (
+from hubaction.github.summary import (
     SUMMARY_LIMIT,
     Table,
     TagRow,
@@ -43,7 +33,17 @@ from hubaction.summary import (
     render,
     tag_table,
 )
-from hubaction.tags import TagSelection
+from hubaction.oci.manifest import (
+    Descriptor,
+    ImageConfig,
+    ImageIndex,
+    ImageManifest,
+)
+from hubaction.oci.mediatypes import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+from hubaction.oci.model import ImageInfo, ManifestHead, PlatformEntry, RateLimit
+from hubaction.oci.platform import Platform
+from hubaction.oci.reference import Digest, parse_reference
+from hubaction.oci.tags import TagSelection
 
 SPECIAL = set("\\`*_{}[]()<>#+!|~")
 

@@ -1,4 +1,4 @@
-"""Tests for hubaction.tags: version parsing, sorting and the tag-selection contract."""
+"""Tests for hubaction.oci.tags: version parsing, sorting and the tag-selection contract."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hubaction.errors import InvalidInput
-from hubaction.tags import (
+from hubaction.oci.tags import (
     SORTS,
     Version,
     compile_tag_filter,

@@ -1,4 +1,4 @@
-"""Tests for hubaction.toolkit, checked against the runner's own rules (tests/runner_files.py)."""
+"""Tests for github.toolkit, checked against the runner's own rules (tests/runner_files.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from runner_files import parse_output_file, parse_workflow_commands
 
-from hubaction import toolkit as toolkit_module
 from hubaction.errors import HubActionError, InvalidInput
-from hubaction.toolkit import Toolkit, escape_data, escape_property, input_variable
+from hubaction.github import toolkit as toolkit_module
+from hubaction.github.toolkit import Toolkit, escape_data, escape_property, input_variable
 
 # -- helpers --------------------------------------------------------------------------------
 

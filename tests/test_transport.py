@@ -1,4 +1,4 @@
-"""Tests for hubaction.transport: status mapping, error bodies, size caps, redaction, timeouts
+"""Tests for registry.transport: status mapping, error bodies, size caps, redaction, timeouts
 and the time-bounded retries.
 
 HTTP goes to requests-mock's adapter or to small servers on 127.0.0.1 started here; every wait
@@ -31,7 +31,7 @@ from hubaction.errors import (
     RegistryError,
     Unauthorized,
 )
-from hubaction.transport import (
+from hubaction.registry.transport import (
     USER_AGENT,
     check_response,
     error_for,

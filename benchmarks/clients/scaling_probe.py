@@ -30,9 +30,9 @@ def vm_hwm_kib() -> int:
 
 
 def registry_tags(reference: str) -> dict[str, Any]:
-    from hubaction.reference import parse_reference
-    from hubaction.registry import open_client
-    from hubaction.tags import select_tags
+    from hubaction.oci.reference import parse_reference
+    from hubaction.oci.tags import select_tags
+    from hubaction.registry.client import open_client
 
     client = open_client()
     ref = parse_reference(reference, default_tag=None)
@@ -53,8 +53,8 @@ def registry_tags(reference: str) -> dict[str, Any]:
 
 
 def hub_tags(hub_url: str, namespace: str, repository: str, concurrency: int) -> dict[str, Any]:
-    from hubaction.hub import HubClient
-    from hubaction.transport import new_session
+    from hubaction.dockerhub.client import HubClient
+    from hubaction.registry.transport import new_session
 
     client = HubClient(new_session(), hub_url=hub_url, concurrency=concurrency)
     start = time.perf_counter()

@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hubaction.model import ImageInfo, ManifestHead, RateLimit
-from hubaction.reference import Reference
+from hubaction.oci.model import ImageInfo, ManifestHead, RateLimit
+from hubaction.oci.reference import Reference
 
 if TYPE_CHECKING:
-    from hubaction.lookup import BaseCheck
+    from hubaction.registry.lookup import BaseCheck
 
 # GitHub's limit is 1 MiB per step summary; stay clear of it for the closing note.
 SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024

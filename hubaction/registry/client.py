@@ -22,9 +22,6 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from hubaction.auth import RegistryAuth, pull_scope
-from hubaction.challenge import next_link
-from hubaction.credentials import CredentialStore
 from hubaction.errors import (
     CorruptBody,
     DigestMismatch,
@@ -33,13 +30,14 @@ from hubaction.errors import (
     NotFound,
     RegistryError,
 )
-from hubaction.headstart import Answer, HeadStart
-from hubaction.manifest import compute_digest, parse_manifest, verify_digest
-from hubaction.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
-from hubaction.model import FetchedManifest, ManifestHead, parse_ratelimit
-from hubaction.reference import Digest, Reference, is_loopback_host, parse_digest
-from hubaction.transport import (
-    adopt_connection,
+from hubaction.oci.challenge import next_link
+from hubaction.oci.manifest import compute_digest, parse_manifest, verify_digest
+from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
+from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
+from hubaction.oci.reference import Digest, Reference, is_loopback_host, parse_digest
+from hubaction.registry.auth import RegistryAuth, pull_scope
+from hubaction.registry.credentials import CredentialStore
+from hubaction.registry.transport import (
     check_response,
     error_body,
     error_for,
@@ -47,8 +45,6 @@ from hubaction.transport import (
     new_session,
     read_body,
     redact_url,
-    replayed_response,
-    same_trust,
 )
 
 T = TypeVar("T")
@@ -101,53 +97,6 @@ class RegistryClient:
         self._schemes: dict[str, str] = {}
         self._lock = threading.Lock()
         self.requests_sent = 0
-        self._early: Answer | None = None
-
-    def adopt(self, head_start: HeadStart) -> None:
-        """Take over what the head start (:mod:`hubaction.headstart`) got: its connections go
-        into the session's pools, its answer stands in for the identical first request."""
-        outcome = head_start.finish()
-        for problem in outcome.problems:
-            self._debug(f"head start: {problem}")
-        for endpoint, sock in outcome.connections:
-            url = endpoint.url()
-            if adopt_connection(self.session, url, sock, ca_path=outcome.ca_path):
-                self._debug(f"head start: connection to {endpoint.netloc} taken over")
-            else:
-                sock.close()
-                self._debug(f"head start: connection to {endpoint.netloc} not used")
-        outcome.connections.clear()
-        answer = outcome.answer
-        # An answer verified against another CA than requests would use is not believed.
-        if answer is not None and same_trust(self.session, answer.url, outcome.ca_path):
-            with self._lock:
-                self._early = answer
-
-    def _take_early(self, method: str, url: str, accept: str | None) -> requests.Response | None:
-        """The head start's answer if this is the request it made; it has one chance: the
-        run's first request without credentials either is that request or is not."""
-        with self._lock:
-            answer, self._early = self._early, None
-            if answer is None:
-                return None
-            if (answer.method, answer.url, answer.accept) != (method, url, accept):
-                answer = None
-            else:
-                self.requests_sent += 1
-        if answer is None:
-            self._debug("head start: the first request is another one; its answer is dropped")
-            return None
-        self._debug(f"{method} {redact_url(url)} (sent by the head start)")
-        return replayed_response(
-            self.session,
-            method=method,
-            url=url,
-            headers={"Accept": answer.accept},
-            status=answer.status,
-            reason=answer.reason,
-            response_headers=answer.headers,
-            body=answer.body,
-        )
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -217,10 +166,6 @@ class RegistryClient:
 
         def send(to: str, *, raw_errors: bool = False) -> requests.Response:
             auth = self.auth.headers(ref.registry, scope, to)
-            if not auth and self._early is not None:
-                early = self._take_early(method, to, accept)
-                if early is not None:
-                    return early
             return self._send(
                 method,
                 to,
@@ -507,10 +452,8 @@ def open_client(
     on_secret: Callable[[str], None] = lambda _secret: None,
     debug: Callable[[str], None] = lambda _line: None,
     session: requests.Session | None = None,
-    head_start: HeadStart | None = None,
 ) -> RegistryClient:
-    """A client with the run's one session and auth; ``on_secret`` is told every token.
-    ``head_start``: what the run already did while starting (:mod:`hubaction.headstart`)."""
+    """A client with the run's one session and auth; ``on_secret`` is told every token."""
     session = session or new_session()
     auth = RegistryAuth(
         session,
@@ -519,7 +462,4 @@ def open_client(
         on_secret=on_secret,
         debug=debug,
     )
-    client = RegistryClient(session, auth, insecure_registries=insecure_registries, debug=debug)
-    if head_start is not None:
-        client.adopt(head_start)
-    return client
+    return RegistryClient(session, auth, insecure_registries=insecure_registries, debug=debug)

@@ -1,7 +1,4 @@
-"""Manifest media types and size bounds: constants only, so that the head start
-(:mod:`hubaction.headstart`) can build the first request before :mod:`hubaction.manifest` and its
-hashing and JSON imports are loaded. :mod:`hubaction.manifest` explains them.
-"""
+"""Manifest media types, the ``Accept`` header every manifest request sends, and size bounds."""
 
 from __future__ import annotations
 

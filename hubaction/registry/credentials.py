@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from hubaction.errors import InvalidInput
-from hubaction.reference import DOCKER_HUB
+from hubaction.oci.reference import DOCKER_HUB
 
 _HUB_ALIASES = frozenset(
     {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.docker.io"}

@@ -14,34 +14,22 @@
 
 from __future__ import annotations
 
-import datetime
 import email.utils
-import io
 import json
 import math
 import os
 import random
 import re
-import ssl
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.utils import DEFAULT_CA_BUNDLE_PATH
-from urllib3 import HTTPHeaderDict
-from urllib3 import HTTPResponse as Urllib3Response
-from urllib3.connection import HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import InvalidHeader as Urllib3InvalidHeader
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
-from urllib3.util.wait import wait_for_read
 
 from hubaction import USER_AGENT
 from hubaction.errors import (
@@ -52,7 +40,7 @@ from hubaction.errors import (
     RegistryError,
     Unauthorized,
 )
-from hubaction.reference import is_loopback_host
+from hubaction.oci.reference import is_loopback_host
 
 # (connect, read) seconds. A registry that accepts the connection and then says nothing must
 # not hang a CI job; 20 s of silence between bytes is far beyond any healthy registry.
@@ -149,59 +137,12 @@ def parse_retry_after(value: str) -> float | None:
     return max(0.0, number)
 
 
-class _HTTPSConnection(HTTPSConnection):
-    """urllib3's HTTPS connection, minus one false "dropped".
-
-    Before reusing a pooled connection urllib3 asks :attr:`is_connected`: a socket with
-    something to read while idle is taken for one the server closed, and a new connection is
-    opened. But a TLS 1.3 server sends NewSessionTicket messages after the handshake (RFC 8446
-    §4.6.1), about one round trip after the client finished it; a connection opened ahead of
-    its first request (:func:`preconnect`, the head start) and idle for longer has them waiting,
-    and was thrown away: the handshake saved was paid again. Reading processes such records and
-    yields no data; only EOF or real bytes mean the connection is gone.
-    """
-
-    @property
-    def is_connected(self) -> bool:
-        sock = self.sock
-        if sock is None:
-            return False
-        if not wait_for_read(sock, timeout=0.0):
-            return True
-        if not isinstance(sock, ssl.SSLSocket):
-            return False
-        timeout = sock.gettimeout()
-        try:
-            sock.setblocking(False)
-            sock.recv(1)  # EOF (b"") or a stray byte: either way not reusable
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-            return True  # only TLS records, no data: alive
-        except OSError:
-            return False
-        finally:
-            with suppress(OSError):
-                sock.settimeout(timeout)
-        return False
-
-
-class _HTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
 class _TimeoutAdapter(HTTPAdapter):
     """An adapter that applies a default timeout: requests has none, and hangs forever."""
 
     def __init__(self, timeout: tuple[float, float], **kwargs: Any) -> None:
         self._timeout = timeout
         super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        # urllib3's documented extension point: the pool class per scheme.
-        self.poolmanager.pool_classes_by_scheme = {
-            **self.poolmanager.pool_classes_by_scheme,
-            "https": _HTTPSConnectionPool,
-        }
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("timeout") is None:
@@ -263,124 +204,6 @@ def new_session(
     if ca_file:
         session.verify = ca_file
     return session
-
-
-def _pool_for(session: requests.Session, url: str) -> tuple[HTTPConnectionPool, Any] | None:
-    """The urllib3 pool ``session`` sends a request for ``url`` through, with the ``verify``
-    setting requests decides for it (environment merged); ``None`` through a proxy, where the
-    pool is the proxy's."""
-    settings = session.merge_environment_settings(url, {}, None, None, None)
-    if settings.get("proxies"):
-        return None
-    adapter = session.get_adapter(url)
-    if not isinstance(adapter, HTTPAdapter):
-        return None
-    request = requests.Request("GET", url).prepare()
-    pool = adapter.get_connection_with_tls_context(
-        request, settings["verify"], None, settings["cert"]
-    )
-    if not isinstance(pool, HTTPConnectionPool):
-        return None
-    return pool, settings["verify"]
-
-
-def preconnect(session: requests.Session, url: str, *, wait: float = 10.0) -> Callable[[], None]:
-    """Open a pooled connection (TCP, and TLS for https) to ``url``'s host in the background.
-
-    For a registry whose token realm is known up front (Docker Hub: auth.docker.io), the token
-    request and the registry's handshake can overlap: two round trips saved per cold run. The
-    connection lands in the same pool, with the same TLS settings, that the real request uses
-    (requests' ``get_connection_with_tls_context``); urllib3 has no public "pre-connect", so
-    this uses the pool's ``_get_conn``/``_put_conn``, and any failure just means no head start.
-    Returns a function that waits (at most ``wait`` s) for it, so the real request finds the
-    connection in the pool instead of opening a second one.
-    """
-
-    def work() -> None:
-        with suppress(Exception):
-            found = _pool_for(session, url)
-            if found is None:
-                return
-            pool = found[0]
-            conn = pool._get_conn()
-            try:
-                if not conn.is_connected:
-                    conn.connect()
-            finally:
-                pool._put_conn(conn)
-
-    thread = threading.Thread(target=work, name="hubaction-preconnect", daemon=True)
-    thread.start()
-    return lambda: thread.join(wait)
-
-
-def verified_against(verify: Any) -> str | None:
-    """The CA file or directory a requests ``verify`` setting means (``True``: certifi's)."""
-    if verify is True:
-        return str(DEFAULT_CA_BUNDLE_PATH)
-    return verify if isinstance(verify, str) else None
-
-
-def same_trust(session: requests.Session, url: str, ca_path: str) -> bool:
-    """Whether requests would send a request for ``url`` directly (no proxy) and verify its
-    host against ``ca_path``: then what the head start did there counts as done by requests."""
-    found = _pool_for(session, url)
-    return found is not None and verified_against(found[1]) == ca_path
-
-
-def adopt_connection(session: requests.Session, url: str, sock: Any, *, ca_path: str) -> bool:
-    """Put ``sock``, a TLS connection to ``url``'s host opened by the head start
-    (:mod:`hubaction.headstart`) and verified against ``ca_path``, into the pool ``session``
-    will use for ``url``, as if urllib3 had opened it. Only when requests would verify that
-    host against the same CA and not go through a proxy, and the pool has no connection yet;
-    else ``False`` and the caller closes it. Same pool internals as :func:`preconnect`."""
-    found = _pool_for(session, url)
-    if found is None or verified_against(found[1]) != ca_path:
-        return False
-    pool = found[0]
-    conn = pool._get_conn()
-    try:
-        if not isinstance(conn, HTTPSConnection) or conn.sock is not None:
-            return False
-        conn.sock = sock
-        # What urllib3's HTTPSConnection.connect() records after a verified handshake.
-        conn.is_verified = True
-        return True
-    finally:
-        pool._put_conn(conn)
-
-
-def replayed_response(
-    session: requests.Session,
-    *,
-    method: str,
-    url: str,
-    headers: Mapping[str, str],
-    status: int,
-    reason: str,
-    response_headers: Sequence[tuple[str, str]],
-    body: bytes,
-) -> requests.Response:
-    """A ``requests.Response`` for an answer the head start already read, built the way the
-    adapter builds one (``HTTPAdapter.build_response``), so callers cannot tell it apart."""
-    prepared = session.prepare_request(requests.Request(method, url, headers=dict(headers)))
-    raw = Urllib3Response(
-        body=io.BytesIO(body),
-        headers=HTTPHeaderDict(response_headers),
-        status=status,
-        reason=reason,
-        version=11,
-        version_string="HTTP/1.1",
-        preload_content=False,
-        decode_content=True,
-        request_method=method,
-        request_url=url,
-    )
-    adapter = session.get_adapter(url)
-    assert isinstance(adapter, HTTPAdapter)
-    response = adapter.build_response(prepared, raw)
-    response.elapsed = datetime.timedelta(0)
-    return response
 
 
 def plain_http_allowed(url: str, *, insecure: bool) -> bool:

@@ -42,8 +42,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TextIO
 
-from hubaction.contract import FALSE_VALUES, TRUE_VALUES, input_variable
 from hubaction.errors import HubActionError, InvalidInput
+from hubaction.github.contract import FALSE_VALUES, TRUE_VALUES, input_variable
 
 __all__ = [
     "FALSE_VALUES",

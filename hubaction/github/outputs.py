@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from hubaction.model import ImageInfo, ManifestHead, RateLimit
-from hubaction.platform import format_platforms
-from hubaction.reference import Reference
-from hubaction.tags import TagSelection
+from hubaction.oci.model import ImageInfo, ManifestHead, RateLimit
+from hubaction.oci.platform import format_platforms
+from hubaction.oci.reference import Reference
+from hubaction.oci.tags import TagSelection
 
 
 def compact_json(value: object) -> str:

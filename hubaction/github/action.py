@@ -1,12 +1,9 @@
-"""The GitHub Action: inputs -> head start -> lookups -> outputs and job summary.
+"""The GitHub Action: inputs -> lookups -> outputs and job summary.
 
 Only wiring: every input is read and validated up front (:func:`read_inputs`), secrets are
-masked before anything else is printed, the run's first request goes out at once
-(:mod:`hubaction.headstart`), then the lookups (:mod:`hubaction.steps`) run on one session, and
-the outputs are written together at the end, so a failure leaves no half-written set of outputs.
-
-This module imports only what reading the inputs needs: the sooner the head start starts, the
-more of the start-up it overlaps.
+masked before anything else is printed, the lookups (:mod:`hubaction.github.steps`) run on one
+session, and the outputs are written together at the end, so a failure leaves no half-written
+set of outputs.
 """
 
 from __future__ import annotations
@@ -18,25 +15,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hubaction.contract import INPUT_DEFAULTS, reference_input
-from hubaction.credentials import (
+from hubaction.errors import HubActionError, InvalidInput
+from hubaction.github.contract import INPUT_DEFAULTS, reference_input
+from hubaction.github.toolkit import Toolkit
+from hubaction.oci.platform import Platform, parse_platform
+from hubaction.oci.reference import Digest, Reference, parse_digest, parse_reference
+from hubaction.oci.tags import SORTS, compile_tag_filter
+from hubaction.registry.credentials import (
     Credentials,
     CredentialStore,
     basic_token,
     docker_config_secrets,
     parse_docker_config,
 )
-from hubaction.errors import HubActionError, InvalidInput
-from hubaction.platform import Platform, parse_platform
-from hubaction.reference import Digest, Reference, parse_digest, parse_reference
-from hubaction.tags import SORTS, compile_tag_filter
-from hubaction.toolkit import Toolkit
 
 if TYPE_CHECKING:
     import requests
 
-    from hubaction.dockerfile import BaseImage
-    from hubaction.headstart import HeadStart
+    from hubaction.dockerfile.parser import BaseImage
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ def _dockerfile_images(name: str) -> tuple[BaseImage, ...]:
     """The FROM images of the workspace's Dockerfile ``name``, read and parsed up front."""
     if not name:
         return ()
-    from hubaction.dockerfile import parse_dockerfile
+    from hubaction.dockerfile.parser import parse_dockerfile
 
     try:
         text = workspace_file(name).read_text(encoding="utf-8")
@@ -211,20 +207,14 @@ def workspace_file(name: str) -> Path:
     return path if path.is_absolute() else base / path
 
 
-def run(
-    kit: Toolkit,
-    *,
-    session: requests.Session | None = None,
-    head_start: HeadStart | None = None,
-) -> int:
-    """Run the action with ``kit``'s inputs; returns the exit code. ``head_start``: the first
-    round trips, started by ``entrypoint.py`` before this module was imported."""
+def run(kit: Toolkit, *, session: requests.Session | None = None) -> int:
+    """Run the action with ``kit``'s inputs; returns the exit code."""
     try:
         mask_secrets(kit)
         inputs = read_inputs(kit)
-        from hubaction import steps  # after the head start: its imports overlap the network
+        from hubaction.github import steps
 
-        result = steps.lookup(kit, inputs, session, head_start)
+        result = steps.lookup(kit, inputs, session)
     except HubActionError as exc:
         kit.error(str(exc), title=exc.title)
         return 1
@@ -239,11 +229,11 @@ def run(
     return 0
 
 
-def main(head_start: HeadStart | None = None) -> int:
+def main() -> int:
     """The container's entry point: never a traceback for anything expected."""
     kit = Toolkit()
     try:
-        return run(kit, head_start=head_start)
+        return run(kit)
     except Exception as exc:  # an unexpected bug: one clear line, details only in debug
         kit.error(
             f"hubaction hit an internal error ({type(exc).__name__}: {exc}). This is a bug; "

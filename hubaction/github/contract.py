@@ -2,9 +2,7 @@
 runner passes inputs (``INPUT_*`` variables, YAML booleans) and how ``repository`` and ``tag``
 combine into one reference.
 
-``action.yml`` declares the same names and defaults; a test keeps the two in step. Pure, and
-cheap to import: the head start (:mod:`hubaction.headstart`) reads ``repository``, ``tag``,
-``digest-only`` and ``insecure`` through it before anything else is imported.
+``action.yml`` declares the same names and defaults; a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hubaction.errors import InvalidInput
-from hubaction.reference import Reference, parse_digest, parse_reference, parse_tag
+from hubaction.oci.reference import Reference, parse_digest, parse_reference, parse_tag
 
 #: YAML 1.2 core schema booleans, exactly the set ``@actions/core`` ``getBooleanInput`` accepts.
 TRUE_VALUES = ("true", "True", "TRUE")

@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hubaction.manifest import ImageConfig, ImageIndex, ImageManifest, Manifest
-from hubaction.platform import Platform
-from hubaction.reference import Digest, Reference
+from hubaction.oci.manifest import ImageConfig, ImageIndex, ImageManifest, Manifest
+from hubaction.oci.platform import Platform
+from hubaction.oci.reference import Digest, Reference
 
 
 @dataclass(frozen=True)

@@ -28,19 +28,18 @@ from urllib.parse import urlsplit
 
 import requests
 
-from hubaction.challenge import Challenge, parse_www_authenticate
-from hubaction.credentials import (
+from hubaction.errors import RegistryError, Unauthorized
+from hubaction.oci.challenge import Challenge, parse_www_authenticate
+from hubaction.oci.reference import DOCKER_HUB, DOCKER_HUB_REALM, DOCKER_HUB_SERVICE
+from hubaction.registry.credentials import (
     Credentials,
     CredentialStore,
     basic_token,
     normalize_registry_key,
 )
-from hubaction.errors import RegistryError, Unauthorized
-from hubaction.reference import DOCKER_HUB, DOCKER_HUB_REALM, DOCKER_HUB_SERVICE
-from hubaction.transport import (
+from hubaction.registry.transport import (
     check_response,
     plain_http_allowed,
-    preconnect,
     read_body,
     redact_url,
 )
@@ -117,17 +116,8 @@ class RegistryAuth:
             return {}
         if realm is not None:
             # The realm is known before any 401 (Docker Hub; or another repository on a
-            # registry seen already): let the registry's handshake overlap the token request.
-            joined = (
-                preconnect(self._session, url)
-                if urlsplit(realm.url).netloc != urlsplit(url).netloc
-                else lambda: None
-            )
-            try:
-                value = self._fetch_token(key, realm, scope)
-            finally:
-                joined()
-            return {"Authorization": f"Bearer {value}"}
+            # registry seen already): the first request already carries a token.
+            return {"Authorization": f"Bearer {self._fetch_token(key, realm, scope)}"}
         return {}
 
     def challenge(self, registry: str, scope: str, response: requests.Response) -> bool:

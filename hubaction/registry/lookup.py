@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hubaction.errors import HubActionError, NotFound
-from hubaction.manifest import ImageIndex, ImageManifest, parse_config
-from hubaction.model import ImageInfo, ManifestHead, PlatformEntry
-from hubaction.platform import Platform, select_platform
-from hubaction.reference import Digest, Reference
-from hubaction.registry import RegistryClient
+from hubaction.oci.manifest import ImageIndex, ImageManifest, parse_config
+from hubaction.oci.model import ImageInfo, ManifestHead, PlatformEntry
+from hubaction.oci.platform import Platform, select_platform
+from hubaction.oci.reference import Digest, Reference
+from hubaction.registry.client import RegistryClient
 
 if TYPE_CHECKING:
-    from hubaction.basecheck import BaseComparison
+    from hubaction.oci.basecheck import BaseComparison
 
 # Concurrent requests per registry for per-tag digests: enough to hide latency, few enough not
 # to trip a registry's abuse limits.
@@ -135,7 +135,7 @@ def compare_base(
     fetched. Otherwise each platform's layers are compared: the base's current layers must be
     a prefix of the image's, for the same platform.
     """
-    from hubaction.basecheck import (
+    from hubaction.oci.basecheck import (
         BaseComparison,
         base_annotation,
         built_on,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hubaction.errors import CorruptBody, DigestMismatch, RegistryError, UnsupportedManifest
-from hubaction.mediatypes import (
+from hubaction.oci.mediatypes import (
     DOCKER_MANIFEST,
     DOCKER_MANIFEST_LIST,
     DOCKER_SCHEMA1,
@@ -35,8 +35,8 @@ from hubaction.mediatypes import (
     OCI_INDEX,
     OCI_MANIFEST,
 )
-from hubaction.platform import Platform, platform_from_json
-from hubaction.reference import Digest, parse_digest
+from hubaction.oci.platform import Platform, platform_from_json
+from hubaction.oci.reference import Digest, parse_digest
 
 INDEX_TYPES = frozenset({DOCKER_MANIFEST_LIST, OCI_INDEX})
 IMAGE_TYPES = frozenset({DOCKER_MANIFEST, OCI_MANIFEST})

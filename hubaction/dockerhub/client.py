@@ -50,7 +50,6 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from hubaction.credentials import Credentials
 from hubaction.errors import (
     HubActionError,
     InvalidInput,
@@ -59,10 +58,11 @@ from hubaction.errors import (
     RegistryError,
     Unauthorized,
 )
-from hubaction.reference import parse_digest
-from hubaction.reference import parse_tag as parse_tag_name
-from hubaction.summary import Table, TagRow, md_code, md_text
-from hubaction.transport import (
+from hubaction.github.summary import Table, TagRow, md_code, md_text
+from hubaction.oci.reference import parse_digest
+from hubaction.oci.reference import parse_tag as parse_tag_name
+from hubaction.registry.credentials import Credentials
+from hubaction.registry.transport import (
     error_body,
     error_for,
     network_error,

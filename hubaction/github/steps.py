@@ -1,9 +1,6 @@
 """What the action does once its inputs are read: the lookups, their outputs and summary parts.
 
-Wiring only, like :mod:`hubaction.action`, which reads and checks the inputs and starts the head
-start (:mod:`hubaction.headstart`) before importing this module: everything imported here (the
-output and summary formatting, the model) loads while the run's first round trips are on the
-wire.
+Wiring only, like :mod:`hubaction.github.action`, which reads and checks the inputs first.
 """
 
 from __future__ import annotations
@@ -12,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hubaction.action import ActionInputs
 from hubaction.errors import HubActionError, NotFound, RateLimited, RegistryError
-from hubaction.outputs import (
+from hubaction.github.action import ActionInputs
+from hubaction.github.outputs import (
     boolean,
     compact_json,
     head_outputs,
@@ -24,9 +21,7 @@ from hubaction.outputs import (
     ratelimit_outputs,
     tag_outputs,
 )
-from hubaction.platform import Platform
-from hubaction.reference import Digest, Reference
-from hubaction.summary import (
+from hubaction.github.summary import (
     Table,
     TagRow,
     base_table,
@@ -36,18 +31,19 @@ from hubaction.summary import (
     md_text,
     platform_table,
 )
-from hubaction.summary import render as render_summary
-from hubaction.summary import tag_table as make_tag_table
-from hubaction.tags import TagSelection, select_tags
-from hubaction.toolkit import Toolkit
+from hubaction.github.summary import render as render_summary
+from hubaction.github.summary import tag_table as make_tag_table
+from hubaction.github.toolkit import Toolkit
+from hubaction.oci.platform import Platform
+from hubaction.oci.reference import Digest, Reference
+from hubaction.oci.tags import TagSelection, select_tags
 
 if TYPE_CHECKING:
     import requests
 
-    from hubaction.headstart import HeadStart
-    from hubaction.hub import HubClient
-    from hubaction.model import RateLimit
-    from hubaction.registry import RegistryClient
+    from hubaction.dockerhub.client import HubClient
+    from hubaction.oci.model import RateLimit
+    from hubaction.registry.client import RegistryClient
 
 # Per-tag digests in the summary cost one HEAD each; beyond this many the table shows names only.
 MAX_TAG_DIGESTS = 1000
@@ -67,9 +63,8 @@ def lookup(
     kit: Toolkit,
     inputs: ActionInputs,
     session: requests.Session | None,
-    head_start: HeadStart | None = None,
 ) -> Result:
-    from hubaction.registry import open_client
+    from hubaction.registry.client import open_client
 
     debug: Callable[[str], None] = kit.debug if kit.debug_enabled else (lambda _line: None)
     ref = inputs.reference
@@ -81,11 +76,10 @@ def lookup(
         on_secret=kit.mask,
         debug=debug,
         session=session,
-        head_start=head_start,
     )
     result = Result()
     if inputs.namespace or inputs.list_namespaces or (ref is not None and ref.is_docker_hub):
-        from hubaction.hub import HubClient
+        from hubaction.dockerhub.client import HubClient
 
         result.hub = HubClient(
             client.session,
@@ -109,7 +103,7 @@ def lookup(
 def _image(
     kit: Toolkit, client: RegistryClient, inputs: ActionInputs, ref: Reference, result: Result
 ) -> None:
-    from hubaction.lookup import compare_base, inspect_image
+    from hubaction.registry.lookup import compare_base, inspect_image
 
     exists = True
     # What the tag is now: `changed` is false when compare-digest is any of these.
@@ -164,8 +158,8 @@ def _image(
 
 def _dockerfile(client: RegistryClient, inputs: ActionInputs, result: Result) -> None:
     """Every FROM image of the Dockerfile: pinned digest, current digest, status."""
-    from hubaction.dockerfile import base_images_output, status_of
-    from hubaction.lookup import head_many
+    from hubaction.dockerfile.parser import base_images_output, status_of
+    from hubaction.registry.lookup import head_many
 
     images = inputs.dockerfile_images
     failures: dict[Reference, HubActionError] = {}
@@ -232,7 +226,7 @@ def _hub_tags(
     repo: Reference,
 ) -> tuple[TagSelection, Table | None] | None:
     """Tags with push dates, sizes and digests from Docker Hub's API; None to fall back."""
-    from hubaction.hub import split_hub_repository, tag_row
+    from hubaction.dockerhub.client import split_hub_repository, tag_row
 
     namespace, name = split_hub_repository(repo.repository)
     try:
@@ -265,7 +259,7 @@ def _registry_tags(
     client: RegistryClient, inputs: ActionInputs, repo: Reference
 ) -> tuple[TagSelection, Table | None]:
     """Tags from the registry's tag list; digests for the summary by concurrent HEADs."""
-    from hubaction.lookup import head_many
+    from hubaction.registry.lookup import head_many
 
     selection = select_tags(
         client.list_tags(repo),
@@ -290,7 +284,7 @@ def _registry_tags(
 
 
 def _repositories(hub: HubClient, namespace: str, result: Result) -> None:
-    from hubaction.hub import repository_table
+    from hubaction.dockerhub.client import repository_table
 
     repositories = hub.repositories(namespace)
     result.outputs["repositories"] = names_output([r.name for r in repositories])

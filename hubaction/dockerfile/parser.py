@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hubaction.errors import InvalidInput, InvalidReference
-from hubaction.reference import Digest, Reference, parse_reference
+from hubaction.oci.reference import Digest, Reference, parse_reference
 
 __all__ = [
     "BUILDKIT_PLATFORM_ARGS",

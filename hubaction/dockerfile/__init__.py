@@ -1,0 +1,1 @@
+"""Dockerfiles: reading one as BuildKit does, and the base images of its ``FROM`` lines."""

@@ -1,0 +1,4 @@
+"""I/O against registries (Registry HTTP API v2 / OCI distribution spec): the transport
+(session, retries, timeouts, capped reads, the one response-to-error mapping), authentication,
+credentials, the client and the lookups that compose its calls.
+"""
