@@ -98,6 +98,13 @@ _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _DOMAIN_COMPONENT_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 _PORT_RE = re.compile(r"[0-9]+")
 _IPV6_CHARS_RE = re.compile(r"[0-9A-Fa-f:.]+")
+
+
+def is_path_component(text: str) -> bool:
+    """Whether ``text`` is one ``path-component`` of a repository name (distribution/reference
+    grammar): lowercase letters and digits, separated by ``.``, ``_``, ``__`` or dashes. Docker
+    Hub namespaces and repository names are made of exactly this, at most 255 characters."""
+    return len(text) <= 255 and _PATH_COMPONENT_RE.fullmatch(text) is not None
 # OCI image-spec descriptor.md: algorithm-component ([.+_-] algorithm-component)*.
 _ALGORITHM_RE = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*")
 _ANY_HEX_RE = re.compile(r"[a-fA-F0-9]{32,}")
