@@ -28,6 +28,7 @@ from hubaction.dockerhub.models import (
     parse_hub_ratelimit,
     parse_hub_time,
     parse_image,
+    parse_login_token,
     parse_namespaces,
     parse_page,
     parse_repository,
@@ -413,6 +414,30 @@ def test_parse_namespaces_invalid(doc: Any) -> None:
 )
 def test_parse_hub_ratelimit(headers: dict[str, str], expected: HubRateLimit | None) -> None:
     assert parse_hub_ratelimit(requests.structures.CaseInsensitiveDict(headers)) == expected
+
+
+# --- parse_login_token ----------------------------------------------------------------------------
+
+
+def test_parse_login_token() -> None:
+    assert parse_login_token(_body({"access_token": "tok"}), "access_token", what="login") == "tok"
+    assert parse_login_token(_body({"token": "jwt", "x": 1}), "token", what="login") == "jwt"
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b"<html>", "did not answer JSON"),
+        (_body(["tok"]), "no `access_token`"),
+        (_body({"token": "tok"}), "no `access_token`"),  # the legacy field, not this one
+        (_body({"access_token": ""}), "no `access_token`"),
+        (_body({"access_token": 5}), "no `access_token`"),
+    ],
+)
+def test_parse_login_token_refuses_other_answers(body: bytes, why: str) -> None:
+    with pytest.raises(RegistryError, match="login of hubuser") as info:
+        parse_login_token(body, "access_token", what="login of hubuser")
+    assert why in str(info.value)
 
 
 # --- collect_listing ------------------------------------------------------------------------------

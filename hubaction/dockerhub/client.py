@@ -82,7 +82,7 @@ T = TypeVar("T")
 
 
 class HubClient:
-    """Docker Hub API calls on the run's session; thread-safe.
+    """Docker Hub API calls on the run's session (its BudgetRetry waits out 429s); thread-safe.
 
     Logs in lazily, on the first call that needs it, and only when there are credentials:
     without them everything is anonymous (public repositories only). ``on_secret`` is told
