@@ -157,7 +157,7 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     tags: list[str] | None = None
     if ref.is_docker_hub:
         # Docker Hub's API gives every tag with its push date, size and digest.
-        from hubaction.dockerhub.client import split_hub_repository
+        from hubaction.dockerhub.models import split_hub_repository
 
         try:
             hub_tags = _hub(args, creds).tags(*split_hub_repository(ref.repository))

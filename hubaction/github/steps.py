@@ -30,6 +30,8 @@ from hubaction.github.summary import (
     image_section,
     md_text,
     platform_table,
+    repository_table,
+    tag_row,
 )
 from hubaction.github.summary import render as render_summary
 from hubaction.github.summary import tag_table as make_tag_table
@@ -226,7 +228,7 @@ def _hub_tags(
     repo: Reference,
 ) -> tuple[TagSelection, Table | None] | None:
     """Tags with push dates, sizes and digests from Docker Hub's API; None to fall back."""
-    from hubaction.dockerhub.client import split_hub_repository, tag_row
+    from hubaction.dockerhub.models import split_hub_repository
 
     namespace, name = split_hub_repository(repo.repository)
     try:
@@ -284,8 +286,6 @@ def _registry_tags(
 
 
 def _repositories(hub: HubClient, namespace: str, result: Result) -> None:
-    from hubaction.dockerhub.client import repository_table
-
     repositories = hub.repositories(namespace)
     result.outputs["repositories"] = names_output([r.name for r in repositories])
     result.parts.append(

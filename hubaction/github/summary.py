@@ -13,12 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from hubaction.dockerhub.models import parse_hub_time
 from hubaction.oci.model import ImageInfo, ManifestHead, RateLimit
 from hubaction.oci.reference import Reference
 
 if TYPE_CHECKING:
+    from hubaction.dockerhub.models import HubRepository, HubTag
     from hubaction.registry.lookup import BaseCheck
 
 # GitHub's limit is 1 MiB per step summary; stay clear of it for the closing note.
@@ -273,4 +276,56 @@ def dockerfile_table(path: str, rows: Sequence[Mapping[str, object]]) -> Table:
             )
             for row in rows
         ),
+    )
+
+
+# -- Docker Hub's listings --------------------------------------------------------------------
+
+
+def _utc_minute(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _hub_time_cell(text: str | None) -> str:
+    """A Docker Hub time to the minute, e.g. ``2024-06-01 10:20 UTC``; blank if unreadable."""
+    if not text:
+        return ""
+    try:
+        return _utc_minute(parse_hub_time(text))
+    except ValueError:
+        return ""
+
+
+def tag_row(tag: HubTag) -> TagRow:
+    """The tag-table row for a tag of Docker Hub's API: digest, compressed size, push date."""
+    pushed = tag.pushed_at
+    return TagRow(
+        tag.name,
+        digest=tag.digest,
+        size=tag.full_size,
+        pushed=_utc_minute(pushed) if pushed else None,
+    )
+
+
+def repository_table(
+    repositories: Sequence[HubRepository], *, namespace: str, anonymous: bool
+) -> Table:
+    """The summary table of a namespace: name, private, pulls, stars, last updated."""
+    rows = tuple(
+        (
+            md_code(r.name),
+            "yes" if r.is_private else "no",
+            "" if r.pull_count is None else f"{r.pull_count:,}",
+            "" if r.star_count is None else str(r.star_count),
+            md_text(_hub_time_cell(r.last_updated)),
+        )
+        for r in repositories
+    )
+    note = f"{len(rows)} repositories in namespace {md_code(namespace)}"
+    note += "; public ones only (no credentials)." if anonymous else "."
+    return Table(
+        f"Repositories of {md_text(namespace)}",
+        ("Repository", "Private", "Pulls", "Stars", "Last updated"),
+        rows,
+        note=note,
     )
