@@ -105,6 +105,8 @@ def is_path_component(text: str) -> bool:
     grammar): lowercase letters and digits, separated by ``.``, ``_``, ``__`` or dashes. Docker
     Hub namespaces and repository names are made of exactly this, at most 255 characters."""
     return len(text) <= 255 and _PATH_COMPONENT_RE.fullmatch(text) is not None
+
+
 # OCI image-spec descriptor.md: algorithm-component ([.+_-] algorithm-component)*.
 _ALGORITHM_RE = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*")
 _ANY_HEX_RE = re.compile(r"[a-fA-F0-9]{32,}")
