@@ -27,7 +27,7 @@ from registryfixtures import (
 )
 from registryfixtures.images import NASTY_LABEL_KEY, NASTY_LABEL_VALUE
 
-from hubaction.github.contract import OUTPUT_NAMES
+from hubaction.github.outputs import OUTPUT_NAMES
 from hubaction.oci.tags import select_tags
 
 IMAGE_OUTPUTS = {

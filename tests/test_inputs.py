@@ -10,7 +10,7 @@ import requests
 import requests_mock
 from actionrunner import run_in_process
 
-from hubaction.github.contract import INPUT_DEFAULTS
+from hubaction.github.inputs import INPUT_DEFAULTS
 
 OK = {"repository": "localhost:5000/app"}
 
