@@ -1,6 +1,7 @@
 """What the action does once its inputs are read: the lookups, their outputs and summary parts.
 
-Wiring only, like :mod:`hubaction.github.action`, which reads and checks the inputs first.
+Wiring only: :mod:`hubaction.github.inputs` has read and checked the inputs, the lookups are
+the services' (:mod:`hubaction.registry.lookup`, :mod:`hubaction.tagsource`).
 """
 
 from __future__ import annotations
