@@ -74,7 +74,7 @@ from tlsenv import (  # noqa: E402
     server_context,
 )
 
-from hubaction.github.contract import INPUT_DEFAULTS  # noqa: E402
+from hubaction.github.inputs import INPUT_DEFAULTS  # noqa: E402
 from hubaction.github.toolkit import input_variable  # noqa: E402
 
 PYTHON = sys.executable

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -16,15 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from hubaction import __version__
-from hubaction.errors import HubActionError, InvalidInput, RateLimited, RegistryError
+from hubaction.errors import HubActionError, InvalidInput
 from hubaction.oci.platform import Platform, parse_platform
 from hubaction.oci.reference import Reference, parse_reference
-from hubaction.oci.tags import SORTS, compile_tag_filter, select_tags
+from hubaction.oci.tags import SORTS, compile_tag_filter
 from hubaction.registry.credentials import Credentials, CredentialStore, parse_docker_config
 from hubaction.startup import lean_imports
 
 if TYPE_CHECKING:  # typing only: keeps `requests` out of --help and usage errors
     from hubaction.dockerhub.client import HubClient
+    from hubaction.oci.model import ImageInfo
     from hubaction.registry.client import RegistryClient
 
 
@@ -87,26 +89,36 @@ def _inspect(
     out: TextIO,
 ) -> int:
     from hubaction.github.outputs import image_outputs
-    from hubaction.github.summary import human_size
     from hubaction.registry.lookup import inspect_image
 
     client = _client(args, ref.registry, creds)
     info = inspect_image(client, ref, platform, want_config=True)
     outputs = image_outputs(info)
     if args.json:
-        doc: dict[str, object] = {
-            "reference": str(ref),
-            **{k: v for k, v in outputs.items() if k not in ("platforms", "labels", "exists")},
-            "platforms": json.loads(outputs["platforms"]),
-            "labels": json.loads(outputs["labels"]),
-            "manifests": [
-                {"platform": str(e.platform), "digest": str(e.digest), "size": e.size}
-                | ({"os.version": e.platform.os_version} if e.platform.os_version else {})
-                for e in info.entries
-            ],
-        }
-        out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        return 0
+        _inspect_json(ref, info, outputs, out)
+    else:
+        _inspect_text(ref, info, outputs, out)
+    return 0
+
+
+def _inspect_json(ref: Reference, info: ImageInfo, outputs: dict[str, str], out: TextIO) -> None:
+    doc: dict[str, object] = {
+        "reference": str(ref),
+        **{k: v for k, v in outputs.items() if k not in ("platforms", "labels", "exists")},
+        "platforms": json.loads(outputs["platforms"]),
+        "labels": json.loads(outputs["labels"]),
+        "manifests": [
+            {"platform": str(e.platform), "digest": str(e.digest), "size": e.size}
+            | ({"os.version": e.platform.os_version} if e.platform.os_version else {})
+            for e in info.entries
+        ],
+    }
+    out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def _inspect_text(ref: Reference, info: ImageInfo, outputs: dict[str, str], out: TextIO) -> None:
+    from hubaction.github.summary import human_size
+
     rows = [
         ("Reference", str(ref)),
         ("Digest", outputs["digest"]),
@@ -135,10 +147,10 @@ def _inspect(
         out.write("\nLabels:\n")
         # repr-style escaping keeps a label's newlines from forging lines of output.
         _table([(k, json.dumps(v, ensure_ascii=False)) for k, v in info.config.labels.items()], out)
-    return 0
 
 
-def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+def _tags_options(args: argparse.Namespace) -> tuple[Reference, re.Pattern[str] | None]:
+    """The ``tags`` command's repository and filter, every option checked before a request."""
     ref = parse_reference(args.repository, default_tag=None)
     if ref.tag is not None or ref.digest is not None:
         raise InvalidInput(
@@ -152,42 +164,39 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             "--sort updated orders tags by push date, which only Docker Hub's API gives: use "
             "version or lexical for this registry"
         )
-    updated = None
+    return ref, tag_filter
+
+
+def _note_fallback(exc: HubActionError) -> None:
+    # As the action: the registry's own tag list still answers, without dates.
+    sys.stderr.write(f"note: Docker Hub's API failed ({exc}); using the registry\n")
+
+
+def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    ref, tag_filter = _tags_options(args)
     creds = _credentials(args, ref.registry, stdin)
-    tags: list[str] | None = None
-    if ref.is_docker_hub:
-        # Docker Hub's API gives every tag with its push date, size and digest.
-        from hubaction.dockerhub.models import split_hub_repository
+    from hubaction.tagsource import list_tags
 
-        try:
-            hub_tags = _hub(args, creds).tags(*split_hub_repository(ref.repository))
-        except (RegistryError, RateLimited) as exc:
-            if args.sort == "updated":
-                raise
-            # As the action: the registry's own tag list still answers, without dates.
-            sys.stderr.write(f"note: Docker Hub's API failed ({exc}); using the registry\n")
-        else:
-            tags = [t.name for t in hub_tags]
-            updated = {t.name: t.pushed_at for t in hub_tags if t.pushed_at is not None}
-    if tags is None:
-        tags = _client(args, ref.registry, creds).list_tags(ref)
-    selection = select_tags(
-        tags, tag_filter=tag_filter, sort=args.sort, max_tags=args.limit, updated=updated
+    listing = list_tags(
+        ref,
+        registry=lambda: _client(args, ref.registry, creds),
+        hub=lambda: _hub(args, creds),
+        sort=args.sort,
+        on_fallback=_note_fallback,
     )
+    selection = listing.select(tag_filter=tag_filter, sort=args.sort, max_tags=args.limit)
     if args.json:
-        from hubaction.github.outputs import tag_outputs
-
-        values = tag_outputs(selection)
         doc = {
             "repository": ref.name,
             "tags": list(selection.tags),
             "tag-count": selection.count,
-            "latest-semver": values["latest-semver"],
+            "latest-semver": selection.latest_semver or "",
         }
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         return 0
+    pushed = listing.pushed or {}
     for tag in selection.tags:
-        when = updated.get(tag) if updated else None
+        when = pushed.get(tag)
         out.write(f"{tag}  {when:%Y-%m-%d %H:%M}\n" if when else tag + "\n")
     if len(selection.tags) < selection.count:
         sys.stderr.write(f"({len(selection.tags)} of {selection.count} tags; --limit 0 for all)\n")
@@ -242,13 +251,8 @@ def cmd_repos(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hubaction",
-        description="What exactly is this image right now? Digests, platforms and tags from "
-        "Docker Hub and any OCI registry.",
-    )
-    parser.add_argument("--version", action="version", version=f"hubaction {__version__}")
+def _common_options() -> argparse.ArgumentParser:
+    """The options every command takes: credentials, TLS, output form, Docker Hub's URL."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--username", help="user for the registry")
     common.add_argument(
@@ -272,6 +276,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="Docker Hub API base URL (default: https://hub.docker.com)",
     )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hubaction",
+        description="What exactly is this image right now? Digests, platforms and tags from "
+        "Docker Hub and any OCI registry.",
+    )
+    parser.add_argument("--version", action="version", version=f"hubaction {__version__}")
+    common = _common_options()
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     inspect = sub.add_parser(

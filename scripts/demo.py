@@ -20,7 +20,7 @@ from registryfixtures import RegistryProcess  # noqa: E402
 from registryfixtures.images import Pusher, push_oci_index  # noqa: E402
 from runner_files import parse_output_file  # noqa: E402
 
-from hubaction.github.contract import INPUT_DEFAULTS  # noqa: E402
+from hubaction.github.inputs import INPUT_DEFAULTS  # noqa: E402
 from hubaction.github.toolkit import input_variable  # noqa: E402
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 from runner_files import parse_output_file, parse_workflow_commands
 
-from hubaction.github.contract import INPUT_DEFAULTS
+from hubaction.github.inputs import INPUT_DEFAULTS
 from hubaction.github.toolkit import input_variable
 
 ROOT = Path(__file__).resolve().parent.parent

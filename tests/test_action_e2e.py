@@ -27,7 +27,7 @@ from registryfixtures import (
 )
 from registryfixtures.images import NASTY_LABEL_KEY, NASTY_LABEL_VALUE
 
-from hubaction.github.contract import OUTPUT_NAMES
+from hubaction.github.outputs import OUTPUT_NAMES
 from hubaction.oci.tags import select_tags
 
 IMAGE_OUTPUTS = {
@@ -359,7 +359,8 @@ def test_image_layout_runs_from_a_fresh_venv(
                 shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy(source, target)
-    assert (app / "entrypoint.py").is_file() and (app / "hubaction" / "github" / "action.py").is_file()
+    assert (app / "entrypoint.py").is_file()
+    assert (app / "hubaction" / "github" / "action.py").is_file()
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = str(venv / "bin" / "python")

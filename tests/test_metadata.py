@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from hubaction.github.contract import INPUT_DEFAULTS, OUTPUT_NAMES, SECRET_INPUTS
+from hubaction.github.inputs import INPUT_DEFAULTS, SECRET_INPUTS
+from hubaction.github.outputs import OUTPUT_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))

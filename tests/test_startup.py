@@ -48,3 +48,27 @@ def test_the_entrypoint_imports_no_detector() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert done.stdout.strip().splitlines()[-1] == "False", done.stderr
+
+
+def test_help_and_usage_errors_do_not_import_requests() -> None:
+    # Each command line ends before any request: `requests` (and what it pulls in) would only
+    # slow down the answer.
+    probe = (
+        "import contextlib, io, sys\n"
+        "from hubaction import cli\n"
+        "for argv in (['--help'], ['tags', '--help'], ['tags'], ['tags', 'Bad/Name'],\n"
+        "             ['inspect', 'node', '--platform', 'linux']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), "
+        "contextlib.redirect_stderr(io.StringIO()):\n"
+        "        try:\n"
+        "            code = cli.main(argv)\n"
+        "        except SystemExit as exit:\n"
+        "            code = exit.code\n"
+        "    print(code, 'requests' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.stdout.split("\n")[:5] == ["0 False", "0 False", "2 False", "2 False", "2 False"], (
+        done.stdout + done.stderr
+    )

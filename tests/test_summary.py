@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubaction.github.contract import OUTPUT_NAMES
 from hubaction.github.outputs import (
+    OUTPUT_NAMES,
     boolean,
     compact_json,
     head_outputs,

@@ -12,6 +12,30 @@ from hubaction.oci.platform import format_platforms
 from hubaction.oci.reference import Reference
 from hubaction.oci.tags import TagSelection
 
+#: Every output, in action.yml's order (a test keeps the two in step).
+OUTPUT_NAMES: tuple[str, ...] = (
+    "digest",
+    "platform-digest",
+    "config-digest",
+    "media-type",
+    "platforms",
+    "created",
+    "labels",
+    "pinned",
+    "exists",
+    "changed",
+    "base-changed",
+    "base-digest",
+    "base-images",
+    "tags",
+    "tag-count",
+    "latest-semver",
+    "repositories",
+    "namespaces",
+    "rate-limit-limit",
+    "rate-limit-remaining",
+)
+
 
 def compact_json(value: object) -> str:
     """JSON without spaces; non-ASCII kept as is (the output file is UTF-8)."""

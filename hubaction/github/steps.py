@@ -1,6 +1,7 @@
 """What the action does once its inputs are read: the lookups, their outputs and summary parts.
 
-Wiring only, like :mod:`hubaction.github.action`, which reads and checks the inputs first.
+Wiring only: :mod:`hubaction.github.inputs` has read and checked the inputs, the lookups are
+the services' (:mod:`hubaction.registry.lookup`, :mod:`hubaction.tagsource`).
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hubaction.errors import HubActionError, NotFound, RateLimited, RegistryError
-from hubaction.github.action import ActionInputs
+from hubaction.errors import HubActionError, NotFound
+from hubaction.github.inputs import ActionInputs
 from hubaction.github.outputs import (
     boolean,
     compact_json,
@@ -38,7 +39,7 @@ from hubaction.github.summary import tag_table as make_tag_table
 from hubaction.github.toolkit import Toolkit
 from hubaction.oci.platform import Platform
 from hubaction.oci.reference import Digest, Reference
-from hubaction.oci.tags import TagSelection, select_tags
+from hubaction.oci.tags import TagSelection
 
 if TYPE_CHECKING:
     import requests
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from hubaction.dockerhub.client import HubClient
     from hubaction.oci.model import RateLimit
     from hubaction.registry.client import RegistryClient
+    from hubaction.tagsource import TagListing
 
 # Per-tag digests in the summary cost one HEAD each; beyond this many the table shows names only.
 MAX_TAG_DIGESTS = 1000
@@ -59,6 +61,8 @@ class Result:
     parts: list[str | Table | None] = field(default_factory=list)
     rate_limit: RateLimit | None = None
     hub: HubClient | None = None
+    # What the tag is now: `changed` is false when compare-digest is any of these.
+    current: tuple[Digest, ...] = ()
 
 
 def lookup(
@@ -66,30 +70,13 @@ def lookup(
     inputs: ActionInputs,
     session: requests.Session | None,
 ) -> Result:
-    from hubaction.registry.client import open_client
-
+    """Every lookup the inputs ask for, on one session."""
     debug: Callable[[str], None] = kit.debug if kit.debug_enabled else (lambda _line: None)
+    client = _open_registry(kit, inputs, session, debug)
     ref = inputs.reference
-    client = open_client(
-        inputs.credentials,
-        insecure_registries=(
-            frozenset({ref.registry}) if inputs.insecure and ref is not None else frozenset()
-        ),
-        on_secret=kit.mask,
-        debug=debug,
-        session=session,
-    )
     result = Result()
     if inputs.namespace or inputs.list_namespaces or (ref is not None and ref.is_docker_hub):
-        from hubaction.dockerhub.client import HubClient
-
-        result.hub = HubClient(
-            client.session,
-            hub_url=inputs.hub_url,
-            credentials=inputs.credentials.get("docker.io"),
-            on_secret=kit.mask,
-            debug=debug,
-        )
+        result.hub = _open_hub(kit, inputs, client, debug)
     if ref is not None:
         _image(kit, client, inputs, ref, result)
     if inputs.dockerfile:
@@ -102,45 +89,51 @@ def lookup(
     return result
 
 
+def _open_registry(
+    kit: Toolkit,
+    inputs: ActionInputs,
+    session: requests.Session | None,
+    debug: Callable[[str], None],
+) -> RegistryClient:
+    from hubaction.registry.client import open_client
+
+    ref = inputs.reference
+    return open_client(
+        inputs.credentials,
+        insecure_registries=(
+            frozenset({ref.registry}) if inputs.insecure and ref is not None else frozenset()
+        ),
+        on_secret=kit.mask,
+        debug=debug,
+        session=session,
+    )
+
+
+def _open_hub(
+    kit: Toolkit, inputs: ActionInputs, client: RegistryClient, debug: Callable[[str], None]
+) -> HubClient:
+    from hubaction.dockerhub.client import HubClient
+
+    return HubClient(
+        client.session,
+        hub_url=inputs.hub_url,
+        credentials=inputs.credentials.get("docker.io"),
+        on_secret=kit.mask,
+        debug=debug,
+    )
+
+
 def _image(
     kit: Toolkit, client: RegistryClient, inputs: ActionInputs, ref: Reference, result: Result
 ) -> None:
-    from hubaction.registry.lookup import compare_base, inspect_image
-
     exists = True
-    # What the tag is now: `changed` is false when compare-digest is any of these.
-    current: tuple[Digest, ...] = ()
     try:
         if inputs.digest_only:
-            head = client.head_manifest(ref)
-            result.outputs.update(head_outputs(ref, head))
-            result.rate_limit = head.ratelimit
-            current = (head.digest,)
-            result.parts.append(digest_section(ref, head))
+            _digest_only(client, ref, result)
         else:
-            info = inspect_image(client, ref, inputs.platform, want_config=True)
-            result.outputs.update(image_outputs(info))
-            result.rate_limit = info.ratelimit
-            current = (info.digest, info.platform_digest)
-            result.parts.append(image_section(info, rate_limit=info.ratelimit))
-            result.parts.append(platform_table(info))
-            if inputs.base_image is not None:
-                check = compare_base(client, info, inputs.base_image)
-                result.outputs["base-changed"] = boolean(check.changed)
-                result.outputs["base-digest"] = str(check.base_digest)
-                result.parts.append(base_table(check))
-            if info.index is None and info.platform is not None:
-                _warn_platform(kit, inputs.platform, info.platform)
+            _inspect(kit, client, inputs, ref, result)
     except NotFound as exc:
-        if exc.what in ("tag", "manifest") and client.repository_exists(ref) is False:
-            # Told apart for the message: a repository that does not exist (yet: the first
-            # push of a new image) versus a tag missing from an existing repository.
-            exc = NotFound(
-                f"{ref.registry}/{ref.repository}: the repository does not exist, so neither "
-                f"does {ref.familiar}. Check the repository name (and the credentials: some "
-                "registries hide private repositories)",
-                what="repository",
-            )
+        exc = _told_apart(client, ref, exc)
         if inputs.fail_on_missing or exc.what not in ("tag", "manifest", "repository"):
             raise exc from None
         exists = False
@@ -151,11 +144,54 @@ def _image(
     # The contract: `changed` is `true` only when compare-digest is set and differs (a tag
     # that does not exist differs from any digest); `base-changed` only when base-image is set
     # and moved on.
-    changed = inputs.compare_digest is not None and inputs.compare_digest not in current
+    changed = inputs.compare_digest is not None and inputs.compare_digest not in result.current
     result.outputs["changed"] = boolean(changed)
     result.outputs.setdefault("base-changed", "false")
     if inputs.list_tags and not inputs.digest_only:
         _tags(kit, client, inputs, ref, result, exists=exists)
+
+
+def _digest_only(client: RegistryClient, ref: Reference, result: Result) -> None:
+    """What one HEAD tells."""
+    head = client.head_manifest(ref)
+    result.outputs.update(head_outputs(ref, head))
+    result.rate_limit = head.ratelimit
+    result.current = (head.digest,)
+    result.parts.append(digest_section(ref, head))
+
+
+def _inspect(
+    kit: Toolkit, client: RegistryClient, inputs: ActionInputs, ref: Reference, result: Result
+) -> None:
+    """The image, its platforms and, with ``base-image``, whether its base moved on."""
+    from hubaction.registry.lookup import compare_base, inspect_image
+
+    info = inspect_image(client, ref, inputs.platform, want_config=True)
+    result.outputs.update(image_outputs(info))
+    result.rate_limit = info.ratelimit
+    result.current = (info.digest, info.platform_digest)
+    result.parts.append(image_section(info, rate_limit=info.ratelimit))
+    result.parts.append(platform_table(info))
+    if inputs.base_image is not None:
+        check = compare_base(client, info, inputs.base_image)
+        result.outputs["base-changed"] = boolean(check.changed)
+        result.outputs["base-digest"] = str(check.base_digest)
+        result.parts.append(base_table(check))
+    if info.index is None and info.platform is not None:
+        _warn_platform(kit, inputs.platform, info.platform)
+
+
+def _told_apart(client: RegistryClient, ref: Reference, exc: NotFound) -> NotFound:
+    """A repository that does not exist (yet: the first push of a new image), told apart for
+    the message from a tag missing from an existing repository."""
+    if exc.what in ("tag", "manifest") and client.repository_exists(ref) is False:
+        return NotFound(
+            f"{ref.registry}/{ref.repository}: the repository does not exist, so neither "
+            f"does {ref.familiar}. Check the repository name (and the credentials: some "
+            "registries hide private repositories)",
+            what="repository",
+        )
+    return exc
 
 
 def _dockerfile(client: RegistryClient, inputs: ActionInputs, result: Result) -> None:
@@ -201,76 +237,53 @@ def _tags(
     *,
     exists: bool,
 ) -> None:
-    repo = Reference(ref.registry, ref.repository, None, None)
+    from hubaction.tagsource import list_tags
+
+    def fallback(exc: HubActionError) -> None:
+        # The registry's own tag list still answers `tags`; only the metadata is lost.
+        kit.warning(f"Docker Hub's API failed ({exc}); listing tags from the registry instead")
+
+    def hub() -> HubClient:
+        assert result.hub is not None  # opened by lookup() for every docker.io reference
+        return result.hub
+
     try:
-        if result.hub is not None and ref.is_docker_hub:
-            listed = _hub_tags(kit, result.hub, client, inputs, repo)
-        else:
-            listed = None
-        if listed is None:
-            listed = _registry_tags(client, inputs, repo)
+        listing = list_tags(
+            ref, registry=lambda: client, hub=hub, sort=inputs.tag_sort, on_fallback=fallback
+        )
     except NotFound:
         if exists:
             raise
         result.outputs.update({"tags": "[]", "tag-count": "0", "latest-semver": ""})
         return
-    selection, table = listed
-    result.outputs.update(tag_outputs(selection))
-    if inputs.summary and table is not None:
-        result.parts.append(table)
-
-
-def _hub_tags(
-    kit: Toolkit,
-    hub: HubClient,
-    client: RegistryClient,
-    inputs: ActionInputs,
-    repo: Reference,
-) -> tuple[TagSelection, Table | None] | None:
-    """Tags with push dates, sizes and digests from Docker Hub's API; None to fall back."""
-    from hubaction.dockerhub.models import split_hub_repository
-
-    namespace, name = split_hub_repository(repo.repository)
-    try:
-        hub_tags = hub.tags(namespace, name)
-    except (RegistryError, RateLimited) as exc:
-        if inputs.tag_sort == "updated":
-            raise
-        # The registry's own tag list still answers `tags`; only the metadata is lost.
-        kit.warning(f"Docker Hub's API failed ({exc}); listing tags from the registry instead")
-        return None
-    by_name = {t.name: t for t in hub_tags}
-    updated = {t.name: t.pushed_at for t in hub_tags if t.pushed_at is not None}
-    selection = select_tags(
-        list(by_name),
-        tag_filter=inputs.tag_filter,
-        sort=inputs.tag_sort,
-        max_tags=inputs.max_tags,
-        updated=updated,
+    selection = listing.select(
+        tag_filter=inputs.tag_filter, sort=inputs.tag_sort, max_tags=inputs.max_tags
     )
-    table = make_tag_table(
-        [tag_row(by_name[t]) for t in selection.tags],
+    result.outputs.update(tag_outputs(selection))
+    if inputs.summary:
+        if listing.from_hub:
+            result.parts.append(_hub_tag_table(listing, selection, inputs.tag_sort))
+        else:
+            result.parts.append(_registry_tag_table(client, ref, selection, inputs.tag_sort))
+
+
+def _hub_tag_table(listing: TagListing, selection: TagSelection, sort: str) -> Table:
+    """Tags with push dates, sizes and digests from Docker Hub's API."""
+    return make_tag_table(
+        [tag_row(listing.hub_tags[t]) for t in selection.tags],
         total=selection.count,
         source="Docker Hub's API (tag metadata)",
-        sort=inputs.tag_sort,
+        sort=sort,
     )
-    return selection, table
 
 
-def _registry_tags(
-    client: RegistryClient, inputs: ActionInputs, repo: Reference
-) -> tuple[TagSelection, Table | None]:
+def _registry_tag_table(
+    client: RegistryClient, ref: Reference, selection: TagSelection, sort: str
+) -> Table:
     """Tags from the registry's tag list; digests for the summary by concurrent HEADs."""
     from hubaction.registry.lookup import head_many
 
-    selection = select_tags(
-        client.list_tags(repo),
-        tag_filter=inputs.tag_filter,
-        sort=inputs.tag_sort,
-        max_tags=inputs.max_tags,
-    )
-    if not inputs.summary:
-        return selection, None
+    repo = Reference(ref.registry, ref.repository, None, None)
     wanted = [repo.with_tag(t) for t in selection.tags[:MAX_TAG_DIGESTS]]
     heads = head_many(client, wanted)
     heads += [None] * (len(selection.tags) - len(heads))
@@ -281,8 +294,7 @@ def _registry_tags(
     source = "the registry's tag list, digests by HEAD requests"
     if len(selection.tags) > MAX_TAG_DIGESTS:
         source += f" (for the first {MAX_TAG_DIGESTS})"
-    table = make_tag_table(rows, total=selection.count, source=source, sort=inputs.tag_sort)
-    return selection, table
+    return make_tag_table(rows, total=selection.count, source=source, sort=sort)
 
 
 def _repositories(hub: HubClient, namespace: str, result: Result) -> None:

@@ -43,7 +43,6 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from hubaction.errors import HubActionError, InvalidInput
-from hubaction.github.contract import FALSE_VALUES, TRUE_VALUES, input_variable
 
 __all__ = [
     "FALSE_VALUES",
@@ -52,7 +51,13 @@ __all__ = [
     "escape_data",
     "escape_property",
     "input_variable",
+    "parse_bool_input",
+    "parse_int_input",
 ]
+
+#: YAML 1.2 core schema booleans, exactly the set ``@actions/core`` ``getBooleanInput`` accepts.
+TRUE_VALUES = ("true", "True", "TRUE")
+FALSE_VALUES = ("false", "False", "FALSE")
 
 
 # Output ids in action metadata "must start with a letter or _ and contain only alphanumeric
@@ -76,6 +81,63 @@ _COMMAND_START = re.compile(r"[\s\u180e\u200b\u2060\ufeff]*::")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 _REDACTED = "***"
+
+
+def input_variable(name: str) -> str:
+    """The environment variable the runner sets for input *name*.
+
+    Spaces become ``_`` and the name is upper-cased; hyphens are kept (``list-tags`` ->
+    ``INPUT_LIST-TAGS``), as ``@actions/core`` ``getInput`` and the runner's container action
+    handler both do.
+    """
+    return "INPUT_" + name.replace(" ", "_").upper()
+
+
+def parse_bool_input(name: str, value: str, *, default: bool | None = None) -> bool:
+    """Input *name*'s stripped *value* as a YAML 1.2 core schema boolean.
+
+    Empty gives *default*; without a default, empty is an :class:`InvalidInput` too.
+    """
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES:
+        return False
+    accepted = ", ".join(TRUE_VALUES + FALSE_VALUES)
+    if not value:
+        if default is not None:
+            return default
+        raise InvalidInput(
+            f"Input `{name}` is required: expected one of {accepted}; "
+            f"set `{name}:` under `with:` in the workflow step."
+        )
+    raise InvalidInput(
+        f"Input `{name}` is {_quote(value)}: expected one of {accepted}; "
+        f"fix `{name}:` under `with:` in the workflow step."
+    )
+
+
+def parse_int_input(name: str, value: str, *, minimum: int | None = None) -> int:
+    """Input *name*'s stripped, non-empty *value* as a whole decimal number.
+
+    Raises :class:`InvalidInput` for anything but ASCII digits with an optional sign, or a
+    number below *minimum*.
+    """
+    form = "a whole number in decimal digits"
+    if minimum is not None:
+        form += f", at least {minimum}"
+    problem = f"Input `{name}` is {_quote(value)}: expected {form}"
+    if _INTEGER.fullmatch(value) is None:
+        raise InvalidInput(f"{problem}; fix `{name}:` under `with:` in the workflow step.")
+    try:
+        number = int(value)
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        raise InvalidInput(
+            f"{problem}, and this one has too many digits; "
+            f"fix `{name}:` under `with:` in the workflow step."
+        ) from None
+    if minimum is not None and number < minimum:
+        raise InvalidInput(f"{problem}; fix `{name}:` under `with:` in the workflow step.")
+    return number
 
 
 def escape_data(value: str) -> str:
@@ -177,23 +239,7 @@ class Toolkit:
 
         Empty gives *default*; without a default, empty is an :class:`InvalidInput` too.
         """
-        value = self.get_input(name)
-        if value in TRUE_VALUES:
-            return True
-        if value in FALSE_VALUES:
-            return False
-        accepted = ", ".join(TRUE_VALUES + FALSE_VALUES)
-        if not value:
-            if default is not None:
-                return default
-            raise InvalidInput(
-                f"Input `{name}` is required: expected one of {accepted}; "
-                f"set `{name}:` under `with:` in the workflow step."
-            )
-        raise InvalidInput(
-            f"Input `{name}` is {_quote(value)}: expected one of {accepted}; "
-            f"fix `{name}:` under `with:` in the workflow step."
-        )
+        return parse_bool_input(name, self.get_input(name), default=default)
 
     def get_int_input(self, name: str, *, default: int, minimum: int | None = None) -> int:
         """The input *name* as a whole decimal number; empty gives *default*.
@@ -204,22 +250,7 @@ class Toolkit:
         value = self.get_input(name)
         if not value:
             return default
-        form = "a whole number in decimal digits"
-        if minimum is not None:
-            form += f", at least {minimum}"
-        problem = f"Input `{name}` is {_quote(value)}: expected {form}"
-        if _INTEGER.fullmatch(value) is None:
-            raise InvalidInput(f"{problem}; fix `{name}:` under `with:` in the workflow step.")
-        try:
-            number = int(value)
-        except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
-            raise InvalidInput(
-                f"{problem}, and this one has too many digits; "
-                f"fix `{name}:` under `with:` in the workflow step."
-            ) from None
-        if minimum is not None and number < minimum:
-            raise InvalidInput(f"{problem}; fix `{name}:` under `with:` in the workflow step.")
-        return number
+        return parse_int_input(name, value, minimum=minimum)
 
     # -- environment ------------------------------------------------------------------------
 

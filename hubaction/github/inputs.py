@@ -1,0 +1,363 @@
+"""The action's inputs: one table of name, default and parser (action.yml declares the same
+names and defaults; a test keeps the two in step), the rules that tie inputs together, and
+:class:`ActionInputs`, everything parsed and checked before any request is sent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from hubaction.errors import InvalidInput
+from hubaction.github.toolkit import parse_bool_input, parse_int_input
+from hubaction.oci.platform import Platform, parse_platform
+from hubaction.oci.reference import (
+    Digest,
+    Reference,
+    is_path_component,
+    parse_digest,
+    parse_reference,
+    parse_tag,
+)
+from hubaction.oci.tags import SORTS, compile_tag_filter
+from hubaction.registry.credentials import Credentials, CredentialStore, parse_docker_config
+
+if TYPE_CHECKING:
+    from hubaction.dockerfile.parser import BaseImage
+
+T = TypeVar("T")
+
+#: ``get_input(name)``: the input's value stripped of surrounding whitespace ('' when unset).
+GetInput = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Input(Generic[T]):
+    """One input of action.yml: its name, its default (``None``: none) and its parser, which is
+    given the name (for messages) and the text, the default when the text is empty."""
+
+    name: str
+    default: str | None
+    parse: Callable[[str, str], T]
+    secret: bool = False
+
+    def read(self, get_input: GetInput) -> T:
+        return self.parse(self.name, get_input(self.name) or self.default or "")
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    """The ``dockerfile`` input: the path as given and its FROM images, read up front."""
+
+    path: str
+    images: tuple[BaseImage, ...]
+
+
+# -- parsers of one input ---------------------------------------------------------------------
+
+
+def _expected(name: str, exc: Exception, accepted: str) -> InvalidInput:
+    return InvalidInput(f"Input `{name}`: {exc}. Expected {accepted}")
+
+
+def text(_name: str, value: str) -> str:
+    return value
+
+
+def boolean(name: str, value: str) -> bool:
+    return parse_bool_input(name, value)
+
+
+def count(name: str, value: str) -> int:
+    return parse_int_input(name, value, minimum=0)
+
+
+def _docker_config(_name: str, value: str) -> dict[str, Credentials]:
+    return parse_docker_config(value)
+
+
+def _platform(name: str, value: str) -> Platform:
+    try:
+        return parse_platform(value)
+    except InvalidInput as exc:
+        raise InvalidInput(f"Input `{name}`: {exc}") from None
+
+
+def _tag_filter(name: str, value: str) -> re.Pattern[str] | None:
+    try:
+        return compile_tag_filter(value)
+    except InvalidInput as exc:
+        raise InvalidInput(f"Input `{name}`: {exc}") from None
+
+
+def _tag_sort(name: str, value: str) -> str:
+    if value not in SORTS:
+        raise InvalidInput(f"Input `{name}` is {value!r}: expected one of {', '.join(SORTS)}")
+    return value
+
+
+def _digest(name: str, value: str) -> Digest | None:
+    try:
+        return parse_digest(value) if value else None
+    except InvalidInput as exc:
+        raise _expected(name, exc, "a digest such as `sha256:<64 hex>`") from None
+
+
+def _image(name: str, value: str) -> Reference | None:
+    try:
+        return parse_reference(value) if value else None
+    except InvalidInput as exc:
+        raise _expected(name, exc, "an image reference such as `node:20`") from None
+
+
+def workspace_file(name: str) -> Path:
+    """``name`` relative to the workspace (the runner's working directory)."""
+    base = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+    path = Path(name)
+    return path if path.is_absolute() else base / path
+
+
+def _dockerfile(name: str, value: str) -> Dockerfile:
+    if not value:
+        return Dockerfile("", ())
+    from hubaction.dockerfile.parser import parse_dockerfile
+
+    try:
+        content = workspace_file(value).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            f"Input `{name}`: cannot read {value!r} ({exc.__class__.__name__}); give the "
+            "path of a Dockerfile in the workspace, e.g. `Dockerfile` or "
+            "`docker/app.Dockerfile` (and check the repository out first)"
+        ) from None
+    try:
+        return Dockerfile(value, tuple(parse_dockerfile(content, path=value)))
+    except InvalidInput as exc:
+        raise InvalidInput(f"Input `{name}`: {exc}") from None
+
+
+def _namespace(name: str, value: str) -> str:
+    if value and not is_path_component(value):
+        raise InvalidInput(
+            f"Input `{name}` is {value!r}: expected a Docker Hub user or organization "
+            "name such as `acme` (lowercase letters and digits, with `.`, `_` or `-` inside)"
+        )
+    return value
+
+
+def _hub_url(name: str, value: str) -> str:
+    url = value.rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+        raise InvalidInput(
+            f"Input `{name}` is {url!r}: expected an http(s) URL such as https://hub.docker.com"
+        )
+    return url
+
+
+# -- the table, in action.yml's order ---------------------------------------------------------
+
+REPOSITORY = Input("repository", None, text)  # with `tag`: see reference()
+TAG = Input("tag", "latest", text)
+USERNAME = Input("username", "", text)
+PASSWORD = Input("password", "", text, secret=True)
+DOCKER_CONFIG = Input("docker-config", "", _docker_config, secret=True)
+PLATFORM = Input("platform", "linux/amd64", _platform)
+DIGEST_ONLY = Input("digest-only", "false", boolean)
+LIST_TAGS = Input("list-tags", "true", boolean)
+TAG_FILTER = Input("tag-filter", "", _tag_filter)
+TAG_SORT = Input("tag-sort", "version", _tag_sort)
+MAX_TAGS = Input("max-tags", "100", count)
+COMPARE_DIGEST = Input("compare-digest", "", _digest)
+BASE_IMAGE = Input("base-image", "", _image)
+DOCKERFILE = Input("dockerfile", "", _dockerfile)
+FAIL_ON_MISSING = Input("fail-on-missing", "true", boolean)
+NAMESPACE = Input("namespace", "", _namespace)
+LIST_NAMESPACES = Input("list-namespaces", "false", boolean)
+SUMMARY = Input("summary", "true", boolean)
+INSECURE = Input("insecure", "false", boolean)
+HUB_URL = Input("hub-url", "https://hub.docker.com", _hub_url)
+
+INPUTS: tuple[Input[Any], ...] = (
+    REPOSITORY,
+    TAG,
+    USERNAME,
+    PASSWORD,
+    DOCKER_CONFIG,
+    PLATFORM,
+    DIGEST_ONLY,
+    LIST_TAGS,
+    TAG_FILTER,
+    TAG_SORT,
+    MAX_TAGS,
+    COMPARE_DIGEST,
+    BASE_IMAGE,
+    DOCKERFILE,
+    FAIL_ON_MISSING,
+    NAMESPACE,
+    LIST_NAMESPACES,
+    SUMMARY,
+    INSECURE,
+    HUB_URL,
+)
+
+#: Input name -> default, as action.yml declares them (``None``: no default).
+INPUT_DEFAULTS: dict[str, str | None] = {i.name: i.default for i in INPUTS}
+
+#: Inputs whose values are secrets: masked before anything else is printed.
+SECRET_INPUTS: tuple[str, ...] = tuple(i.name for i in INPUTS if i.secret)
+
+TAG_FORM = "a tag such as `1.2` or a digest `sha256:<64 hex>`"
+
+
+# -- rules across inputs ----------------------------------------------------------------------
+
+
+def reference(repository: str, tag: str) -> Reference | None:
+    """The image that ``repository`` and ``tag`` name (``None``: no ``repository``)."""
+    if not repository:
+        return None
+    try:
+        ref = parse_reference(repository, default_tag=None)
+    except InvalidInput as exc:
+        raise InvalidInput(
+            f"Input `repository`: {exc}. Expected a repository such as `node`, `myorg/app`, "
+            "`ghcr.io/org/app` or `localhost:5000/app`, optionally with `:tag` or `@sha256:...`"
+        ) from None
+    # `tag` defaults to `latest` in action.yml, so the runner always sets it: only a value
+    # other than the default conflicts with a tag or digest carried by `repository`.
+    if ref.tag is not None or ref.digest is not None:
+        if tag != TAG.default:
+            raise InvalidInput(
+                f"Input `repository` ({repository!r}) already carries a tag or digest, and input "
+                f"`tag` is {tag!r}: leave `tag` empty or remove the tag from `repository`"
+            )
+        return ref
+    try:
+        if ":" in tag:
+            return ref.with_digest(parse_digest(tag))
+        return ref.with_tag(parse_tag(tag))
+    except InvalidInput as exc:
+        raise InvalidInput(f"Input `tag`: {exc}. Expected {TAG_FORM}") from None
+
+
+def require_something_to_look_up(
+    ref: Reference | None, *, namespace: str, list_namespaces: bool, dockerfile: str
+) -> None:
+    if ref is None and not namespace and not list_namespaces and not dockerfile:
+        raise InvalidInput(
+            "Input `repository` is required (unless `namespace`, `list-namespaces` or "
+            "`dockerfile` is used): "
+            "set it to the image to look up, e.g. `node` or `ghcr.io/org/app`"
+        )
+
+
+def credentials(
+    username: str, password: str, config: dict[str, Credentials], ref: Reference | None
+) -> CredentialStore:
+    """``username`` with ``password`` (both or neither), then ``docker-config``'s."""
+    if bool(username) != bool(password):
+        missing, given = ("password", "username") if username else ("username", "password")
+        raise InvalidInput(
+            f"Input `{missing}` is empty while `{given}` is set: give both, or neither for "
+            "anonymous access"
+        )
+    return CredentialStore(
+        explicit=Credentials(username, password) if username else None,
+        primary_registry=ref.registry if ref is not None else "docker.io",
+        config=config,
+    )
+
+
+def require_hub_for_updated(sort: str, ref: Reference | None) -> None:
+    if sort == "updated" and (ref is None or not ref.is_docker_hub):
+        raise InvalidInput(
+            "Input `tag-sort: updated` orders tags by push date, which only Docker Hub's API "
+            "gives: use `version` or `lexical` for this registry"
+        )
+
+
+def refuse_base_image_with_digest_only(base: Reference | None, digest_only: bool) -> None:
+    if digest_only and base is not None:
+        raise InvalidInput(
+            "Input `base-image` compares manifests and layers, which `digest-only: true` does "
+            "not fetch: set `digest-only: false`, or drop `base-image`"
+        )
+
+
+# -- all of them ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionInputs:
+    """Every input, parsed and validated."""
+
+    reference: Reference | None
+    credentials: CredentialStore
+    platform: Platform
+    digest_only: bool
+    list_tags: bool
+    tag_filter: re.Pattern[str] | None
+    tag_sort: str
+    max_tags: int
+    compare_digest: Digest | None
+    base_image: Reference | None
+    dockerfile: str
+    dockerfile_images: tuple[BaseImage, ...]
+    fail_on_missing: bool
+    namespace: str
+    list_namespaces: bool
+    summary: bool
+    insecure: bool
+    hub_url: str
+
+
+def read_inputs(get_input: GetInput) -> ActionInputs:
+    """Every input parsed and checked; the first bad one raises :class:`InvalidInput`."""
+    ref = reference(REPOSITORY.read(get_input), TAG.read(get_input))
+    namespace = NAMESPACE.read(get_input)
+    list_namespaces = LIST_NAMESPACES.read(get_input)
+    require_something_to_look_up(
+        ref,
+        namespace=namespace,
+        list_namespaces=list_namespaces,
+        dockerfile=get_input(DOCKERFILE.name),
+    )
+    store = credentials(
+        USERNAME.read(get_input), PASSWORD.read(get_input), DOCKER_CONFIG.read(get_input), ref
+    )
+    platform = PLATFORM.read(get_input)
+    sort = TAG_SORT.read(get_input)
+    require_hub_for_updated(sort, ref)
+    compare = COMPARE_DIGEST.read(get_input)
+    base = BASE_IMAGE.read(get_input)
+    digest_only = DIGEST_ONLY.read(get_input)
+    refuse_base_image_with_digest_only(base, digest_only)
+    hub_url = HUB_URL.read(get_input)
+    list_tags = LIST_TAGS.read(get_input)
+    tag_filter = TAG_FILTER.read(get_input)
+    max_tags = MAX_TAGS.read(get_input)
+    dockerfile = DOCKERFILE.read(get_input)
+    return ActionInputs(
+        reference=ref,
+        credentials=store,
+        platform=platform,
+        digest_only=digest_only,
+        list_tags=list_tags,
+        tag_filter=tag_filter,
+        tag_sort=sort,
+        max_tags=max_tags,
+        compare_digest=compare,
+        base_image=base,
+        dockerfile=dockerfile.path,
+        dockerfile_images=dockerfile.images,
+        fail_on_missing=FAIL_ON_MISSING.read(get_input),
+        namespace=namespace,
+        list_namespaces=list_namespaces,
+        summary=SUMMARY.read(get_input),
+        insecure=INSECURE.read(get_input),
+        hub_url=hub_url,
+    )
