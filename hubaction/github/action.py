@@ -32,7 +32,7 @@ from hubaction.registry.credentials import (
 if TYPE_CHECKING:
     import requests
 
-    from hubaction.dockerfile.parser import BaseImage
+    from hubaction.dockerfile import BaseImage
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def _dockerfile_images(name: str) -> tuple[BaseImage, ...]:
     """The FROM images of the workspace's Dockerfile ``name``, read and parsed up front."""
     if not name:
         return ()
-    from hubaction.dockerfile.parser import parse_dockerfile
+    from hubaction.dockerfile import parse_dockerfile
 
     try:
         text = workspace_file(name).read_text(encoding="utf-8")
