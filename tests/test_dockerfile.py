@@ -1,4 +1,4 @@
-"""Tests for hubaction.dockerfile.parser: the base images of a Dockerfile, and their statuses.
+"""Tests for hubaction.dockerfile: the base images of a Dockerfile, and their statuses.
 
 The expected results follow BuildKit's Dockerfile frontend (parser.go, split_command.go,
 line_parsers.go, directives.go, instructions/parse.go, shell/lex.go, dockerfile2llb/convert.go)
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubaction.dockerfile.parser import (
+from hubaction.dockerfile import (
     BaseImage,
     BaseImageStatus,
     base_images_output,

@@ -27,7 +27,7 @@ from hubaction.oci.tags import SORTS, compile_tag_filter
 from hubaction.registry.credentials import Credentials, CredentialStore, parse_docker_config
 
 if TYPE_CHECKING:
-    from hubaction.dockerfile.parser import BaseImage
+    from hubaction.dockerfile import BaseImage
 
 T = TypeVar("T")
 
@@ -124,7 +124,7 @@ def workspace_file(name: str) -> Path:
 def _dockerfile(name: str, value: str) -> Dockerfile:
     if not value:
         return Dockerfile("", ())
-    from hubaction.dockerfile.parser import parse_dockerfile
+    from hubaction.dockerfile import parse_dockerfile
 
     try:
         content = workspace_file(value).read_text(encoding="utf-8")

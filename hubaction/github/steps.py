@@ -196,7 +196,7 @@ def _told_apart(client: RegistryClient, ref: Reference, exc: NotFound) -> NotFou
 
 def _dockerfile(client: RegistryClient, inputs: ActionInputs, result: Result) -> None:
     """Every FROM image of the Dockerfile: pinned digest, current digest, status."""
-    from hubaction.dockerfile.parser import base_images_output, status_of
+    from hubaction.dockerfile import base_images_output, status_of
     from hubaction.registry.lookup import head_many
 
     images = inputs.dockerfile_images

@@ -1,0 +1,333 @@
+"""A Dockerfile read as BuildKit's ``frontend/dockerfile/parser`` reads it: parser directives,
+continuation lines, comments, heredoc bodies, and each instruction with its ``--flags``.
+
+Instructions are case-insensitive; a line whose first non-blank character is ``#`` is a comment,
+also inside a continued instruction. Heredoc bodies of ``RUN``, ``COPY`` and ``ADD`` (also after
+``ONBUILD``) are skipped: a body line ``FROM x`` is not an instruction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from hubaction.dockerfile.lexer import GO_SPACE, ShellError, ShellLexer, is_go_space
+from hubaction.errors import InvalidInput
+
+_DEFAULT_ESCAPE = "\\"
+_BOM = "\ufeff"
+# parser.go reWhitespace / line_parsers.go tokenWhitespace: what separates a command from its
+# arguments and FROM's arguments from each other.
+_TOKEN_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
+# directives.go: `# name = value`; Go's \s is [\t\n\f\r ], spelled out as Python's is Unicode.
+_DIRECTIVE = re.compile(
+    r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*"
+)
+_KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+# parser.go reHeredoc, applied to each word of a RUN/COPY/ADD line.
+_HEREDOC = re.compile(r"([0-9]*)<<(-?)([^<]*)", re.DOTALL)
+_HEREDOC_COMMANDS = frozenset({"run", "copy", "add"})
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One logical instruction: ``line`` is the 1-based line it starts on, ``command`` as
+    written (compare it lowercased), ``flags`` its leading ``--flags`` with quotes removed,
+    ``args`` the rest and ``escape`` the escape character of the file."""
+
+    line: int
+    command: str
+    flags: tuple[str, ...]
+    args: str
+    escape: str = _DEFAULT_ESCAPE
+
+
+def read_instructions(text: str, path: str) -> Iterator[Instruction]:
+    """The instructions of the Dockerfile ``text``, in order (parser.go Parse).
+
+    Raises :class:`~hubaction.errors.InvalidInput` naming ``path`` and the line for a bad or
+    repeated parser directive and for a heredoc that is never terminated.
+    """
+    return _Reader(text, path).instructions()
+
+
+def split_arguments(args: str) -> list[str]:
+    """line_parsers.go parseStringsWhitespaceDelimited, as FROM splits its arguments."""
+    return _TOKEN_WHITESPACE.split(args) if args else []
+
+
+def parse_words(rest: str, escape: str) -> list[str]:
+    """line_parsers.go parseWords: split on blanks, keeping quotes and escapes for expansion."""
+    words: list[str] = []
+    index = 0
+    while (index := _skip_spaces(rest, index)) < len(rest):
+        word, quoted, index = _shell_word(rest, index, escape)
+        if quoted or word:
+            words.append(word)
+    return words
+
+
+def _shell_word(rest: str, index: int, escape: str) -> tuple[str, bool, int]:
+    """One word of parseWords from ``index``: ``(its text, whether it has quotes, the index
+    after it)``. Quotes and escapes stay in the text; an escape last in ``rest`` is dropped."""
+    chars: list[str] = []
+    quote = ""
+    quoted = False
+    size = len(rest)
+    while index < size:
+        char = rest[index]
+        if not quote and is_go_space(char):
+            break
+        if not quote and char in "'\"":
+            quote, quoted = char, True
+        elif quote and char == quote:
+            quote = ""
+        elif char == escape and quote != "'":
+            if index + 1 == size:
+                return "".join(chars), quoted, size
+            chars.append(char)
+            index += 1
+            char = rest[index]
+        chars.append(char)
+        index += 1
+    return "".join(chars), quoted, index
+
+
+def _skip_spaces(text: str, index: int) -> int:
+    while index < len(text) and is_go_space(text[index]):
+        index += 1
+    return index
+
+
+def _lstrip(text: str) -> str:
+    return text[_skip_spaces(text, 0) :]
+
+
+def _strip(text: str) -> str:
+    end = len(text)
+    while end > 0 and text[end - 1] in GO_SPACE:
+        end -= 1
+    return _lstrip(text[:end])
+
+
+def _is_comment(line: str) -> bool:
+    return _lstrip(line).startswith("#")
+
+
+def _continuation_re(escape: str) -> re.Pattern[str]:
+    # parser.go setEscapeToken: the escape character last on the line (trailing blanks
+    # allowed) continues it, unless it is itself escaped; or it is alone on its line.
+    e = re.escape(escape)
+    return re.compile(rf"([^{e}]){e}[ \t]*\Z|\A{e}[ \t]*\Z")
+
+
+class _Reader:
+    """The logical instructions of a Dockerfile, with parser directives, continuations and
+    heredoc bodies handled as BuildKit's ``parser.Parse`` does."""
+
+    def __init__(self, text: str, path: str) -> None:
+        # bufio.Scanner with scanLines: split on "\n" only (not str.splitlines, which also
+        # splits on \v, \f, \x1c.. and U+2028), and no empty line after a final newline.
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        self._lines = lines
+        self._next = 0  # index of the next physical line; also the count of lines consumed
+        self._path = path
+        self._escape = _DEFAULT_ESCAPE
+        self._continuation = _continuation_re(_DEFAULT_ESCAPE)
+        self._directives_done = False
+        self._directives_seen: set[str] = set()
+
+    def _take(self) -> str | None:
+        if self._next >= len(self._lines):
+            return None
+        line = self._lines[self._next]
+        if self._next == 0:
+            line = line.removeprefix(_BOM)
+        self._next += 1
+        # trimNewline: bytes.TrimRight(line, "\r\n").
+        return line.rstrip("\r\n")
+
+    def _directive(self, line: str) -> None:
+        """directives.go ParseLine: directives only at the very top, each at most once."""
+        if self._directives_done:
+            return
+        match = _DIRECTIVE.fullmatch(line)
+        name = match.group(1).lower() if match else ""
+        if match is None or name not in _KNOWN_DIRECTIVES:
+            self._directives_done = True
+            return
+        if name in self._directives_seen:
+            raise InvalidInput(
+                f"{self._path} line {self._next}: the {name} parser directive is given twice; "
+                "keep one"
+            )
+        self._directives_seen.add(name)
+        if name == "escape":
+            value = match.group(2)
+            if value not in ("\\", "`"):
+                raise InvalidInput(
+                    f"{self._path} line {self._next}: invalid escape parser directive "
+                    f"{value!r}: the escape character is '\\' or '`'"
+                )
+            self._escape = value
+            self._continuation = _continuation_re(value)
+
+    def _trim_continuation(self, line: str) -> tuple[str, bool]:
+        """``(line without the continuation character, whether the instruction ends here)``."""
+        match = self._continuation.search(line)
+        if match is None:
+            return line, True
+        return line[: match.start()] + (match.group(1) or ""), False
+
+    def instructions(self) -> Iterator[Instruction]:
+        while (raw := self._take()) is not None:
+            token = _lstrip(raw)
+            self._directive(token)
+            if _is_comment(token):
+                token = ""
+            start = self._next
+            token, ended = self._trim_continuation(token)
+            if ended and not token:
+                continue
+            parts = [token]
+            while not ended and (raw := self._take()) is not None:
+                # Comment lines and blank lines inside a continued instruction are dropped;
+                # continuation lines keep their leading blanks.
+                if _is_comment(raw) or not _lstrip(raw):
+                    continue
+                part, ended = self._trim_continuation(raw)
+                parts.append(part)
+            line = "".join(parts)
+            instruction = _split_command(line, self._escape, start)
+            if "<<" in line and _can_contain_heredoc(instruction):
+                self._skip_heredocs(line, start)
+            yield instruction
+
+    def _skip_heredocs(self, line: str, start: int) -> None:
+        """Consume the heredoc bodies announced on ``line`` (parser.go, after newNodeFromLine)."""
+        for name, chomp in _heredocs(line, f"{self._path} line {start}"):
+            while (raw := self._take()) is not None:
+                candidate = raw.lstrip("\t") if chomp else raw
+                if candidate == name:
+                    break
+            else:
+                raise InvalidInput(
+                    f"{self._path} line {start}: the heredoc <<{name} is never terminated; "
+                    f"end it with a line {name!r}"
+                )
+
+
+def _split_command(line: str, escape: str, start: int) -> Instruction:
+    """split_command.go: ``command [--flag ...] args``."""
+    parts = _TOKEN_WHITESPACE.split(_strip(line), maxsplit=1)
+    command = parts[0]
+    flags: list[str] = []
+    args = ""
+    if len(parts) == 2:
+        args, flags = _extract_flags(parts[1], escape)
+    return Instruction(
+        line=start, command=command, flags=tuple(flags), args=_strip(args), escape=escape
+    )
+
+
+def _extract_flags(rest: str, escape: str) -> tuple[str, list[str]]:
+    """split_command.go extractBuilderFlags: ``(the rest, the leading --words)``.
+
+    A lone ``--`` ends the flags.
+    """
+    flags: list[str] = []
+    index = 0
+    while (index := _skip_spaces(rest, index)) < len(rest):
+        if not rest.startswith("--", index):
+            return rest[index:], flags
+        # A flag word starts with "--", so it is never empty, quoted or not.
+        flag, index = _flag_word(rest, index, escape)
+        if flag == "--":
+            return rest[index:], flags
+        flags.append(flag)
+    return "", flags
+
+
+def _flag_word(rest: str, index: int, escape: str) -> tuple[str, int]:
+    """One word of extractBuilderFlags from ``index``, quotes and escapes removed, and the index
+    after it. Unlike parseWords, the escape character escapes inside single quotes too."""
+    chars: list[str] = []
+    quote = ""
+    size = len(rest)
+    while index < size:
+        char = rest[index]
+        if not quote and is_go_space(char):
+            break
+        if not quote and char in "'\"":
+            quote = char
+        elif quote and char == quote:
+            quote = ""
+        elif char == escape:
+            if index + 1 == size:
+                return "".join(chars), size
+            chars.append(rest[index + 1])
+            index += 1
+        else:
+            chars.append(char)
+        index += 1
+    return "".join(chars), index
+
+
+def _is_json_array(args: str) -> bool:
+    """line_parsers.go parseJSON: the exec form ``["a", "b"]`` (only the first value counts)."""
+    text = _lstrip(args)
+    if not text.startswith("["):
+        return False
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _can_contain_heredoc(instruction: Instruction) -> bool:
+    """parser.go canContainHeredoc: RUN, COPY, ADD (also as an ONBUILD trigger), shell form."""
+    command, args = instruction.command.lower(), instruction.args
+    if command == "onbuild":
+        if not args:
+            return False
+        trigger = _split_command(args, instruction.escape, instruction.line)
+        command, args = trigger.command.lower(), trigger.args
+    return command in _HEREDOC_COMMANDS and not _is_json_array(args)
+
+
+def _heredocs(line: str, where: str) -> list[tuple[str, bool]]:
+    """parser.go heredocsFromLine: ``(terminator, strip leading tabs)`` for each ``<<WORD``.
+
+    BuildKit lexes the line with ``\\`` as escape whatever the escape directive says, keeping
+    quotes, and gives up silently (no heredocs) when the line does not lex.
+    """
+    try:
+        _, words = ShellLexer(
+            line, escape="\\", variables={}, raw_quotes=True, raw_escapes=True, skip_unset=True
+        ).process()
+    except (ShellError, RecursionError):
+        return []
+    found: list[tuple[str, bool]] = []
+    for word in words:
+        match = _HEREDOC.fullmatch(word)
+        if match is None or not match.group(3):
+            continue
+        rest = match.group(3)
+        try:
+            _, names = ShellLexer(rest, escape="\\", variables={}, skip_unset=True).process()
+            _, raw_names = ShellLexer(
+                rest, escape="\\", variables={}, raw_quotes=True, skip_unset=True
+            ).process()
+        except (ShellError, RecursionError) as error:
+            raise InvalidInput(f"{where}: cannot read the heredoc word {word!r}: {error}") from None
+        if len(names) != 1:
+            continue
+        if len(raw_names) != len(names):
+            raise InvalidInput(f"{where}: the heredoc word {word!r} is ambiguous")
+        found.append((names[0], match.group(2) == "-"))
+    return found

@@ -1,0 +1,92 @@
+"""Tests for hubaction.dockerfile.lexer: BuildKit's shell-word lexer (shell/lex.go) and the
+expansion of variables, with the variables that have no value reported instead of guessed."""
+
+from __future__ import annotations
+
+import pytest
+
+from hubaction.dockerfile.lexer import NoValue, ShellLexer, Variables, expand
+from hubaction.errors import InvalidInput
+
+VARIABLES: Variables = {"A": "1", "E": "", "N": NoValue("N has none")}
+
+EXPANSIONS: list[tuple[str, str, str, list[str]]] = [
+    ("plain", "$A", "1", []),
+    ("braced", "${A}", "1", []),
+    ("inside a word", "a${A}b", "a1b", []),
+    ("no value", "${N}", "", ["N"]),
+    ("never declared", "$U", "", ["U"]),
+    (":- undeclared", "${U:-d}", "d", []),
+    (":- without a value", "${N:-d}", "d", []),
+    ("- without a value", "${N-d}", "d", []),
+    ("- keeps an empty value", "${E-d}", "", []),
+    (":- replaces an empty value", "${E:-d}", "d", []),
+    (":+ set", "${A:+x}", "x", []),
+    ("+ set", "${A+x}", "x", []),
+    (":+ empty", "${E:+x}", "", []),
+    (":? set", "${A:?m}", "1", []),
+    ("? empty is allowed", "${E?m}", "", []),
+    ("the unused default needs nothing", "${A:-$N}", "1", []),
+    ("the default used", "${N:-$A}", "1", []),
+    ("the default used needs a value", "${U:-$N}", "", ["N"]),
+    ("single quotes are literal", "'$A'", "$A", []),
+    ("double quotes expand", '"$A"', "1", []),
+    ("quotes removed, blanks kept", '"a b"', "a b", []),
+    ("escaped dollar", "a\\$A", "a$A", []),
+    ("a lone dollar", "$", "$", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("word", "expected", "missing"), [pytest.param(w, e, m, id=i) for i, w, e, m in EXPANSIONS]
+)
+def test_expand(word: str, expected: str, missing: list[str]) -> None:
+    text, without_value = expand(word, "\\", VARIABLES, "D line 1")
+    assert (text, list(without_value)) == (expected, missing)
+
+
+def test_missing_values_say_why() -> None:
+    _, missing = expand("$N$U", "\\", VARIABLES, "D line 1")
+    assert missing["N"] == "N has none"
+    assert "ARG U=<value>" in missing["U"]
+
+
+def test_backtick_escape() -> None:
+    assert expand("a`$A\\", "`", VARIABLES, "D line 1") == ("a$A\\", {})
+
+
+REFUSED: list[tuple[str, str, str]] = [
+    ("unterminated brace", "${A", "missing '}'"),
+    ("empty braces", "${}", "bad substitution"),
+    ("unknown modifier", "${A!}", "unsupported modifier (!)"),
+    ("prefix pattern", "${A#x}", "not supported by hubaction"),
+    ("replacement", "${A/x/y}", "not supported by hubaction"),
+    (":? empty with a message", "${E:?boom}", "E: boom"),
+    (":? empty without one", "${E:?}", "E: is not allowed to be empty"),
+    ("unterminated quote", "'abc", 'matching "\'"'),
+    ("nested too deeply", "${A:-" * 5000 + "}" * 5000, "nested too deeply"),
+]
+
+
+@pytest.mark.parametrize(("word", "fragment"), [pytest.param(w, f, id=i) for i, w, f in REFUSED])
+def test_expand_refuses(word: str, fragment: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        expand(word, "\\", VARIABLES, "D line 7")
+    assert str(caught.value).startswith("D line 7: cannot expand ")
+    assert fragment in str(caught.value)
+
+
+def test_heredoc_mode_keeps_what_it_cannot_expand() -> None:
+    lexer = ShellLexer(
+        "$Z ${Z} ${Z:-d} ${Z/a/b} 'q'", escape="\\", variables={}, raw_quotes=True, skip_unset=True
+    )
+    assert lexer.process() == (
+        "$Z ${Z} ${Z:-d} ${Z/a/b} 'q'",
+        ["$Z", "${Z}", "${Z:-d}", "${Z/a/b}", "'q'"],
+    )
+    assert lexer.missing == {}
+
+
+def test_words_split_on_expanded_blanks_outside_quotes() -> None:
+    lexer = ShellLexer('$S "$S"x', escape="\\", variables={"S": "a b"})
+    assert lexer.process() == ("a b a bx", ["a", "b", "a bx"])
