@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hubaction.errors import DigestMismatch, InvalidDigest, RegistryError, UnsupportedManifest
+from hubaction.oci.digest import Digest, parse_digest
 from hubaction.oci.manifest import (
     Descriptor,
     ImageConfig,
@@ -31,7 +32,6 @@ from hubaction.oci.mediatypes import (
     OCI_MANIFEST,
 )
 from hubaction.oci.platform import Platform
-from hubaction.oci.reference import Digest, parse_digest
 
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"

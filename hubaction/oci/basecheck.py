@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hubaction.errors import InvalidDigest
-from hubaction.oci.reference import Digest, parse_digest
+from hubaction.oci.digest import Digest, parse_digest
 
 __all__ = [
     "BASE_DIGEST_ANNOTATION",

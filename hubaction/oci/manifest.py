@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hubaction.errors import CorruptBody, DigestMismatch, RegistryError, UnsupportedManifest
+from hubaction.oci.digest import Digest, parse_digest
 from hubaction.oci.mediatypes import (
     DOCKER_MANIFEST,
     DOCKER_MANIFEST_LIST,
@@ -36,7 +37,6 @@ from hubaction.oci.mediatypes import (
     OCI_MANIFEST,
 )
 from hubaction.oci.platform import Platform, platform_from_json
-from hubaction.oci.reference import Digest, parse_digest
 
 INDEX_TYPES = frozenset({DOCKER_MANIFEST_LIST, OCI_INDEX})
 IMAGE_TYPES = frozenset({DOCKER_MANIFEST, OCI_MANIFEST})

@@ -10,9 +10,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hubaction.oci.digest import Digest
 from hubaction.oci.manifest import ImageConfig, ImageIndex, ImageManifest, Manifest
 from hubaction.oci.platform import Platform
-from hubaction.oci.reference import Digest, Reference
+from hubaction.oci.reference import Reference
 
 
 @dataclass(frozen=True)
