@@ -271,9 +271,8 @@ def parse_www_authenticate(header: str) -> list[Challenge]:
 
     Handles several challenges in one value, quoted strings with escapes and commas, token68,
     whitespace around ``=``, empty list elements and any letter case. An empty value gives
-    ``[]``: whether that is acceptable after a 401 is the caller's decision.
-
-    Raises :class:`InvalidHeader` (quoting the header) when the value does not follow RFC 9110.
+    ``[]``: whether that is acceptable after a 401 is the caller's decision. Raises
+    :class:`InvalidHeader` (quoting the header) when the value does not follow RFC 9110.
     """
     # RFC 9110 §11.2 and §5.6:
     #   WWW-Authenticate = #challenge
@@ -330,8 +329,7 @@ def _token68(scan: _Scanner) -> str | None:
 
 
 def _auth_params(scan: _Scanner) -> dict[str, str]:
-    """The auth-params of one challenge; the cursor stops at the end or at the comma that
-    ends the challenge."""
+    """The auth-params of one challenge, up to the end or the comma that ends it."""
     params: dict[str, str] = {}
     while True:
         name = _auth_param(scan, params)
@@ -369,12 +367,8 @@ def _auth_param(scan: _Scanner, params: dict[str, str]) -> str:
 
 
 def _another_param_follows(scan: _Scanner) -> bool:
-    """Whether another parameter of this challenge follows the comma(s) at the cursor.
-
-    The comma separates both challenges and parameters, so look ahead: ``token BWS "="`` is
-    a parameter (the cursor moves to it), anything else is the next challenge or the end (the
-    cursor stays on the comma).
-    """
+    """Whether the comma(s) at the cursor lead to another parameter, ``token BWS "="`` (the
+    cursor moves to it), rather than to the next challenge or the end (it stays on the comma)."""
     comma = scan.pos
     scan.skip_empty_elements()
     name = _TOKEN.match(scan.text, scan.pos)
