@@ -116,14 +116,14 @@ def parse_platform(text: str) -> Platform:
 
     Raises :class:`~hubaction.errors.InvalidPlatform` saying what is wrong and the form to use.
     """
-    problem = _problem(text)
+    problem = _platform_problem(text)
     if problem is not None:
         raise InvalidPlatform(f"invalid platform {text!r}: {problem}; {_FORM}")
     parts = text.split("/")
     return Platform(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 
 
-def _problem(text: str) -> str | None:
+def _platform_problem(text: str) -> str | None:
     """What makes ``text`` not a platform, or ``None`` if it is one."""
     if not text:
         return "it is empty"
