@@ -15,7 +15,7 @@ from hubaction.oci.basecheck import (
     built_on,
     compare_by_annotation,
 )
-from hubaction.oci.reference import Digest, parse_digest
+from hubaction.oci.digest import Digest, parse_digest
 
 
 def d(n: int) -> Digest:

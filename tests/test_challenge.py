@@ -189,6 +189,9 @@ INVALID_CHALLENGES: list[tuple[str, str]] = [
     ('Bearer "x"', "expected a parameter name"),
     ('Bearer realm="a", realm="b"', "appears twice"),
     ('Bearer realm="a", REALM="b"', "appears twice"),
+    # Messages name a parameter as written and point at where it starts.
+    ('Bearer realm="a", REALM="b"', "'REALM' appears twice in one challenge at character 18"),
+    ('Bearer Realm="a" x', "expected ',' or the end after parameter 'Realm', found 'x'"),
     ('Bearer realm="a\x01b"', "control character"),
     ('Bearer realm="a\\', "backslash"),
     ('Bearer realm="a\\\x01"', "backslash"),
@@ -343,6 +346,8 @@ INVALID_LINKS = [
     ("<https://x/a>; rel=", "expected a token or a quoted string"),
     ('<https://x/a>; "rel"="next"', "expected a parameter name"),
     ('<https://x/a>; rel="next", garbage', "expected '<'"),
+    ('<https://x/a>; rel="next" ; ; x y', "expected ';', ',' or the end after a link, found 'y'"),
+    ('<https://x/a>; ="next"', "expected a parameter name, found '='"),
 ]
 
 

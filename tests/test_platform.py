@@ -309,6 +309,12 @@ def _index(*texts: str) -> list[tuple[Platform, str]]:
         ("linux/arm/custom", _index("linux/arm/v7", "linux/arm/custom"), "linux/arm/custom"),
         ("linux/arm/custom", _index("linux/arm/v5"), None),
         ("linux/arm/v7", _index("linux/arm/custom"), None),
+        # Among equally good entries the first in index order wins, exact or older.
+        ("linux/arm64", _index("linux/arm64/v8", "linux/arm64"), "linux/arm64/v8"),
+        ("linux/arm/v7", _index("linux/arm/v6", "linux/arm/6"), "linux/arm/v6"),
+        ("linux/arm/v7", _index("linux/arm/6", "linux/arm/v6"), "linux/arm/6"),
+        # An exact match later in the index beats the closest older variant before it.
+        ("linux/arm/v7", _index("linux/arm/v6", "linux/armhf"), "linux/armhf"),
     ],
 )
 def test_select_platform(

@@ -1,32 +1,8 @@
-"""Is an image still built on the current content of its base image?
+"""Is an image still built on the current content of its base image, for one platform?
 
-"Rebuild when the base image changed" needs one answer per platform: does the image (for
-``linux/amd64``, say) contain the base image's current content for that platform? There are two
-ways to tell, and this module holds the pure half of both:
-
-1. **Annotations.** The OCI image-spec pre-defines two annotations for this
-   (https://github.com/opencontainers/image-spec/blob/main/annotations.md):
-
-   * ``org.opencontainers.image.base.digest``: "Digest of the image this image is based on";
-   * ``org.opencontainers.image.base.name``: "Image reference of the image this image is based
-     on", which "SHOULD be a fully qualified reference name".
-
-   Buildah and Podman write them on the image manifest, so does ``crane append``, and any
-   build can add them by hand (``docker buildx build --annotation``); BuildKit does not set
-   them by itself (moby/buildkit#6202). When the image carries them, comparing the
-   annotated digest with the base's current digest answers without fetching a layer list or a
-   config. Which digest is written varies: the spec says the digest "of the manifest referenced
-   by" the base name (so the index digest for a multi-platform tag), while tools that resolve
-   the platform first write the platform manifest's digest. Either one matching means the base
-   has not moved on.
-
-2. **Layers.** Without annotations, an image built ``FROM base`` starts with exactly the base's
-   layers, in order, for the same platform (image-spec ``manifest.md``: layers are applied in
-   order from the first; a ``FROM`` adds layers, never rewrites the base's). So the image is still
-   built on the base when the base's current layer digests are a prefix of the image's.
-
-This module is pure: the registry client fetches manifests and passes their annotations and layer
-digests in; nothing here does I/O.
+The pure half of the two ways to tell: the OCI base-image annotations (:func:`base_annotation`,
+:func:`compare_by_annotation`) and the base's layers as a prefix of the image's
+(:func:`built_on`). The registry client fetches the manifests; nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -36,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hubaction.errors import InvalidDigest
-from hubaction.oci.reference import Digest, parse_digest
+from hubaction.oci.digest import Digest, parse_digest
 
 __all__ = [
     "BASE_DIGEST_ANNOTATION",
@@ -49,6 +25,9 @@ __all__ = [
     "compare_by_annotation",
 ]
 
+# OCI image-spec annotations.md. Buildah, Podman and `crane append` write them on the image
+# manifest, any build can add them (`docker buildx build --annotation`); BuildKit does not set
+# them by itself (moby/buildkit#6202).
 BASE_DIGEST_ANNOTATION = "org.opencontainers.image.base.digest"
 """OCI image-spec pre-defined annotation: digest of the image this image is based on."""
 
@@ -97,6 +76,9 @@ def base_annotation(annotations: Mapping[str, str]) -> BaseAnnotation | None:
 
 def built_on(image_layers: Sequence[Digest], base_layers: Sequence[Digest]) -> bool:
     """Whether ``base_layers`` are the first layers of ``image_layers``, in the same order.
+
+    An image built ``FROM base`` starts with exactly the base's layers for the same platform
+    (image-spec manifest.md: layers apply in order; ``FROM`` adds layers, never rewrites them).
 
     An image identical in layers to its base (a rebuild that only changed the config) is built on
     it. A base without layers (``scratch``-like) is trivially a prefix of any image: True. Layer

@@ -1,33 +1,5 @@
-"""Parse the two structured headers a registry answers with: ``WWW-Authenticate`` and ``Link``.
-
-``WWW-Authenticate`` (RFC 9110 §11.6.1, formerly RFC 7235 §4.1) tells a client how to log in
-after a 401. A registry sends a challenge such as::
-
-    Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull"
-
-and the client fetches a token from ``realm`` for ``service`` and ``scope`` (the distribution
-token protocol). The grammar (RFC 9110 §11.2 and §5.6)::
-
-    WWW-Authenticate = #challenge
-    challenge        = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
-    auth-param       = token BWS "=" BWS ( token / quoted-string )
-    token68          = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-
-The comma separates both challenges and the parameters of one challenge, so after a comma the
-parser looks ahead: ``token BWS "="`` continues the current challenge, any other token starts
-the next one. The ``#rule`` (RFC 9110 §5.6.1) lets recipients accept empty list elements
-(``", ,"``), so they are skipped.
-
-``Link`` (RFC 8288 §3) carries the next page of ``GET /v2/<name>/tags/list`` and
-``/v2/_catalog`` (distribution spec, "Listing Tags")::
-
-    Link        = #link-value
-    link-value  = "<" URI-Reference ">" *( OWS ";" OWS link-param )
-    link-param  = token BWS [ "=" BWS ( token / quoted-string ) ]
-
-The target of ``rel="next"`` is an opaque continuation: registries put tokens in the query
-(``?last=x&n=100``, ``?next_page=abc%3D%3D``) that must be sent back byte for byte, so
-:func:`next_link` resolves the reference against the request URL without re-encoding anything.
+"""Parse the two structured headers a registry answers with: ``WWW-Authenticate`` (RFC 9110
+§11.6.1, how to log in after a 401) and ``Link`` (RFC 8288, the next page of a tag list).
 
 Everything malformed raises :class:`~hubaction.errors.InvalidHeader` quoting the header.
 """
@@ -36,7 +8,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -299,90 +271,114 @@ def parse_www_authenticate(header: str) -> list[Challenge]:
 
     Handles several challenges in one value, quoted strings with escapes and commas, token68,
     whitespace around ``=``, empty list elements and any letter case. An empty value gives
-    ``[]``: whether that is acceptable after a 401 is the caller's decision.
-
-    Raises :class:`InvalidHeader` (quoting the header) when the value does not follow RFC 9110.
+    ``[]``: whether that is acceptable after a 401 is the caller's decision. Raises
+    :class:`InvalidHeader` (quoting the header) when the value does not follow RFC 9110.
     """
+    # RFC 9110 §11.2 and §5.6:
+    #   WWW-Authenticate = #challenge
+    #   challenge        = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
+    #   auth-param       = token BWS "=" BWS ( token / quoted-string )
+    #   token68          = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    # e.g. Bearer realm="https://auth.docker.io/token",service="registry.docker.io"
     scan = _Scanner(header, "WWW-Authenticate")
     challenges: list[Challenge] = []
     scan.skip_empty_elements()
     while not scan.done:
-        scheme = scan.token()
-        if scheme is None:
-            raise scan.fail(f"expected an auth scheme, found {scan.peek()!r}", _AUTH_ADVICE)
-        after_scheme = scan.pos
-        scan.ows()
-        if scan.peek() == "=":
-            scan.pos = after_scheme
-            raise scan.fail(
-                f"parameter {scheme!r} is not preceded by an auth scheme such as 'Bearer'",
-                _AUTH_ADVICE,
-            )
-        if scan.done or scan.peek() == ",":
-            challenges.append(Challenge(scheme))
-        elif scan.pos == after_scheme:
-            # RFC 9110 asks for 1*SP here; any OWS (a tab too) is accepted, but something.
-            raise scan.fail(
-                f"unexpected {scan.peek()!r} after auth scheme {scheme!r}", _AUTH_ADVICE
-            )
-        else:
-            challenges.append(_challenge_body(scan, scheme))
+        challenges.append(_challenge(scan))
         scan.skip_empty_elements()
     return challenges
 
 
-def _challenge_body(scan: _Scanner, scheme: str) -> Challenge:
-    """Parse what follows ``scheme 1*SP``: a token68 or a list of auth-params."""
-    token68 = _TOKEN68.match(scan.text, scan.pos)
+def _challenge(scan: _Scanner) -> Challenge:
+    """One challenge at the cursor: its auth-scheme and what follows it."""
+    scheme = scan.token()
+    if scheme is None:
+        raise scan.fail(f"expected an auth scheme, found {scan.peek()!r}", _AUTH_ADVICE)
+    after_scheme = scan.pos
+    scan.ows()
+    if scan.peek() == "=":
+        scan.pos = after_scheme
+        raise scan.fail(
+            f"parameter {scheme!r} is not preceded by an auth scheme such as 'Bearer'",
+            _AUTH_ADVICE,
+        )
+    if scan.done or scan.peek() == ",":
+        return Challenge(scheme)
+    if scan.pos == after_scheme:
+        # RFC 9110 asks for 1*SP here; any OWS (a tab too) is accepted, but something.
+        raise scan.fail(f"unexpected {scan.peek()!r} after auth scheme {scheme!r}", _AUTH_ADVICE)
+    token68 = _token68(scan)
     if token68 is not None:
-        end = _OWS.match(scan.text, token68.end())
-        assert end is not None
-        # token68 is only the reading when the challenge ends right after it; otherwise
-        # `abc=def` is a parameter (RFC 9110 §11.2 makes the two forms exclusive).
-        if end.end() == len(scan.text) or scan.text[end.end()] == ",":
-            scan.pos = end.end()
-            return Challenge(scheme, token68=token68.group())
+        return Challenge(scheme, token68=token68)
+    return Challenge(scheme, _auth_params(scan))
+
+
+def _token68(scan: _Scanner) -> str | None:
+    """The token68 at the cursor, read, when it is all the challenge holds; else None."""
+    match = _TOKEN68.match(scan.text, scan.pos)
+    if match is None:
+        return None
+    end = _OWS.match(scan.text, match.end())
+    assert end is not None
+    # token68 is only the reading when the challenge ends right after it; otherwise
+    # `abc=def` is a parameter (RFC 9110 §11.2 makes the two forms exclusive).
+    if end.end() < len(scan.text) and scan.text[end.end()] != ",":
+        return None
+    scan.pos = end.end()
+    return match.group()
+
+
+def _auth_params(scan: _Scanner) -> dict[str, str]:
+    """The auth-params of one challenge, up to the end or the comma that ends it."""
     params: dict[str, str] = {}
     while True:
-        start = scan.pos
-        name = scan.token()
-        if name is None:
-            raise scan.fail(f"expected a parameter name, found {scan.peek()!r}", _AUTH_ADVICE)
-        scan.ows()
-        if scan.peek() != "=":
-            raise scan.fail(f"expected '=' after parameter {name!r}", _AUTH_ADVICE)
-        scan.pos += 1
-        scan.ows()
-        value = scan.value(_AUTH_ADVICE)
-        if name.lower() in params:
-            # RFC 9110 §11.2: "Each parameter name MUST only occur once per challenge"; two
-            # scopes or realms would be ambiguous, so refuse instead of guessing.
-            scan.pos = start
-            raise scan.fail(f"parameter {name!r} appears twice in one challenge", _AUTH_ADVICE)
-        params[name.lower()] = value
+        name = _auth_param(scan, params)
         scan.ows()
         if scan.done:
-            break
+            return params
         if scan.peek() != ",":
             raise scan.fail(
                 f"expected ',' or the end after parameter {name!r}, found {scan.peek()!r}",
                 _AUTH_ADVICE,
             )
-        # Look ahead past the comma(s): `token BWS "="` is another parameter of this challenge,
-        # anything else is the next challenge (or the end).
-        comma = scan.pos
-        scan.skip_empty_elements()
-        if scan.done:
-            break
-        lookahead = _TOKEN.match(scan.text, scan.pos)
-        if lookahead is not None:
-            equals = _OWS.match(scan.text, lookahead.end())
-            assert equals is not None
-            if scan.text[equals.end() : equals.end() + 1] == "=":
-                continue
-        scan.pos = comma
-        break
-    return Challenge(scheme, params)
+        if not _another_param_follows(scan):
+            return params
+
+
+def _auth_param(scan: _Scanner, params: dict[str, str]) -> str:
+    """Read ``token BWS "=" BWS ( token / quoted-string )`` into ``params``; return the name."""
+    start = scan.pos
+    name = scan.token()
+    if name is None:
+        raise scan.fail(f"expected a parameter name, found {scan.peek()!r}", _AUTH_ADVICE)
+    scan.ows()
+    if scan.peek() != "=":
+        raise scan.fail(f"expected '=' after parameter {name!r}", _AUTH_ADVICE)
+    scan.pos += 1
+    scan.ows()
+    value = scan.value(_AUTH_ADVICE)
+    if name.lower() in params:
+        # RFC 9110 §11.2: "Each parameter name MUST only occur once per challenge"; two
+        # scopes or realms would be ambiguous, so refuse instead of guessing.
+        scan.pos = start
+        raise scan.fail(f"parameter {name!r} appears twice in one challenge", _AUTH_ADVICE)
+    params[name.lower()] = value
+    return name
+
+
+def _another_param_follows(scan: _Scanner) -> bool:
+    """Whether the comma(s) at the cursor lead to another parameter, ``token BWS "="`` (the
+    cursor moves to it), rather than to the next challenge or the end (it stays on the comma)."""
+    comma = scan.pos
+    scan.skip_empty_elements()
+    name = _TOKEN.match(scan.text, scan.pos)
+    if name is not None:
+        equals = _OWS.match(scan.text, name.end())
+        assert equals is not None
+        if scan.text[equals.end() : equals.end() + 1] == "=":
+            return True
+    scan.pos = comma
+    return False
 
 
 def parse_www_authenticate_headers(values: Iterable[str]) -> list[Challenge]:
@@ -403,57 +399,70 @@ def parse_link(header: str) -> list[Link]:
     parameter after it (``<u>; rel="next";``) is tolerated, as RFC 8288 Appendix B does.
     Raises :class:`InvalidHeader` when the value does not follow RFC 8288.
     """
-    return list(_iter_links(header))
-
-
-def _iter_links(header: str) -> Iterator[Link]:
+    # RFC 8288 §3:
+    #   Link        = #link-value
+    #   link-value  = "<" URI-Reference ">" *( OWS ";" OWS link-param )
+    #   link-param  = token BWS [ "=" BWS ( token / quoted-string ) ]
     scan = _Scanner(header, "Link")
+    links: list[Link] = []
     scan.skip_empty_elements()
     while not scan.done:
-        if scan.peek() != "<":
-            raise scan.fail(
-                f"expected '<' to open a link target, found {scan.peek()!r}", _LINK_ADVICE
-            )
-        url_match = _LINK_URL.match(scan.text, scan.pos + 1)
-        assert url_match is not None
-        close = url_match.end()
-        if scan.text[close : close + 1] != ">":
-            scan.pos = close
-            if close == len(scan.text):
-                raise scan.fail("the link target is never closed with '>'", _LINK_ADVICE)
-            raise scan.fail(
-                f"character {scan.text[close]!r} is not allowed in a link target", _LINK_ADVICE
-            )
-        url = url_match.group()
-        scan.pos = close + 1
-        params: dict[str, str] = {}
-        while True:
-            scan.ows()
-            if scan.done or scan.peek() == ",":
-                break
-            if scan.peek() != ";":
-                raise scan.fail(
-                    f"expected ';', ',' or the end after a link, found {scan.peek()!r}",
-                    _LINK_ADVICE,
-                )
-            scan.pos += 1
-            scan.ows()
-            if scan.done or scan.peek() in ";,":
-                continue
-            name = scan.token()
-            if name is None:
-                raise scan.fail(f"expected a parameter name, found {scan.peek()!r}", _LINK_ADVICE)
-            scan.ows()
-            value = ""
-            if scan.peek() == "=":
-                scan.pos += 1
-                scan.ows()
-                value = scan.value(_LINK_ADVICE)
-            # RFC 8288 §3.3: occurrences of `rel` after the first MUST be ignored; doing the
-            # same for every parameter keeps one value per name.
-            params.setdefault(name.lower(), value)
-        yield Link(url, params)
+        url = _link_target(scan)
+        links.append(Link(url, _link_params(scan)))
         scan.skip_empty_elements()
+    return links
+
+
+def _link_target(scan: _Scanner) -> str:
+    """The URI-Reference of ``"<" URI-Reference ">"`` at the cursor, exactly as sent."""
+    if scan.peek() != "<":
+        raise scan.fail(f"expected '<' to open a link target, found {scan.peek()!r}", _LINK_ADVICE)
+    url = _LINK_URL.match(scan.text, scan.pos + 1)
+    assert url is not None
+    close = url.end()
+    if scan.text[close : close + 1] != ">":
+        scan.pos = close
+        if close == len(scan.text):
+            raise scan.fail("the link target is never closed with '>'", _LINK_ADVICE)
+        raise scan.fail(
+            f"character {scan.text[close]!r} is not allowed in a link target", _LINK_ADVICE
+        )
+    scan.pos = close + 1
+    return url.group()
+
+
+def _link_params(scan: _Scanner) -> dict[str, str]:
+    """The ``*( OWS ";" OWS link-param )`` of one link-value, up to the ',' or the end."""
+    params: dict[str, str] = {}
+    while True:
+        scan.ows()
+        if scan.done or scan.peek() == ",":
+            return params
+        if scan.peek() != ";":
+            raise scan.fail(
+                f"expected ';', ',' or the end after a link, found {scan.peek()!r}", _LINK_ADVICE
+            )
+        scan.pos += 1
+        scan.ows()
+        if scan.done or scan.peek() in ";,":
+            continue
+        name, value = _link_param(scan)
+        # RFC 8288 §3.3: occurrences of `rel` after the first MUST be ignored; doing the same
+        # for every parameter keeps one value per name.
+        params.setdefault(name.lower(), value)
+
+
+def _link_param(scan: _Scanner) -> tuple[str, str]:
+    """``token BWS [ "=" BWS ( token / quoted-string ) ]``: name and value (``""`` if none)."""
+    name = scan.token()
+    if name is None:
+        raise scan.fail(f"expected a parameter name, found {scan.peek()!r}", _LINK_ADVICE)
+    scan.ows()
+    if scan.peek() != "=":
+        return name, ""
+    scan.pos += 1
+    scan.ows()
+    return name, scan.value(_LINK_ADVICE)
 
 
 def next_link(header: str | None, base_url: str) -> str | None:

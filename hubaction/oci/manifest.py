@@ -1,21 +1,9 @@
-"""Manifests, indexes and image configs: the model, parsed from the exact bytes a registry serves.
+"""Manifests, indexes and image configs, parsed from the exact bytes a registry serves.
 
-A tag points to a manifest. It is either an *image manifest* (a config blob plus layers) or an
-*index* (a list of image manifests, one per platform, plus attestations). Two families of media
-types say the same thing:
-
-===========================  ================================================================
-Docker v2 schema 2           ``application/vnd.docker.distribution.manifest.v2+json``
-Docker manifest list         ``application/vnd.docker.distribution.manifest.list.v2+json``
-OCI image manifest           ``application/vnd.oci.image.manifest.v1+json``
-OCI image index              ``application/vnd.oci.image.index.v1+json``
-===========================  ================================================================
-
-Docker schema 1 (``application/vnd.docker.distribution.manifest.v1+json`` and its ``+prettyjws``
-signed form) is legacy: registries stopped accepting it and hubaction refuses it clearly.
-
-A digest is the hash of the *exact bytes* (OCI image-spec, descriptor.md "Digests"): never of
-re-serialised JSON. :func:`verify_digest` is the one place a body is believed.
+An image manifest (a config and layers) or an index (one manifest per platform, plus
+attestations), in Docker v2 schema 2 or OCI media types; legacy Docker schema 1 is refused. A
+digest hashes the exact bytes (image-spec descriptor.md): :func:`verify_digest` is the one
+place a body is believed.
 """
 
 from __future__ import annotations
@@ -27,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hubaction.errors import CorruptBody, DigestMismatch, RegistryError, UnsupportedManifest
+from hubaction.oci.digest import Digest, parse_digest
 from hubaction.oci.mediatypes import (
     DOCKER_MANIFEST,
     DOCKER_MANIFEST_LIST,
@@ -36,7 +25,7 @@ from hubaction.oci.mediatypes import (
     OCI_MANIFEST,
 )
 from hubaction.oci.platform import Platform, platform_from_json
-from hubaction.oci.reference import Digest, parse_digest
+from hubaction.oci.wire import NotJSON, load_object
 
 INDEX_TYPES = frozenset({DOCKER_MANIFEST_LIST, OCI_INDEX})
 IMAGE_TYPES = frozenset({DOCKER_MANIFEST, OCI_MANIFEST})
@@ -168,16 +157,11 @@ def _descriptor(obj: object, what: str) -> Descriptor:
     )
 
 
-def _load_json(body: bytes, what: str) -> dict[str, Any]:
+def _load_object(body: bytes, what: str) -> dict[str, Any]:
     try:
-        doc = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise _bad(what, f"the body is not JSON ({exc})") from None
-    except RecursionError:  # "[[[[...": a hostile body nested deeper than the stack
-        raise _bad(what, "the body is JSON nested too deeply to read") from None
-    if not isinstance(doc, dict):
-        raise _bad(what, "the body is not a JSON object")
-    return doc
+        return load_object(body)
+    except NotJSON as exc:
+        raise _bad(what, f"the body is {exc}") from exc
 
 
 def parse_manifest(body: bytes, content_type: str | None, *, what: str = "manifest") -> Manifest:
@@ -188,7 +172,21 @@ def parse_manifest(body: bytes, content_type: str | None, *, what: str = "manife
     header_type = (content_type or "").split(";", 1)[0].strip().lower()
     if header_type in SCHEMA1_TYPES:
         raise _schema1(what)
-    doc = _load_json(body, what)
+    doc = _load_object(body, what)
+    media_type = _media_type(doc, header_type, what)
+    if media_type in INDEX_TYPES:
+        return _image_index(doc, media_type, what)
+    if media_type in IMAGE_TYPES:
+        return _image_manifest(doc, media_type, what)
+    raise UnsupportedManifest(
+        f"{what} has media type {media_type!r}, which is not an image manifest or index; "
+        "hubaction reads Docker v2 schema 2, Docker manifest lists, OCI image manifests and OCI "
+        "image indexes (an artifact or Helm chart is not an image)"
+    )
+
+
+def _media_type(doc: dict[str, Any], header_type: str, what: str) -> str:
+    """The manifest's media type: the body's ``mediaType``, else the header's, else its shape."""
     body_type = doc.get("mediaType")
     if doc.get("schemaVersion") == 1 or (isinstance(body_type, str) and body_type in SCHEMA1_TYPES):
         raise _schema1(what)
@@ -199,29 +197,29 @@ def parse_manifest(body: bytes, content_type: str | None, *, what: str = "manife
     # mediaType in the body the shape decides (OCI image-spec: mediaType is optional).
     if media_type in ("", "application/json", "application/octet-stream"):
         media_type = OCI_INDEX if "manifests" in doc else OCI_MANIFEST
-    if media_type in INDEX_TYPES:
-        entries = doc.get("manifests")
-        if not isinstance(entries, list):
-            raise _bad(what, "an index without a 'manifests' list")
-        return ImageIndex(
-            media_type=media_type,
-            manifests=tuple(_descriptor(e, what) for e in entries),
-            annotations=_str_map(doc.get("annotations"), what, "annotations"),
-        )
-    if media_type in IMAGE_TYPES:
-        layers = doc.get("layers")
-        if not isinstance(layers, list):
-            raise _bad(what, "an image manifest without a 'layers' list")
-        return ImageManifest(
-            media_type=media_type,
-            config=_descriptor(doc.get("config"), what),
-            layers=tuple(_descriptor(layer, what) for layer in layers),
-            annotations=_str_map(doc.get("annotations"), what, "annotations"),
-        )
-    raise UnsupportedManifest(
-        f"{what} has media type {media_type!r}, which is not an image manifest or index; "
-        "hubaction reads Docker v2 schema 2, Docker manifest lists, OCI image manifests and OCI "
-        "image indexes (an artifact or Helm chart is not an image)"
+    return media_type
+
+
+def _image_index(doc: dict[str, Any], media_type: str, what: str) -> ImageIndex:
+    entries = doc.get("manifests")
+    if not isinstance(entries, list):
+        raise _bad(what, "an index without a 'manifests' list")
+    return ImageIndex(
+        media_type=media_type,
+        manifests=tuple(_descriptor(e, what) for e in entries),
+        annotations=_str_map(doc.get("annotations"), what, "annotations"),
+    )
+
+
+def _image_manifest(doc: dict[str, Any], media_type: str, what: str) -> ImageManifest:
+    layers = doc.get("layers")
+    if not isinstance(layers, list):
+        raise _bad(what, "an image manifest without a 'layers' list")
+    return ImageManifest(
+        media_type=media_type,
+        config=_descriptor(doc.get("config"), what),
+        layers=tuple(_descriptor(layer, what) for layer in layers),
+        annotations=_str_map(doc.get("annotations"), what, "annotations"),
     )
 
 
@@ -234,7 +232,7 @@ def _schema1(what: str) -> UnsupportedManifest:
 
 def parse_config(body: bytes, *, what: str = "image config") -> ImageConfig:
     """Read ``created``, labels and the platform from an image config blob."""
-    doc = _load_json(body, what)
+    doc = _load_object(body, what)
     created = doc.get("created")
     inner = doc.get("config")
     labels: dict[str, str] = {}

@@ -1,8 +1,5 @@
-"""The answers hubaction gives, as plain data: pure, shared by the action, the CLI and formatting.
-
-Nothing here does I/O; the registry client fills these in, the output and summary formatters
-read them.
-"""
+"""The answers hubaction gives, as plain data shared by the action, the CLI and the
+formatters. Pure: the registry client fills them in."""
 
 from __future__ import annotations
 
@@ -10,9 +7,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hubaction.oci.digest import Digest
 from hubaction.oci.manifest import ImageConfig, ImageIndex, ImageManifest, Manifest
 from hubaction.oci.platform import Platform
-from hubaction.oci.reference import Digest, Reference
+from hubaction.oci.reference import Reference
+from hubaction.oci.wire import decimal_count
 
 
 @dataclass(frozen=True)
@@ -25,23 +24,33 @@ class RateLimit:
     source: str | None
 
 
-_QUOTA = re.compile(r"^\s*(\d+)\s*(?:;\s*w\s*=\s*(\d+))?")
+# Docker Hub sends `100;w=21600`: the count, then the window in seconds. ASCII digits only,
+# and decimal_count bounds them (int() refuses 4300 digits and more).
+_QUOTA = re.compile(r"^\s*([0-9]+)\s*(?:;\s*w\s*=\s*([0-9]+))?", re.ASCII)
 
 
 def parse_ratelimit(headers: Mapping[str, str]) -> RateLimit | None:
     """``ratelimit-limit: 100;w=21600`` and ``ratelimit-remaining: 76;w=21600``, if sent."""
-    limit_m = _QUOTA.match(headers.get("ratelimit-limit", ""))
-    remaining_m = _QUOTA.match(headers.get("ratelimit-remaining", ""))
-    if limit_m is None and remaining_m is None:
+    limit = _quota(headers.get("ratelimit-limit", ""))
+    remaining = _quota(headers.get("ratelimit-remaining", ""))
+    first = limit or remaining  # the window is the same in both; take the limit's if sent
+    if first is None:
         return None
-    first = limit_m or remaining_m
-    window = first.group(2) if first is not None else None
     return RateLimit(
-        limit=int(limit_m.group(1)) if limit_m else None,
-        remaining=int(remaining_m.group(1)) if remaining_m else None,
-        window=int(window) if window else None,
+        limit=limit[0] if limit else None,
+        remaining=remaining[0] if remaining else None,
+        window=first[1],
         source=headers.get("docker-ratelimit-source"),
     )
+
+
+def _quota(value: str) -> tuple[int, int | None] | None:
+    """``100;w=21600`` as ``(100, 21600)``; None unless it starts with a readable count."""
+    match = _QUOTA.match(value)
+    count = decimal_count(match.group(1)) if match else None
+    if match is None or count is None:
+        return None
+    return count, decimal_count(match.group(2))
 
 
 @dataclass(frozen=True)

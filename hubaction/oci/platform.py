@@ -1,30 +1,9 @@
-"""Image platforms: parsing ``os/arch[/variant]``, normalizing, and picking one from an index.
+"""Image platforms, ``os/arch[/variant]``: parsed as written, normalized and matched as
+containerd's ``platforms`` package does (what ``docker pull --platform`` uses).
 
-A multi-platform image is an OCI image index (or Docker manifest list) whose entries each carry
-a ``platform`` object: ``{"os", "architecture", "variant"?, "os.version"?}`` (OCI image-spec,
-``image-index.md``). The values follow Go's ``GOOS``/``GOARCH`` names, but in the wild the same
-platform is spelled several ways: ``arm64`` and ``arm64/v8``, ``arm`` and ``arm/v7``, and users
-type ``aarch64`` or ``x86_64`` because that is what ``uname -m`` prints.
-
-This module follows containerd's ``platforms`` package, which is what ``docker pull
---platform`` uses:
-
-* :meth:`Platform.normalized` is containerd's ``Normalize``: aliases become Go names
-  (``x86_64`` -> ``amd64``, ``aarch64`` -> ``arm64``, ``armhf`` -> ``arm/v7``...), and the
-  default variant of each architecture is spelled one way (``arm64/v8`` and ``amd64/v1`` become
-  no variant; ``arm`` with no variant becomes ``arm/v7``), so equal platforms compare equal.
-* :func:`select_platform` is containerd's ``Only`` matcher: an exact match first, then the best
-  older variant of the same architecture that the wanted one can run (``arm/v7`` runs ``arm/v6``
-  and ``arm/v5``; ``amd64/v3`` runs ``amd64/v2`` and ``amd64``). Unlike ``Only`` it never
-  crosses architectures (``amd64`` -> ``386``, ``arm64`` -> ``arm``): asked for a digest for
-  ``linux/arm64``, answering with a 32-bit ``arm`` image would surprise more than help.
-
-Parsing keeps the text as written (``str(parse_platform(s)) == s``) so that outputs and messages
-echo the user's spelling; all comparison goes through :meth:`Platform.normalized`, which
-lowercases, so ``Linux/AMD64`` still selects ``linux/amd64``.
-
-BuildKit stores provenance and SBOM attestations in the index as entries with platform
-``unknown/unknown``; those are not runnable images and are never selected or listed.
+Multi-platform images are indexes whose entries carry a ``platform`` object (image-spec
+``image-index.md``); users and registries spell one platform several ways (``aarch64``,
+``arm64/v8``), so all comparison goes through :meth:`Platform.normalized`.
 """
 
 from __future__ import annotations
@@ -137,14 +116,14 @@ def parse_platform(text: str) -> Platform:
 
     Raises :class:`~hubaction.errors.InvalidPlatform` saying what is wrong and the form to use.
     """
-    problem = _problem(text)
+    problem = _platform_problem(text)
     if problem is not None:
         raise InvalidPlatform(f"invalid platform {text!r}: {problem}; {_FORM}")
     parts = text.split("/")
     return Platform(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 
 
-def _problem(text: str) -> str | None:
+def _platform_problem(text: str) -> str | None:
     """What makes ``text`` not a platform, or ``None`` if it is one."""
     if not text:
         return "it is empty"
@@ -221,46 +200,48 @@ def _optional_string(obj: Mapping[str, object], key: str) -> str | None:
 def select_platform(wanted: Platform, candidates: Sequence[tuple[Platform, T]]) -> T:
     """Pick the value of the index entry that best runs as ``wanted``, like containerd's ``Only``.
 
-    Both sides are normalized, so ``linux/arm64`` and ``linux/arm64/v8`` match each other and
-    ``linux/aarch64`` matches ``linux/arm64``. An exact match wins. Otherwise the highest
-    variant of the same os and architecture that is not newer than the wanted one: ``arm/v7``
-    takes ``arm/v6`` then ``arm/v5``; ``arm64/v8.2`` takes ``v8.1`` then ``v8`` (``arm64``
-    variants simply ordered by number, so ``v9`` also takes ``v8.x``); ``amd64/v3`` takes
-    ``v2`` then ``amd64``. Other variants must match exactly.
+    Both sides are normalized, so ``linux/arm64/v8`` matches ``linux/arm64``. An exact match
+    wins; else the highest variant of the same os and architecture that is not newer than the
+    wanted one (:func:`_level`): ``arm/v7`` takes ``arm/v6`` then ``arm/v5``, ``amd64/v3``
+    takes ``v2`` then ``amd64``. Unlike ``Only`` it never crosses architectures (``arm64`` to
+    ``arm``): a 32-bit image for a ``linux/arm64`` request would surprise more than help.
 
     ``wanted.os_version``, if set, must equal the entry's or be a prefix of it at a ``.``
-    (``10.0.20348`` takes ``10.0.20348.2227``); if unset, the first entry in index order wins,
-    which is how a Windows image with one entry per Windows build resolves. Attestation
-    entries are never chosen.
-
-    Raises :class:`~hubaction.errors.PlatformNotFound` naming ``wanted`` and listing the
-    platforms the image has.
+    (``10.0.20348`` takes ``10.0.20348.2227``). Among equals the first in index order wins, which
+    is how a Windows image with one entry per build resolves. Attestations are never chosen.
+    Raises :class:`~hubaction.errors.PlatformNotFound` listing the platforms the image has.
     """
     want = wanted.normalized()
     want_level = _level(want)
-    best: tuple[tuple[int, ...], T] | None = None
+    best: tuple[tuple[int, int, int], T] | None = None
     for platform, value in candidates:
-        if platform.is_attestation:
-            continue
-        have = platform.normalized()
-        if (have.os, have.architecture) != (want.os, want.architecture):
-            continue
-        if not _os_version_matches(want.os_version, have.os_version):
-            continue
-        if have.variant == want.variant:
-            # Exact match: nothing is better, and index order breaks ties.
-            return value
-        have_level = _level(have)
-        if want_level is None or have_level is None or have_level > want_level:
-            continue
-        # Rank older variants by closeness: the highest level wins; strict `<` keeps the
-        # first entry in index order among equals.
-        rank = tuple(-n for n in have_level)
-        if best is None or rank < best[0]:
-            best = (rank, value)
+        fit = _fit(want, want_level, platform)
+        # Strict `>`: the first entry in index order wins among equals.
+        if fit is not None and (best is None or fit > best[0]):
+            best = (fit, value)
     if best is not None:
         return best[1]
     raise PlatformNotFound(_not_found_message(wanted, want, [p for p, _ in candidates]))
+
+
+def _fit(
+    want: Platform, want_level: tuple[int, int] | None, platform: Platform
+) -> tuple[int, int, int] | None:
+    """How well ``platform`` runs as normalized ``want``, higher is better; None if it cannot."""
+    if platform.is_attestation:
+        return None
+    have = platform.normalized()
+    if (have.os, have.architecture) != (want.os, want.architecture):
+        return None
+    if not _os_version_matches(want.os_version, have.os_version):
+        return None
+    if have.variant == want.variant:
+        return (1, 0, 0)  # exact: nothing is better
+    have_level = _level(have)
+    if want_level is None or have_level is None or have_level > want_level:
+        return None
+    # An older variant: the closer to the wanted one, the better.
+    return (0, *have_level)
 
 
 def _level(platform: Platform) -> tuple[int, int] | None:

@@ -1,72 +1,9 @@
 """Choose which tags of a repository to report, and in what order (the ``tags`` outputs).
 
-The public contract: ``tag-filter`` is a Python regular expression, and only tags it matches
-with :func:`re.search` are kept; ``tag-sort`` orders them; ``max-tags`` (default 100, 0 for no
-limit) cuts the ``tags`` output; ``tag-count`` is the number of tags after the filter and
-before ``max-tags``; ``latest-semver`` is the highest tag of the form ``[v]MAJOR.MINOR.PATCH``
-without a pre-release, among the filtered tags (``''`` when there is none). Exactly three
-numbers, no variant, no build; leading zeros are tolerated so CalVer tags like ``2024.01.15``
-qualify (semver itself forbids them).
-
-Sorts (:data:`SORTS`):
-
-``version``
-    Tags that are versions (see :func:`parse_version`), highest first; then every other tag,
-    lexically. ``["1.10.0", "1.2.0", "1.2.0-rc.1", "v1.9", "latest", "alpha"]`` becomes
-    ``["1.10.0", "v1.9", "1.2.0", "1.2.0-rc.1", "alpha", "latest"]``.
-``lexical``
-    By code point, ascending (tags are ASCII, so this is plain ``sorted``).
-``updated``
-    Newest push first; tags without a push date last, lexically. Push dates exist only in
-    Docker Hub's own API, so this sort needs them passed in.
-
-What counts as a version
-------------------------
-
-Docker tags are not semver: ``node`` has ``20``, ``20.11``, ``20.11.1``, ``20-alpine``,
-``20.11.1-bookworm-slim``, ``lts``, ``latest`` and ``current``; Ubuntu has ``20.04``; Python has
-``3.13.0rc1-slim``. In semver, the ``-alpine`` of ``20-alpine`` would be a pre-release, ranking
-it *below* ``20``, and ``3.12-slim`` would be a pre-release of ``3.12``; that is wrong for
-images. So a tag is a version when it is::
-
-    [v] NUM *("." NUM) [pre-release] ["-" variant] ["+" build]
-
-* ``NUM`` is decimal digits, leading zeros allowed (``20.04``); any number of parts (``20``,
-  ``1.2.3.4``); compared numerically with missing parts as zeros, so ``1.2`` and ``1.2.0``
-  have the same precedence.
-* A pre-release is ``-`` then a known pre-release word, optionally followed by digits, then
-  dot-separated alphanumeric identifiers (``-rc.1``, ``-rc1``, ``-beta.2.exp``, ``-alpha``); or a
-  PEP 440 style ``a``/``b``/``rc`` with digits glued to a MAJOR.MINOR or longer number
-  (``3.13.0rc1``, ``1.0b2``; but ``12a3456`` looks like a commit hash and is no version).
-  Words, case-insensitive: ``dev``, ``alpha`` (``a``), ``beta`` (``b``), ``pre``, ``preview``,
-  ``rc``. Anything else after ``-`` is a variant, so ``20.11.1-bookworm-slim`` is version
-  ``20.11.1`` with variant ``bookworm-slim``, ``1.2.3-alpine`` is not an alpha, and
-  ``2024-01-01`` is version ``2024`` with variant ``01-01``.
-* ``+build`` (semver build metadata) is accepted, though a registry tag cannot hold ``+``.
-* Not versions: ``latest``, ``lts``, ``sha-abc123``, ``20.04ubuntu``, ``1.2.3_x``, ``V1.2``
-  (only a lowercase ``v`` prefix), and anything longer than 128 characters (the OCI tag limit).
-
-Precedence, lowest to highest, compares in turn:
-
-1. the release numbers (missing parts are zeros);
-2. pre-release before release (semver §11.3); between pre-releases, identifier by identifier:
-   numbers numerically and below words, known words ``dev < alpha < beta < pre < preview <
-   rc`` (``dev`` first as in PEP 440; the rest is semver's lexical order anyway), other words
-   lexically, and a shorter list below a longer one it starts (semver §11.4). ``rc1`` counts
-   as ``rc.1``, so ``rc10`` is above ``rc2``;
-3. fewer release parts below more (``1.2`` below ``1.2.0``): the longer one names an exact
-   release;
-4. variants below the plain version, and between variants a natural order (digit runs
-   numerically: ``alpine3.9`` below ``alpine3.19``);
-5. build metadata below none, then by build text (semver ignores build for precedence; this
-   only keeps the order total);
-6. ``v`` prefix below none;
-7. the tag text (only leading zeros can still tie: ``1.02`` vs ``1.2``).
-
-Two versions compare equal only when their tags are equal, so the order is total and sorting
-never depends on the input order. Listed highest first, node's tags are ``20.11.1``,
-``20.11.1-bookworm-slim``, ``20.11``, ``20``, ``20-alpine``, then ``current``, ``latest``,
-``lts``.
+:func:`select_tags` applies the public contract (``tag-filter``, ``tag-sort``, ``max-tags``,
+``tag-count``, ``latest-semver``); :func:`parse_version` says which tags read as versions and
+:meth:`Version.sort_key` how they order. Docker tags are not semver (``20-alpine`` is no
+pre-release of ``20``), so both follow what image tags mean.
 """
 
 from __future__ import annotations
@@ -90,6 +27,8 @@ __all__ = [
 ]
 
 SORTS = ("version", "lexical", "updated")
+"""``tag-sort`` values: versions highest first, then the other tags lexically; code-point
+order; newest push first, undated tags last (push dates exist only in Docker Hub's API)."""
 
 # OCI distribution spec: a tag is at most 128 characters. Longer text is no tag, and the limit
 # keeps int() far from Python's 4300-digit conversion limit.
@@ -100,6 +39,17 @@ _PRE_WORDS = ("dev", "alpha", "beta", "pre", "preview", "rc")
 _PRE_RANK = {word: rank for rank, word in enumerate(_PRE_WORDS)}
 _PRE_ALIASES = {"a": "alpha", "b": "beta"}
 
+# A tag is a version when it is
+#     [v] NUM *("." NUM) [pre-release] ["-" variant] ["+" build]
+# * NUM is decimal digits, leading zeros allowed (`20.04`), any number of parts.
+# * A pre-release is "-" then a known word (case-insensitive: dev, alpha, beta, pre, preview,
+#   rc), optionally glued to digits, then dot-separated identifiers (`-rc.1`, `-rc1`,
+#   `-beta.2.exp`); or a PEP 440 `a`/`b`/`rc` with digits glued to a MAJOR.MINOR or longer
+#   number (`3.13.0rc1`, `1.0b2`; `12a3456` looks like a commit hash and is no version).
+# * Anything else after "-" is a variant: `20.11.1-bookworm-slim` is 20.11.1 with variant
+#   `bookworm-slim`, `1.2.3-alpine` is no alpha, `2024-01-01` is 2024 with variant `01-01`.
+# * "+build" is semver build metadata (a registry tag cannot hold "+", but it costs nothing).
+# Not versions: `latest`, `sha-abc123`, `20.04ubuntu`, `1.2.3_x`, `V1.2` (only a lowercase v).
 # [0-9] and not \d: \d also matches other scripts' digits, which int() would accept.
 _VERSION = re.compile(
     r"""
@@ -148,7 +98,7 @@ def _parse_fields(
 
 @dataclass(frozen=True, order=False)
 class Version:
-    """A tag read as a version; compare with ``<`` etc. (see the module docstring).
+    """A tag read as a version (:func:`parse_version`); compare with ``<`` etc. (:meth:`sort_key`).
 
     ``text`` is the tag itself and ``str()`` gives it back. The other fields are derived from
     it: ``release`` the numbers, ``prerelease`` the normalised pre-release identifiers (``rc1``
@@ -178,7 +128,8 @@ class Version:
 
     @property
     def is_semver_release(self) -> bool:
-        """True for ``[v]MAJOR.MINOR.PATCH`` exactly: the candidates for ``latest-semver``."""
+        """True for ``[v]MAJOR.MINOR.PATCH`` exactly: the candidates for ``latest-semver``.
+        Leading zeros are tolerated so CalVer tags like ``2024.01.15`` qualify."""
         return (
             len(self.release) == 3
             and not self.prerelease
@@ -187,25 +138,31 @@ class Version:
         )
 
     def sort_key(self) -> tuple[Any, ...]:
-        """The ascending total order of versions (module docstring, "Precedence")."""
+        """The ascending total order of versions: two compare equal only when their tags do,
+        so sorting never depends on the input order. Node's tags, highest first: ``20.11.1``,
+        ``20.11.1-bookworm-slim``, ``20.11``, ``20``, ``20-alpine``."""
         release = self.release
         while release and release[-1] == 0:  # 1.2 == 1.2.0 == 1.2.0.0 in precedence
             release = release[:-1]
+        # semver §11.3: a pre-release is below the release; between pre-releases, identifier
+        # by identifier (_identifier_key), a shorter list below a longer one it starts.
         pre_key: tuple[Any, ...] = (
             (0, tuple(_identifier_key(i) for i in self.prerelease)) if self.prerelease else (1,)
         )
+        # A variant is below the plain version; between variants, digit runs numerically.
         variant_key: tuple[Any, ...] = (
             (0, _natural_key(self.variant)) if self.variant is not None else (1,)
         )
+        # semver ignores build metadata for precedence; ordering by it keeps the order total.
         build_key = (0, self.build) if self.build is not None else (1, "")
         return (
             release,
             pre_key,
-            len(self.release),
+            len(self.release),  # 1.2 below 1.2.0: the longer one names an exact release
             variant_key,
             build_key,
-            not self.prefix_v,
-            self.text,
+            not self.prefix_v,  # v1.2 below 1.2
+            self.text,  # only leading zeros can still tie: 1.02 and 1.2
         )
 
     def __lt__(self, other: Version) -> bool:
@@ -222,7 +179,9 @@ class Version:
 
 
 def _identifier_key(identifier: str | int) -> tuple[int, int, str]:
-    # semver §11.4.3: numeric identifiers have lower precedence than alphanumeric ones.
+    # semver §11.4.3: numeric identifiers have lower precedence than alphanumeric ones. Known
+    # words rank dev < alpha < beta < pre < preview < rc (dev first as in PEP 440), others
+    # lexically after them; `rc1` was split into ("rc", 1), so rc10 is above rc2.
     if isinstance(identifier, int):
         return (0, identifier, "")
     return (1, _PRE_RANK.get(identifier, len(_PRE_WORDS)), identifier)
@@ -238,7 +197,8 @@ def _natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
 
 
 def parse_version(tag: str) -> Version | None:
-    """The tag as a :class:`Version`, or ``None`` when it is not one (module docstring)."""
+    """The tag as a :class:`Version`, or ``None`` when it is not one (see ``_VERSION``);
+    longer than 128 characters (the OCI tag limit) is never a version."""
     fields = _parse_fields(tag)
     if fields is None:
         return None
@@ -285,7 +245,7 @@ def _check_sort(sort: str) -> None:
 def sort_tags(
     tags: Iterable[str], sort: str = "version", updated: Mapping[str, datetime] | None = None
 ) -> list[str]:
-    """``tags`` (duplicates dropped) in ``sort`` order; see the module docstring.
+    """``tags`` (duplicates dropped) in ``sort`` order (:data:`SORTS`).
 
     For ``updated``, naive datetimes are taken as UTC. Raises :class:`InvalidInput` for an
     unknown sort, or for ``updated`` without push dates.
@@ -331,10 +291,13 @@ def select_tags(
     max_tags: int = 100,
     updated: Mapping[str, datetime] | None = None,
 ) -> TagSelection:
-    """Filter, sort and cut ``tags`` per the public contract (module docstring).
+    """Filter, sort and cut ``tags`` per the public contract.
 
-    Duplicate tags count once. Raises :class:`InvalidInput` for an unknown ``sort``, a
-    negative ``max_tags``, or ``sort="updated"`` without ``updated`` push dates.
+    Keeps the tags ``tag_filter`` finds with :func:`re.search`, sorts them, and cuts the list
+    at ``max_tags`` (0: no limit). ``count`` is the number after the filter and before the cut;
+    ``latest_semver`` the highest filtered :attr:`Version.is_semver_release`, if any. Duplicate
+    tags count once. Raises :class:`InvalidInput` for an unknown ``sort``, a negative
+    ``max_tags``, or ``sort="updated"`` without ``updated`` push dates.
     """
     _check_sort(sort)
     if max_tags < 0:
