@@ -1094,21 +1094,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    src = Path(args.hubaction_src).resolve()
-    if not (src / "entrypoint.py").is_file() or not (src / "hubaction").is_dir():
-        sys.stderr.write(f"error: --hubaction-src {src}: no entrypoint.py and hubaction/ there\n")
-        return 2
+def _log(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
-    def log(text: str) -> None:
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
 
-    for tool in ("docker-registry",):
-        if shutil.which(tool) is None:
-            log(f"error: {tool} is not on PATH (apt-get install docker-registry)")
-            return 2
+def _preflight_notes(args: argparse.Namespace) -> list[str] | None:
+    """Notes on skipped columns; None (after an error line) when the run cannot start."""
+    if shutil.which("docker-registry") is None:
+        _log("error: docker-registry is not on PATH (apt-get install docker-registry)")
+        return None
     notes: list[str] = []
     if "skopeo" in args.tools and shutil.which("skopeo") is None:
         notes.append("skopeo column skipped: skopeo is not on PATH (apt-get install skopeo).")
@@ -1119,70 +1114,94 @@ def main(argv: Sequence[str] | None = None) -> int:
             "python-dxf runs in the TLS setup only: with insecure=True it refuses token auth "
             "(DXFAuthInsecureError) and it always asks the token realm over https."
         )
+    return notes
 
+
+def _comparison(
+    args: argparse.Namespace, env: Environment, workdir: Path, src: Path, results: dict[str, Any]
+) -> int:
+    """The tool comparison: table, budgets, acceptance; the exit code it calls for."""
+    cases = {
+        name: build_cases(setup, env.image, workdir, args.tools, src)
+        for name, setup in env.setups.items()
+    }
+    _log(f"measuring: {args.runs} runs x delays {args.delays} ms ...")
+    rows = measure(env, cases, args.delays, args.runs, warmup=not args.quick, log=_log)
+    print()
+    print(table(rows, env.setups))
+    print()
+    budget_text, budget_ok = budget_report(rows, env.setups)
+    print(budget_text)
+    print()
+    accept_text, accept_ok = acceptance(rows, args.delays)
+    print(accept_text)
+    if args.verbose and any(s.counts_requests for s in env.setups.values()):
+        print()
+        print(request_log(rows, env.setups))
+    results["rows"] = [_row_json(r) for r in rows]
+    results["acceptance_passed"] = accept_ok
+    results["budget_met"] = budget_ok
+    return 3 if not budget_ok and args.check_budget else 0
+
+
+def _importtime(args: argparse.Namespace, env: Environment, workdir: Path, src: Path) -> str:
+    setup = env.setups.get("plain") or next(iter(env.setups.values()))
+    case = next(
+        c
+        for c in build_cases(setup, env.image, workdir, {"hubaction"}, src)
+        if c.operation == "inspect" and c.tool == "hubaction (action)"
+    )
+    return importtime_report(env, case, src, 3 if args.quick else 10)
+
+
+def _scaling(args: argparse.Namespace, env: Environment, src: Path) -> str:
+    # scaling.py imports helpers from this module: let it find this very module instead of
+    # importing run.py a second time under the name "run".
+    sys.modules.setdefault("run", sys.modules[__name__])
+    from scaling import scaling_report
+
+    return scaling_report(env, args.scaling_delay, quick=args.quick, log=_log, src=src)
+
+
+def _workdir(args: argparse.Namespace, stack: contextlib.ExitStack) -> Path:
+    if args.workdir:
+        workdir = Path(args.workdir).resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+    else:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hubbench-")))
+    (workdir / "tmp").mkdir(exist_ok=True)
+    return workdir
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    src = Path(args.hubaction_src).resolve()
+    if not (src / "entrypoint.py").is_file() or not (src / "hubaction").is_dir():
+        sys.stderr.write(f"error: --hubaction-src {src}: no entrypoint.py and hubaction/ there\n")
+        return 2
+    notes = _preflight_notes(args)
+    if notes is None:
+        return 2
     with contextlib.ExitStack() as outer:
-        if args.workdir:
-            workdir = Path(args.workdir).resolve()
-            workdir.mkdir(parents=True, exist_ok=True)
-        else:
-            workdir = Path(outer.enter_context(tempfile.TemporaryDirectory(prefix="hubbench-")))
-        (workdir / "tmp").mkdir(exist_ok=True)
-        env = outer.enter_context(environment(workdir, args.setups, log))
+        workdir = _workdir(args, outer)
+        env = outer.enter_context(environment(workdir, args.setups, _log))
         notes += env.notes
         print(f"Machine: {machine()}")
         for name, setup in env.setups.items():
             print(f"Setup {name}: {setup.title}; registry {setup.base_url}")
         results: dict[str, Any] = {"machine": machine(), "notes": notes}
-        exit_code = 0
-        if not args.no_table:
-            cases = {
-                name: build_cases(setup, env.image, workdir, args.tools, src)
-                for name, setup in env.setups.items()
-            }
-            log(f"measuring: {args.runs} runs x delays {args.delays} ms ...")
-            rows = measure(env, cases, args.delays, args.runs, warmup=not args.quick, log=log)
-            print()
-            print(table(rows, env.setups))
-            print()
-            budget_text, budget_ok = budget_report(rows, env.setups)
-            print(budget_text)
-            print()
-            accept_text, accept_ok = acceptance(rows, args.delays)
-            print(accept_text)
-            if args.verbose and any(s.counts_requests for s in env.setups.values()):
+        exit_code = 0 if args.no_table else _comparison(args, env, workdir, src, results)
+        reports = [("importtime", args.importtime, lambda: _importtime(args, env, workdir, src))]
+        reports.append(("scaling", args.scaling, lambda: _scaling(args, env, src)))
+        for key, wanted, report in reports:
+            if wanted:
                 print()
-                print(request_log(rows, env.setups))
-            if not budget_ok and args.check_budget:
-                exit_code = 3
-            results["rows"] = [_row_json(r) for r in rows]
-            results["acceptance_passed"] = accept_ok
-            results["budget_met"] = budget_ok
-        if args.importtime:
-            setup = env.setups.get("plain") or next(iter(env.setups.values()))
-            case = next(
-                c
-                for c in build_cases(setup, env.image, workdir, {"hubaction"}, src)
-                if c.operation == "inspect" and c.tool == "hubaction (action)"
-            )
-            print()
-            text = importtime_report(env, case, src, 3 if args.quick else 10)
-            print(text)
-            results["importtime"] = text
-        if args.scaling:
-            # scaling.py imports helpers from this module: let it find this very module instead
-            # of importing run.py a second time under the name "run".
-            sys.modules.setdefault("run", sys.modules[__name__])
-            from scaling import scaling_report
-
-            print()
-            text = scaling_report(env, args.scaling_delay, quick=args.quick, log=log, src=src)
-            print(text)
-            results["scaling"] = text
+                results[key] = report()
+                print(results[key])
         print()
         print(f"Finished: {machine()}")
-        if notes:
-            for note in notes:
-                print(f"Note: {note}")
+        for note in notes:
+            print(f"Note: {note}")
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
     return exit_code
