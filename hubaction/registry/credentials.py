@@ -12,7 +12,6 @@ Pure: no I/O.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 from hubaction.errors import InvalidInput
 from hubaction.oci.reference import DOCKER_HUB
+from hubaction.oci.wire import NotJSON, load_json
 
 _HUB_ALIASES = frozenset(
     {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.docker.io"}
@@ -57,10 +57,13 @@ def parse_docker_config(
     if not text.strip():
         return {}
     try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+        doc = load_json(text)
+    except NotJSON as exc:
+        # The line of a json.JSONDecodeError (NotJSON keeps it as its context) helps find the
+        # mistake without showing the text, which is a secret.
+        line = getattr(exc.__context__, "lineno", "?")
         raise InvalidInput(
-            f"{source} is not JSON (line {getattr(exc, 'lineno', '?')}); pass the "
+            f"{source} is not JSON (line {line}); pass the "
             'contents of a Docker config.json, e.g. {"auths": {"ghcr.io": {"auth": "..."}}}'
         ) from None
     auths = doc.get("auths") if isinstance(doc, dict) else None
@@ -115,8 +118,8 @@ def docker_config_secrets(text: str) -> list[str]:
     Text that is not a config.json is masked by its token-like words.
     """
     try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError):
+        doc = load_json(text)
+    except NotJSON:
         return _TOKEN_LIKE.findall(text)
     auths = doc.get("auths") if isinstance(doc, dict) else None
     if not isinstance(auths, dict):
@@ -173,12 +176,3 @@ class CredentialStore:
         if self._explicit is not None and (self._primary is None or key == self._primary):
             return self._explicit
         return self._config.get(key)
-
-    def secrets(self) -> list[str]:
-        """Every password and derived secret, for masking before anything is printed."""
-        out: list[str] = []
-        for creds in [self._explicit, *self._config.values()]:
-            if creds is not None and creds.password:
-                out.append(creds.password)
-                out.append(basic_token(creds))
-        return out
