@@ -1,13 +1,9 @@
 """A client for the Registry HTTP API v2 / OCI distribution spec: manifests, blobs, tags.
 
-Round trips are the cost of a CI step, so every call makes the fewest requests the protocol
-allows: no ``/v2/`` ping (a request's own 401 carries the challenge), a HEAD where only the
-digest is wanted (Docker Hub counts a GET as a pull, a HEAD not), and one pooled connection per
-host through the run's single ``requests.Session``.
-
-Every manifest and blob body is verified against the digest asked for and the
-``Docker-Content-Digest`` header before it is believed (OCI distribution spec, "Pulling
-manifests": clients SHOULD verify).
+Every call makes the fewest round trips: no ``/v2/`` ping (a request's own 401 carries the
+challenge), a HEAD where only the digest is wanted (Docker Hub counts a GET as a pull), one
+pooled connection per host. Every body is verified against the digest asked for and the
+``Docker-Content-Digest`` header (distribution spec, "Pulling manifests") before it is believed.
 """
 
 from __future__ import annotations
@@ -159,11 +155,9 @@ class RegistryClient:
             release(response)
 
     def _with_scheme(self, call: _Call, url: str | None) -> tuple[requests.Response, str]:
-        """The scheme handler: the answer and the URL it came from.
-
-        ``insecure``: the registry may not speak TLS at all. Fall back to plain HTTP once, on
-        the request itself (no extra ping), and remember the scheme that worked for the run.
-        """
+        """The scheme handler: the answer and the URL it came from. ``insecure``: the registry
+        may not speak TLS; fall back to plain HTTP once, on the request itself (no ping), and
+        remember the scheme that worked for the run."""
         registry = call.ref.registry
         target = url or self._url(call.ref, call.path)
         if not (call.insecure and url is None and registry not in self._schemes):
@@ -192,11 +186,11 @@ class RegistryClient:
                 if isinstance(step, TokenRequest):
                     reply = self.auth.fetch(step)
                 else:
-                    first = response is None
                     if response is not None:
                         release(response)  # a 401 before the retry
-                        response = None
-                    response = self._send(call, url, step.headers, raw_errors=raw_errors and first)
+                    response = None
+                    response = self._send(call, url, step.headers, raw_errors=raw_errors)
+                    raw_errors = False  # only the first attempt may fall back to plain HTTP
                     reply = Reply(response.status_code, response.headers.get("WWW-Authenticate"))
                 step = flow.send(reply)
         except StopIteration:
@@ -488,10 +482,7 @@ def open_client(
     retry_budget: float = DEFAULT_RETRY_BUDGET,
 ) -> RegistryClient:
     """A client with the run's one session and auth; ``on_secret`` is told every token.
-
-    Without ``session`` a new one is made with ``timeout`` (connect, read seconds) and
-    ``retry_budget``; tests pass small ones rather than wait on the real 10-40 s.
-    """
+    Without ``session``, one with ``timeout`` (connect, read seconds) and ``retry_budget``."""
     session = session or new_session(timeout=timeout, retry_budget=retry_budget)
     auth = RegistryAuth(
         session,

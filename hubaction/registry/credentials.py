@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -126,25 +127,23 @@ def docker_config_secrets(text: str) -> list[str]:
         return _TOKEN_LIKE.findall(text)
     found: list[str] = []
     for entry in auths.values():
-        if not isinstance(entry, dict):
-            continue
-        for key in _SECRET_KEYS:
-            value = entry.get(key)
-            if isinstance(value, str) and value:
-                found.append(value)
-        auth = entry.get("auth")
-        if isinstance(auth, str):
-            try:
-                decoded = base64.b64decode(auth, validate=True).decode("utf-8")
-            except ValueError:  # binascii.Error and UnicodeDecodeError included
-                continue
-            secret = decoded.partition(":")[2]
-            if secret:
-                found.append(secret)
-        user, secret_value = entry.get("username"), entry.get("password")
-        if isinstance(user, str) and isinstance(secret_value, str) and secret_value:
-            found.append(basic_token(Credentials(user, secret_value)))
+        if isinstance(entry, dict):
+            found.extend(_entry_secrets(entry))
     return found
+
+
+def _entry_secrets(entry: Mapping[str, object]) -> list[str]:
+    """The secrets of one ``auths`` entry: its secret values, the password inside ``auth``,
+    and the Basic token that ``username``/``password`` make."""
+    found = [v for key in _SECRET_KEYS if isinstance(v := entry.get(key), str) and v]
+    auth = entry.get("auth")
+    if isinstance(auth, str):
+        with suppress(ValueError):  # binascii.Error and UnicodeDecodeError included
+            found.append(base64.b64decode(auth, validate=True).decode("utf-8").partition(":")[2])
+    user, password = entry.get("username"), entry.get("password")
+    if isinstance(user, str) and isinstance(password, str) and password:
+        found.append(basic_token(Credentials(user, password)))
+    return [secret for secret in found if secret]
 
 
 def basic_token(creds: Credentials) -> str:
