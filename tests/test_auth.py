@@ -15,7 +15,8 @@ import requests_mock
 
 from hubaction.errors import RegistryError, Unauthorized
 from hubaction.oci.reference import DOCKER_HUB_REALM, parse_reference
-from hubaction.registry.client import RegistryClient, open_client
+from hubaction.registry.auth import RegistryAuth
+from hubaction.registry.client import RegistryClient
 from hubaction.registry.credentials import Credentials, CredentialStore
 
 DIGEST = "sha256:" + "a" * 64
@@ -49,15 +50,14 @@ def client_for(
     session = requests.Session()
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    client = open_client(
+    auth = RegistryAuth(
+        session,
         CredentialStore(explicit=creds, primary_registry=registry),
         insecure_registries=insecure,
-        session=session,
         on_secret=(secrets.append if secrets is not None else lambda _s: None),
+        clock=clock or FakeClock(),
     )
-    if clock is not None:
-        client.auth._clock = clock
-    return client
+    return RegistryClient(session, auth, insecure_registries=insecure)
 
 
 def bearer_registry(

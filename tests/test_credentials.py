@@ -185,6 +185,11 @@ def test_absurdly_nested_json_is_invalid_input() -> None:
         parse_docker_config("[" * 100_000)
 
 
+def test_invalid_json_names_the_line_not_the_text() -> None:
+    with pytest.raises(InvalidInput, match=r"not JSON \(line 3\)"):
+        parse_docker_config('{\n  "auths": {\n    "ghcr.io": oops\n  }\n}')
+
+
 def test_invalid_auth_names_the_registry_key() -> None:
     with pytest.raises(InvalidInput, match=r"'quay\.io'"):
         parse_docker_config(_config({"ghcr.io": {"auth": _b64("a:b")}, "quay.io": {"auth": "!"}}))
@@ -285,21 +290,6 @@ def test_credential_store_with_parsed_config() -> None:
     store = CredentialStore(primary_registry="ghcr.io", config=config)
     assert store.get("registry-1.docker.io") == Credentials("hub", "pw")
     assert store.get("ghcr.io") is None
-
-
-def test_secrets_include_passwords_and_base64_pairs() -> None:
-    store = CredentialStore(explicit=EXPLICIT, primary_registry="ghcr.io", config=CONFIG)
-    secrets = store.secrets()
-    for creds in (EXPLICIT, GHCR, HUB):
-        assert creds.password in secrets
-        assert _b64(f"{creds.username}:{creds.password}") in secrets
-    assert "explicit" not in secrets  # user names are not secrets
-
-
-def test_secrets_skip_empty_passwords() -> None:
-    store = CredentialStore(explicit=Credentials("u", ""), config={"x.io": Credentials("v", "")})
-    assert store.secrets() == []
-    assert CredentialStore().secrets() == []
 
 
 def test_store_does_not_alias_the_config_mapping() -> None:

@@ -22,7 +22,7 @@ from hubaction.oci.reference import Reference
 
 if TYPE_CHECKING:
     from hubaction.dockerhub.models import HubRepository, HubTag
-    from hubaction.registry.lookup import BaseCheck
+    from hubaction.oci.basecheck import BaseCheck
 
 # GitHub's limit is 1 MiB per step summary; stay clear of it for the closing note.
 SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024

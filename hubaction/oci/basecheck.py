@@ -13,6 +13,7 @@ from typing import Literal
 
 from hubaction.errors import InvalidDigest
 from hubaction.oci.digest import Digest, parse_digest
+from hubaction.oci.reference import Reference
 
 __all__ = [
     "BASE_DIGEST_ANNOTATION",
@@ -127,3 +128,20 @@ def compare_by_annotation(
     if base_platform_digest is not None:
         current.add(base_platform_digest)
     return annotation.digest not in current
+
+
+@dataclass(frozen=True)
+class BaseCheck:
+    """The base-image comparison: the base's current digest and one answer per platform."""
+
+    base: Reference
+    base_digest: Digest
+    comparisons: tuple[BaseComparison, ...]
+    chosen: BaseComparison | None
+
+    @property
+    def changed(self) -> bool:
+        """The answer for the chosen platform (all platforms when none was chosen)."""
+        if self.chosen is not None:
+            return self.chosen.changed
+        return any(c.changed for c in self.comparisons)

@@ -1,29 +1,20 @@
-"""Registry authentication as an explicit flow (after httpx ``_auth.py`` and go-containerregistry
-``pkg/v1/remote/transport``), without a ``/v2/`` ping.
+"""Registry authentication: the challenge -> token protocol as generators, and their driver.
 
-The flow for one request to ``registry`` needing ``scope`` (``repository:NAME:pull``):
-
-1. :meth:`RegistryAuth.headers` gives what to send up front: a cached, unexpired bearer token
-   for ``(registry, scope)``; Basic credentials when the registry is known to want Basic; for
-   Docker Hub, whose realm is known (``https://auth.docker.io/token``, service
-   ``registry.docker.io``), a token fetched now, so the first request already carries one.
-2. If the registry answers 401, :meth:`RegistryAuth.challenge` reads ``WWW-Authenticate``
-   (RFC 9110 §11.6.1) and gets a token from the realm (Docker token spec: ``GET realm?service=
-   &scope=``, Basic credentials when there are some, answer ``token`` or ``access_token`` with
-   ``expires_in``), or remembers that the registry wants Basic; the caller retries once.
-3. A second 401 is final: :class:`Unauthorized`.
-
-Credentials never travel over plain HTTP except to loopback hosts or with ``insecure``; a token
-realm on another host gets them only over HTTPS.
+:class:`AuthFlow` is the protocol without I/O (after httpx ``_auth.py``): a flow yields what
+must be sent (an :class:`Attempt` of the registry request, a :class:`TokenRequest` to the
+realm) and is sent each :class:`Reply`; it keeps the run's tokens, realms and Basic registries.
+:class:`RegistryAuth` is the one place that sends token requests. No ``/v2/`` ping: Docker Hub's
+realm is known, other registries name theirs in the first 401 (Docker token spec; RFC 9110
+§11.6.1).
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -31,6 +22,7 @@ import requests
 from hubaction.errors import RegistryError, Unauthorized
 from hubaction.oci.challenge import Challenge, parse_www_authenticate
 from hubaction.oci.reference import DOCKER_HUB, DOCKER_HUB_REALM, DOCKER_HUB_SERVICE
+from hubaction.oci.wire import NotJSON, load_object
 from hubaction.registry.credentials import (
     Credentials,
     CredentialStore,
@@ -44,6 +36,9 @@ from hubaction.registry.transport import (
     redact_url,
 )
 
+T = TypeVar("T")
+Headers = Mapping[str, str]
+
 # Docker token spec: "expires_in ... If omitted, the token should be assumed to last 60 seconds".
 DEFAULT_TOKEN_LIFETIME = 60.0
 # Renew a little before expiry: a token that expires in flight costs a 401 and a retry.
@@ -56,8 +51,42 @@ def pull_scope(repository: str) -> str:
     return f"repository:{repository}:pull"
 
 
-def basic_header(creds: Credentials) -> str:
-    return "Basic " + basic_token(creds)
+@dataclass(frozen=True)
+class Attempt:
+    """Send the registry request itself with these headers (an Authorization, or none)."""
+
+    headers: Headers = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """``GET url?params`` of a token realm (Docker token spec); Basic credentials in
+    ``headers`` when there are some (``username`` says whose, for messages)."""
+
+    registry: str
+    scope: str
+    url: str
+    params: tuple[tuple[str, str], ...]
+    headers: Headers = field(repr=False)
+    username: str | None = None
+
+    @property
+    def what(self) -> str:
+        return f"token for {self.scope} from {urlsplit(self.url).hostname}"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a flow needs of an answer: its status, a 401's ``WWW-Authenticate``, a token
+    answer's body."""
+
+    status: int
+    www_authenticate: str | None = None
+    body: bytes = b""
+
+
+TokenFlow = Generator[TokenRequest, Reply, T]
+RequestFlow = Generator[Attempt | TokenRequest, Reply, None]
 
 
 @dataclass(frozen=True)
@@ -72,8 +101,185 @@ class _Realm:
     service: str | None
 
 
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def basic_header(creds: Credentials) -> str:
+    return "Basic " + basic_token(creds)
+
+
+class AuthFlow:
+    """The auth protocol for every registry of one run, without I/O; thread-safe.
+
+    Credentials never travel over plain HTTP except to loopback hosts or with ``insecure``; a
+    token realm on another host gets them only over HTTPS.
+    """
+
+    def __init__(
+        self,
+        credentials: CredentialStore | None = None,
+        *,
+        insecure_registries: frozenset[str] = frozenset(),
+        on_secret: Callable[[str], None] = lambda _secret: None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._credentials = credentials or CredentialStore()
+        self._insecure = insecure_registries
+        self._on_secret = on_secret
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple[str, str], _Token] = {}
+        self._realms: dict[str, _Realm] = {DOCKER_HUB: _Realm(DOCKER_HUB_REALM, DOCKER_HUB_SERVICE)}
+        self._basic: set[str] = set()
+
+    def request(self, registry: str, scope: str, url: str) -> RequestFlow:
+        """One registry request to ``url``: authorized up front, and after a 401 one challenge
+        and one retry, whose answer is final (a second 401 is the caller's Unauthorized)."""
+        headers = yield from self.upfront(registry, scope, url)
+        reply = yield Attempt(headers)
+        if reply.status != 401:
+            return
+        retry = yield from self.challenge(registry, scope, url, reply.www_authenticate)
+        if retry is not None:
+            yield Attempt(retry)
+
+    def upfront(self, registry: str, scope: str, url: str) -> TokenFlow[Headers]:
+        """The Authorization to send before any 401: a cached, unexpired token; Basic when the
+        registry wants it; a new token when the realm is known already."""
+        key = normalize_registry_key(registry)
+        with self._lock:
+            token = self._tokens.get((key, scope))
+            if token is not None and token.expires_at > self._clock():
+                return _bearer(token.value)
+            realm = self._realms.get(key)
+            wants_basic = key in self._basic
+        if wants_basic:
+            return self._basic_headers(key, url)
+        if realm is None:
+            return {}
+        # Docker Hub, or another repository of a registry seen already: the first request
+        # carries a token, no 401 round trip.
+        value = yield from self._token(key, realm, scope)
+        return _bearer(value)
+
+    def challenge(
+        self, registry: str, scope: str, url: str, www_authenticate: str | None
+    ) -> TokenFlow[Headers | None]:
+        """Learn from a 401's ``WWW-Authenticate``: the Authorization to retry with, or
+        ``None`` when a retry cannot succeed."""
+        key = normalize_registry_key(registry)
+        challenges = parse_www_authenticate(www_authenticate) if www_authenticate else []
+        bearer = _find(challenges, "bearer")
+        if bearer is not None:
+            realm = self._learn_realm(key, scope, bearer)
+            if realm is None:
+                return None
+            # A registry may ask for a scope of its own (e.g. another spelling of the
+            # repository); ask for ours and its own, as go-containerregistry does.
+            value = yield from self._token(key, realm, scope, bearer.params.get("scope"))
+            return _bearer(value)
+        if _find(challenges, "basic") is None:
+            return None
+        with self._lock:
+            already = key in self._basic
+            self._basic.add(key)
+        return None if already else (self._basic_headers(key, url) or None)
+
+    def _basic_headers(self, key: str, url: str) -> dict[str, str]:
+        creds = self._credentials.get(key)
+        if creds is None or not plain_http_allowed(url, insecure=key in self._insecure):
+            return {}
+        return {"Authorization": basic_header(creds)}
+
+    def _learn_realm(self, key: str, scope: str, bearer: Challenge) -> _Realm | None:
+        """The realm a Bearer challenge names (remembered); ``None`` when the token sent was
+        refused for ``insufficient_scope`` (RFC 6750 §3.1): another would be refused alike."""
+        realm_url = bearer.params.get("realm")
+        if not realm_url:
+            raise RegistryError(
+                f"{key}: the Bearer challenge has no realm; the registry is misconfigured"
+            )
+        realm = _Realm(realm_url, bearer.params.get("service"))
+        with self._lock:
+            had_token = self._tokens.pop((key, scope), None) is not None
+            self._realms[key] = realm
+        if had_token and bearer.params.get("error") == "insufficient_scope":
+            return None
+        return realm
+
+    def _token(
+        self, key: str, realm: _Realm, scope: str, extra_scope: str | None = None
+    ) -> TokenFlow[str]:
+        request = self._token_request(key, realm, scope, extra_scope)
+        reply = yield request
+        token, lifetime = _token_answer(request, reply)
+        self._on_secret(token)
+        with self._lock:
+            expires_at = self._clock() + max(0.0, lifetime - EXPIRY_MARGIN)
+            self._tokens[(key, scope)] = _Token(token, expires_at)
+        return token
+
+    def _token_request(
+        self, key: str, realm: _Realm, scope: str, extra_scope: str | None
+    ) -> TokenRequest:
+        parts = urlsplit(realm.url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise RegistryError(
+                f"{key}: the token realm {redact_url(realm.url)!r} is not an HTTP(S) URL"
+            )
+        params = [("service", realm.service)] if realm.service else []
+        params.append(("scope", scope))
+        params.extend(("scope", s) for s in (extra_scope or "").split(" ") if s and s != scope)
+        creds = self._credentials.get(key)
+        if creds is None:
+            return TokenRequest(key, scope, realm.url, tuple(params), {})
+        if not plain_http_allowed(realm.url, insecure=key in self._insecure):
+            raise Unauthorized(
+                f"{key}: the token service {redact_url(realm.url)} speaks plain HTTP; "
+                "credentials are only sent over HTTPS (or to loopback hosts). Fix the "
+                "registry's token realm, or set `insecure: true` if you trust the network"
+            )
+        basic = {"Authorization": basic_header(creds)}
+        return TokenRequest(key, scope, realm.url, tuple(params), basic, creds.username)
+
+
+def _find(challenges: list[Challenge], scheme: str) -> Challenge | None:
+    return next((c for c in challenges if c.scheme == scheme), None)
+
+
+def _token_answer(request: TokenRequest, reply: Reply) -> tuple[str, float]:
+    if reply.status in (401, 403):
+        asked = request.username is not None
+        who = f"user {request.username!r}" if asked else "anonymous access"
+        raise Unauthorized(
+            f"{request.registry}: the token service refused {who} for {request.scope} "
+            f"({reply.status}). Check the username and password or token"
+            + ("" if asked else ", or supply credentials: the repository may be private")
+        )
+    if not 200 <= reply.status < 300:  # the driver reports these with the error body
+        raise RegistryError(f"{request.what}: the token service answered {reply.status}")
+    return parse_token_answer(reply.body, request.what)
+
+
+def parse_token_answer(body: bytes, what: str) -> tuple[str, float]:
+    """The token and its lifetime in seconds from a token service's JSON answer."""
+    try:
+        doc = load_object(body)
+    except NotJSON as exc:
+        raise RegistryError(f"{what}: the token service's answer is {exc}") from None
+    # Docker token spec: `token`; OAuth2-style services answer `access_token`; accept either.
+    token = doc.get("token") or doc.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise RegistryError(f"{what}: the token service's answer has no `token`")
+    lifetime = doc.get("expires_in")
+    if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
+        lifetime = DEFAULT_TOKEN_LIFETIME
+    return token, float(lifetime)
+
+
 class RegistryAuth:
-    """Tokens and credentials for every registry of one run; thread-safe."""
+    """An :class:`AuthFlow` over the run's session: the one place token requests are sent."""
 
     def __init__(
         self,
@@ -85,146 +291,47 @@ class RegistryAuth:
         debug: Callable[[str], None] = lambda _line: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.flow = AuthFlow(
+            credentials, insecure_registries=insecure_registries, on_secret=on_secret, clock=clock
+        )
         self._session = session
-        self._credentials = credentials or CredentialStore()
-        self._insecure = insecure_registries
-        self._on_secret = on_secret
         self._debug = debug
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._tokens: dict[tuple[str, str], _Token] = {}
-        self._realms: dict[str, _Realm] = {DOCKER_HUB: _Realm(DOCKER_HUB_REALM, DOCKER_HUB_SERVICE)}
-        self._basic: set[str] = set()
         self.token_requests = 0
 
-    def credentials_for(self, registry: str) -> Credentials | None:
-        return self._credentials.get(registry)
+    def headers(self, registry: str, scope: str, url: str) -> Headers:
+        """The Authorization to send up front for a request to ``url`` on ``registry``."""
+        return self.run(self.flow.upfront(registry, scope, url))
 
-    def headers(self, registry: str, scope: str, url: str) -> dict[str, str]:
-        """Authorization to send up front for a request to ``url`` on ``registry``."""
-        key = normalize_registry_key(registry)
-        with self._lock:
-            token = self._tokens.get((key, scope))
-            if token is not None and token.expires_at > self._clock():
-                return {"Authorization": f"Bearer {token.value}"}
-            realm = self._realms.get(key)
-            wants_basic = key in self._basic
-        if wants_basic:
-            creds = self.credentials_for(key)
-            if creds is not None and plain_http_allowed(url, insecure=key in self._insecure):
-                return {"Authorization": basic_header(creds)}
-            return {}
-        if realm is not None:
-            # The realm is known before any 401 (Docker Hub; or another repository on a
-            # registry seen already): the first request already carries a token.
-            return {"Authorization": f"Bearer {self._fetch_token(key, realm, scope)}"}
-        return {}
+    def run(self, flow: TokenFlow[T]) -> T:
+        """Drive ``flow`` to its end, answering each token request it yields."""
+        try:
+            request = next(flow)
+            while True:
+                request = flow.send(self.fetch(request))
+        except StopIteration as stop:
+            return cast(T, stop.value)
 
-    def challenge(self, registry: str, scope: str, response: requests.Response) -> bool:
-        """React to a 401: learn the scheme, fetch a token. True when a retry may succeed."""
-        key = normalize_registry_key(registry)
-        values = response.headers.get("WWW-Authenticate")
-        if not values:
-            return False
-        challenges = parse_www_authenticate(values)
-        bearer = _find(challenges, "bearer")
-        if bearer is not None:
-            realm_url = bearer.params.get("realm")
-            if not realm_url:
-                raise RegistryError(
-                    f"{registry}: the Bearer challenge has no realm; the registry is misconfigured"
-                )
-            realm = _Realm(realm_url, bearer.params.get("service"))
-            insufficient = bearer.params.get("error") == "insufficient_scope"
-            with self._lock:
-                had_token = (key, scope) in self._tokens
-                self._tokens.pop((key, scope), None)
-                self._realms[key] = realm
-            if insufficient and had_token:
-                return False
-            # A registry may ask for a scope of its own (e.g. with a different repository
-            # spelling); ask for ours and its own, as go-containerregistry does.
-            extra = bearer.params.get("scope")
-            self._fetch_token(key, realm, scope, extra_scope=extra)
-            return True
-        if _find(challenges, "basic") is not None:
-            with self._lock:
-                already = key in self._basic
-                self._basic.add(key)
-            return not already and self.credentials_for(key) is not None
-        return False
-
-    def _fetch_token(
-        self, key: str, realm: _Realm, scope: str, *, extra_scope: str | None = None
-    ) -> str:
-        parts = urlsplit(realm.url)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise RegistryError(
-                f"{key}: the token realm {redact_url(realm.url)!r} is not an HTTP(S) URL"
-            )
-        params: list[tuple[str, str]] = []
-        if realm.service:
-            params.append(("service", realm.service))
-        params.append(("scope", scope))
-        if extra_scope and extra_scope != scope:
-            params.extend(("scope", s) for s in extra_scope.split(" ") if s and s != scope)
-        headers: dict[str, str] = {}
-        creds = self.credentials_for(key)
-        if creds is not None:
-            if not plain_http_allowed(realm.url, insecure=key in self._insecure):
-                raise Unauthorized(
-                    f"{key}: the token service {redact_url(realm.url)} speaks plain HTTP; "
-                    "credentials are only sent over HTTPS (or to loopback hosts). Fix the "
-                    "registry's token realm, or set `insecure: true` if you trust the network"
-                )
-            headers["Authorization"] = basic_header(creds)
-        self._debug(f"token request: GET {redact_url(realm.url)} scope={scope}")
+    def fetch(self, request: TokenRequest) -> Reply:
+        """Send one token request. Network failures and error statuses other than a refusal
+        (401, 403: the flow words those) raise here."""
+        self._debug(f"token request: GET {redact_url(request.url)} scope={request.scope}")
         self.token_requests += 1
         try:
             response = self._session.get(
-                realm.url, params=params, headers=headers, stream=True, allow_redirects=False
+                request.url,
+                params=list(request.params),
+                headers=dict(request.headers),
+                stream=True,
+                allow_redirects=False,
             )
         except requests.RequestException as exc:
             raise RegistryError(
-                f"{key}: the token service {redact_url(realm.url)} could not be reached "
-                f"({type(exc).__name__}); check the network and retry"
+                f"{request.registry}: the token service {redact_url(request.url)} could not be "
+                f"reached ({type(exc).__name__}); check the network and retry"
             ) from None
         with response:
-            what = f"token for {scope} from {parts.hostname}"
             if response.status_code in (401, 403):
-                who = f"user {creds.username!r}" if creds else "anonymous access"
-                raise Unauthorized(
-                    f"{key}: the token service refused {who} for {scope} "
-                    f"({response.status_code}). Check the username and password or token"
-                    + ("" if creds else ", or supply credentials: the repository may be private")
-                )
-            check_response(response, what=what)
-            body = read_body(response, limit=MAX_TOKEN_ANSWER, what=what)
-        token, lifetime = _parse_token_answer(body, what)
-        self._on_secret(token)
-        with self._lock:
-            self._tokens[(key, scope)] = _Token(
-                token, self._clock() + max(0.0, lifetime - EXPIRY_MARGIN)
-            )
-        return token
-
-
-def _find(challenges: list[Challenge], scheme: str) -> Challenge | None:
-    return next((c for c in challenges if c.scheme == scheme), None)
-
-
-def _parse_token_answer(body: bytes, what: str) -> tuple[str, float]:
-    try:
-        doc = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise RegistryError(f"{what}: the token service did not answer JSON") from None
-    if not isinstance(doc, dict):
-        raise RegistryError(f"{what}: the token service did not answer a JSON object")
-    # Docker token spec: `token`; OAuth2-style services answer `access_token`; accept either.
-    token = doc.get("token") or doc.get("access_token")
-    if not isinstance(token, str) or not token:
-        raise RegistryError(f"{what}: the token service's answer has no `token`")
-    lifetime = doc.get("expires_in")
-    if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
-        lifetime = DEFAULT_TOKEN_LIFETIME
-    return token, float(lifetime)
+                return Reply(response.status_code)
+            check_response(response, what=request.what)
+            body = read_body(response, limit=MAX_TOKEN_ANSWER, what=request.what)
+        return Reply(response.status_code, body=body)

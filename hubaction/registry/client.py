@@ -1,22 +1,18 @@
 """A client for the Registry HTTP API v2 / OCI distribution spec: manifests, blobs, tags.
 
-Round trips are the cost of a CI step, so every call makes the fewest requests the protocol
-allows: no ``/v2/`` ping (a request's own 401 carries the challenge), a HEAD where only the
-digest is wanted (Docker Hub counts a GET as a pull, a HEAD not), and one pooled connection per
-host through the run's single ``requests.Session``.
-
-Every manifest and blob body is verified against the digest asked for and the
-``Docker-Content-Digest`` header before it is believed (OCI distribution spec, "Pulling
-manifests": clients SHOULD verify).
+Every call makes the fewest round trips: no ``/v2/`` ping (a request's own 401 carries the
+challenge), a HEAD where only the digest is wanted (Docker Hub counts a GET as a pull), one
+pooled connection per host. Every body is verified against the digest asked for and the
+``Docker-Content-Digest`` header (distribution spec, "Pulling manifests") before it is believed.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -35,9 +31,12 @@ from hubaction.oci.manifest import compute_digest, parse_manifest, verify_digest
 from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
 from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
 from hubaction.oci.reference import Digest, Reference, is_loopback_host, parse_digest
-from hubaction.registry.auth import RegistryAuth, pull_scope
+from hubaction.oci.wire import NotJSON, decimal_count, load_json
+from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
 from hubaction.registry.credentials import CredentialStore
 from hubaction.registry.transport import (
+    DEFAULT_RETRY_BUDGET,
+    DEFAULT_TIMEOUT,
     check_response,
     error_body,
     error_for,
@@ -75,8 +74,30 @@ def _header_digest(response: requests.Response, what: str) -> Digest | None:
         ) from None
 
 
+@dataclass(frozen=True)
+class _Call:
+    """One logical registry request: what its hops (fallback, retry, redirects) share."""
+
+    method: str
+    ref: Reference
+    path: str
+    what: str
+    accept: str | None
+    insecure: bool
+
+    @property
+    def scope(self) -> str:
+        return pull_scope(self.ref.repository)
+
+
 class RegistryClient:
-    """Registry API calls for any registry; auth, redirects and verification built in."""
+    """Registry API calls for any registry; auth, redirects and verification built in.
+
+    :meth:`request` composes small handlers, outermost first (as go-containerregistry's
+    ``transport``: schemer, bearer/basic, redirects): :meth:`_with_scheme` (``insecure``:
+    HTTPS, then plain HTTP once), :meth:`_authorized` (the auth flow: one challenge, one
+    retry), :meth:`_follow_redirects` (the redirect policy) and :meth:`_send` (the wire).
+    """
 
     def __init__(
         self,
@@ -100,9 +121,6 @@ class RegistryClient:
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _is_insecure(self, ref: Reference) -> bool:
-        return ref.registry in self._insecure
-
     def _scheme(self, ref: Reference) -> str:
         with self._lock:
             known = self._schemes.get(ref.registry)
@@ -113,34 +131,6 @@ class RegistryClient:
 
     def _url(self, ref: Reference, path: str) -> str:
         return f"{self._scheme(ref)}://{ref.api_host}/v2/{ref.repository}/{path}"
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Mapping[str, str],
-        verify: bool | None,
-        what: str,
-        raw_errors: bool = False,
-    ) -> requests.Response:
-        """Send one request; network failures become RegistryError unless ``raw_errors``."""
-        self._debug(f"{method} {redact_url(url)}")
-        with self._lock:
-            self.requests_sent += 1
-        try:
-            return self.session.request(
-                method,
-                url,
-                headers=dict(headers),
-                allow_redirects=False,
-                stream=True,
-                verify=verify,
-            )
-        except requests.RequestException as exc:
-            if raw_errors:
-                raise
-            raise network_error(exc, what=what, url=url) from None
 
     @contextmanager
     def request(
@@ -153,75 +143,115 @@ class RegistryClient:
         accept: str | None = None,
         url: str | None = None,
     ) -> Iterator[requests.Response]:
-        """Send ``method`` for ``path`` of ``ref``'s repository, with auth and redirects.
-
-        Yields the final response (any status: the caller checks it). Redirects are followed
-        by hand so that Authorization is dropped whenever the host changes (blob storage such
-        as S3 or a CDN must never see the registry's token) and never downgraded to HTTP.
+        """Send ``method`` for ``path`` of ``ref``'s repository (or to ``url``, a page link),
+        with auth and redirects. Yields the final response, any status: the caller checks it.
         """
-        scope = pull_scope(ref.repository)
-        insecure = self._is_insecure(ref)
-        target = url or self._url(ref, path)
-        base_headers = {"Accept": accept} if accept else {}
-
-        def send(to: str, *, raw_errors: bool = False) -> requests.Response:
-            auth = self.auth.headers(ref.registry, scope, to)
-            return self._send(
-                method,
-                to,
-                headers={**base_headers, **auth},
-                verify=False if insecure else None,
-                what=what,
-                raw_errors=raw_errors,
-            )
-
+        call = _Call(method, ref, path, what, accept, ref.registry in self._insecure)
+        response, origin = self._with_scheme(call, url)
+        response = self._follow_redirects(call, response, origin)
         try:
-            response = send(
-                target, raw_errors=insecure and url is None and ref.registry not in self._schemes
-            )
-        except requests.RequestException:
-            # `insecure`: the registry may not speak TLS at all. Fall back to plain HTTP once,
-            # on the request itself (no extra ping), and remember it for the run.
-            with self._lock:
-                self._schemes[ref.registry] = "http"
-            self._debug(f"{ref.registry}: HTTPS failed; insecure registry, using plain HTTP")
-            target = self._url(ref, path)
-            response = send(target)
-        if insecure:
-            with self._lock:
-                self._schemes.setdefault(ref.registry, urlsplit(target).scheme)
-        if response.status_code == 401 and self.auth.challenge(ref.registry, scope, response):
+            yield response
+        finally:
             release(response)
-            response = send(target)
-        origin = urlsplit(target)
+
+    def _with_scheme(self, call: _Call, url: str | None) -> tuple[requests.Response, str]:
+        """The scheme handler: the answer and the URL it came from. ``insecure``: the registry
+        may not speak TLS; fall back to plain HTTP once, on the request itself (no ping), and
+        remember the scheme that worked for the run."""
+        registry = call.ref.registry
+        target = url or self._url(call.ref, call.path)
+        if not (call.insecure and url is None and registry not in self._schemes):
+            return self._authorized(call, target), target
+        try:
+            response = self._authorized(call, target, raw_errors=True)
+        except requests.RequestException:
+            with self._lock:
+                self._schemes[registry] = "http"
+            self._debug(f"{registry}: HTTPS failed; insecure registry, using plain HTTP")
+            target = self._url(call.ref, call.path)
+            response = self._authorized(call, target)
+        with self._lock:
+            self._schemes.setdefault(registry, urlsplit(target).scheme)
+        return response, target
+
+    def _authorized(self, call: _Call, url: str, *, raw_errors: bool = False) -> requests.Response:
+        """The auth handler: drive :meth:`AuthFlow.request` for ``url``. Token requests go to
+        the realm, attempts to the wire (``raw_errors`` for the first); the last answer is
+        returned, earlier ones released."""
+        flow = self.auth.flow.request(call.ref.registry, call.scope, url)
+        response: requests.Response | None = None
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, TokenRequest):
+                    reply = self.auth.fetch(step)
+                else:
+                    if response is not None:
+                        release(response)  # a 401 before the retry
+                    response = None
+                    response = self._send(call, url, step.headers, raw_errors=raw_errors)
+                    raw_errors = False  # only the first attempt may fall back to plain HTTP
+                    reply = Reply(response.status_code, response.headers.get("WWW-Authenticate"))
+                step = flow.send(reply)
+        except StopIteration:
+            assert response is not None  # every flow sends the request at least once
+            return response
+        except BaseException:
+            if response is not None:
+                release(response)
+            raise
+
+    def _follow_redirects(
+        self, call: _Call, response: requests.Response, origin: str
+    ) -> requests.Response:
+        """The redirect policy, by hand: at most :data:`MAX_REDIRECTS` hops; the registry's
+        Authorization only to ``origin``'s scheme and host (blob storage such as S3 or a CDN
+        must never see the registry's token); never HTTPS to plain HTTP unless insecure."""
         hops = 0
         while response.is_redirect and "Location" in response.headers:
             hops += 1
             if hops > MAX_REDIRECTS:
                 release(response)
-                raise RegistryError(f"{what}: more than {MAX_REDIRECTS} redirects")
+                raise RegistryError(f"{call.what}: more than {MAX_REDIRECTS} redirects")
             location = urljoin(response.url, response.headers["Location"])
             release(response)
-            parts = urlsplit(location)
-            if parts.scheme == "http" and origin.scheme == "https" and not insecure:
-                raise RegistryError(
-                    f"{what}: the registry redirected from HTTPS to plain HTTP "
-                    f"({parts.netloc}); refusing"
-                )
-            if parts.netloc == origin.netloc and parts.scheme == origin.scheme:
-                response = send(location)
-            else:  # another host (blob storage, a CDN): never the registry's credentials
-                response = self._send(
-                    method,
-                    location,
-                    headers=base_headers,
-                    verify=False if insecure else None,
-                    what=what,
-                )
+            response = self._hop(call, location, origin)
+        return response
+
+    def _hop(self, call: _Call, location: str, origin: str) -> requests.Response:
+        to, start = urlsplit(location), urlsplit(origin)
+        if to.scheme == "http" and start.scheme == "https" and not call.insecure:
+            raise RegistryError(
+                f"{call.what}: the registry redirected from HTTPS to plain HTTP "
+                f"({to.netloc}); refusing"
+            )
+        if (to.scheme, to.netloc) == (start.scheme, start.netloc):
+            auth = self.auth.headers(call.ref.registry, call.scope, location)
+            return self._send(call, location, auth)
+        return self._send(call, location, {})  # another host: never the registry's credentials
+
+    def _send(
+        self, call: _Call, url: str, auth: Mapping[str, str], *, raw_errors: bool = False
+    ) -> requests.Response:
+        """The wire: one request, counted and logged; network failures become RegistryError
+        unless ``raw_errors``."""
+        headers = {"Accept": call.accept} if call.accept else {}
+        self._debug(f"{call.method} {redact_url(url)}")
+        with self._lock:
+            self.requests_sent += 1
         try:
-            yield response
-        finally:
-            release(response)
+            return self.session.request(
+                call.method,
+                url,
+                headers={**headers, **auth},
+                allow_redirects=False,
+                stream=True,
+                verify=False if call.insecure else None,
+            )
+        except requests.RequestException as exc:
+            if raw_errors:
+                raise
+            raise network_error(exc, what=call.what, url=url) from None
 
     # -- manifests ------------------------------------------------------------------------
 
@@ -247,11 +277,10 @@ class RegistryClient:
                         f"{what}: the registry says the manifest is {digest}, but {ref.digest} "
                         "was asked for; the registry is misbehaving"
                     )
-                length = response.headers.get("Content-Length")
                 return ManifestHead(
                     digest=digest,
                     media_type=_content_type(response),
-                    size=int(length) if length and length.isdigit() else None,
+                    size=decimal_count(response.headers.get("Content-Length")),
                     ratelimit=parse_ratelimit(response.headers),
                 )
         fetched = self.get_manifest(ref)
@@ -415,12 +444,9 @@ def release(response: requests.Response) -> None:
     the connection, and the next request pays a new TCP (and TLS) handshake. Reading the rest
     of a small body instead keeps the one connection per host alive.
     """
-    if response.request is not None and response.request.method == "HEAD":
-        small = True
-    else:
-        length = response.headers.get("Content-Length", "")
-        small = length.isascii() and length.isdigit() and int(length) <= 65536
-    if small:
+    head = response.request is not None and response.request.method == "HEAD"
+    length = decimal_count(response.headers.get("Content-Length"))
+    if head or (length is not None and length <= 65536):
         with suppress(Exception):  # any failure: fall back to closing
             response.raw.drain_conn()
             response.raw.release_conn()
@@ -430,8 +456,8 @@ def release(response: requests.Response) -> None:
 
 def _tags_from_page(body: bytes, what: str) -> list[str]:
     try:
-        doc = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        doc = load_json(body)
+    except NotJSON:
         # Malformed (cut or garbled on the way): worth the one retry a corrupt body gets.
         raise CorruptBody(f"{what}: the tag list is not JSON") from None
     if not isinstance(doc, dict):
@@ -452,9 +478,12 @@ def open_client(
     on_secret: Callable[[str], None] = lambda _secret: None,
     debug: Callable[[str], None] = lambda _line: None,
     session: requests.Session | None = None,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    retry_budget: float = DEFAULT_RETRY_BUDGET,
 ) -> RegistryClient:
-    """A client with the run's one session and auth; ``on_secret`` is told every token."""
-    session = session or new_session()
+    """A client with the run's one session and auth; ``on_secret`` is told every token.
+    Without ``session``, one with ``timeout`` (connect, read seconds) and ``retry_budget``."""
+    session = session or new_session(timeout=timeout, retry_budget=retry_budget)
     auth = RegistryAuth(
         session,
         credentials,

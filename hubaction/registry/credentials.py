@@ -12,14 +12,15 @@ Pure: no I/O.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from hubaction.errors import InvalidInput
 from hubaction.oci.reference import DOCKER_HUB
+from hubaction.oci.wire import NotJSON, load_json
 
 _HUB_ALIASES = frozenset(
     {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.docker.io"}
@@ -57,10 +58,13 @@ def parse_docker_config(
     if not text.strip():
         return {}
     try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+        doc = load_json(text)
+    except NotJSON as exc:
+        # The line of a json.JSONDecodeError (NotJSON keeps it as its context) helps find the
+        # mistake without showing the text, which is a secret.
+        line = getattr(exc.__context__, "lineno", "?")
         raise InvalidInput(
-            f"{source} is not JSON (line {getattr(exc, 'lineno', '?')}); pass the "
+            f"{source} is not JSON (line {line}); pass the "
             'contents of a Docker config.json, e.g. {"auths": {"ghcr.io": {"auth": "..."}}}'
         ) from None
     auths = doc.get("auths") if isinstance(doc, dict) else None
@@ -115,33 +119,31 @@ def docker_config_secrets(text: str) -> list[str]:
     Text that is not a config.json is masked by its token-like words.
     """
     try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError):
+        doc = load_json(text)
+    except NotJSON:
         return _TOKEN_LIKE.findall(text)
     auths = doc.get("auths") if isinstance(doc, dict) else None
     if not isinstance(auths, dict):
         return _TOKEN_LIKE.findall(text)
     found: list[str] = []
     for entry in auths.values():
-        if not isinstance(entry, dict):
-            continue
-        for key in _SECRET_KEYS:
-            value = entry.get(key)
-            if isinstance(value, str) and value:
-                found.append(value)
-        auth = entry.get("auth")
-        if isinstance(auth, str):
-            try:
-                decoded = base64.b64decode(auth, validate=True).decode("utf-8")
-            except ValueError:  # binascii.Error and UnicodeDecodeError included
-                continue
-            secret = decoded.partition(":")[2]
-            if secret:
-                found.append(secret)
-        user, secret_value = entry.get("username"), entry.get("password")
-        if isinstance(user, str) and isinstance(secret_value, str) and secret_value:
-            found.append(basic_token(Credentials(user, secret_value)))
+        if isinstance(entry, dict):
+            found.extend(_entry_secrets(entry))
     return found
+
+
+def _entry_secrets(entry: Mapping[str, object]) -> list[str]:
+    """The secrets of one ``auths`` entry: its secret values, the password inside ``auth``,
+    and the Basic token that ``username``/``password`` make."""
+    found = [v for key in _SECRET_KEYS if isinstance(v := entry.get(key), str) and v]
+    auth = entry.get("auth")
+    if isinstance(auth, str):
+        with suppress(ValueError):  # binascii.Error and UnicodeDecodeError included
+            found.append(base64.b64decode(auth, validate=True).decode("utf-8").partition(":")[2])
+    user, password = entry.get("username"), entry.get("password")
+    if isinstance(user, str) and isinstance(password, str) and password:
+        found.append(basic_token(Credentials(user, password)))
+    return [secret for secret in found if secret]
 
 
 def basic_token(creds: Credentials) -> str:
@@ -173,12 +175,3 @@ class CredentialStore:
         if self._explicit is not None and (self._primary is None or key == self._primary):
             return self._explicit
         return self._config.get(key)
-
-    def secrets(self) -> list[str]:
-        """Every password and derived secret, for masking before anything is printed."""
-        out: list[str] = []
-        for creds in [self._explicit, *self._config.values()]:
-            if creds is not None and creds.password:
-                out.append(creds.password)
-                out.append(basic_token(creds))
-        return out
