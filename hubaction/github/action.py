@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hubaction.errors import HubActionError, InvalidInput
+from hubaction.errors import HubActionError, InvalidInput, describe
 from hubaction.github.contract import INPUT_DEFAULTS, reference_input
 from hubaction.github.toolkit import Toolkit
 from hubaction.oci.platform import Platform, parse_platform
@@ -216,7 +216,7 @@ def run(kit: Toolkit, *, session: requests.Session | None = None) -> int:
 
         result = steps.lookup(kit, inputs, session)
     except HubActionError as exc:
-        kit.error(str(exc), title=exc.title)
+        kit.error(describe(exc), title=exc.title)
         return 1
     what = str(inputs.reference) if inputs.reference is not None else "Docker Hub"
     with kit.group(f"hubaction: {what}"):

@@ -9,7 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hubaction.errors import HubActionError, NotFound, RateLimited, RegistryError
+from hubaction.errors import (
+    HubActionError,
+    Kind,
+    NotFound,
+    RateLimited,
+    RegistryError,
+    describe,
+)
 from hubaction.github.action import ActionInputs
 from hubaction.github.outputs import (
     boolean,
@@ -44,6 +51,9 @@ if TYPE_CHECKING:
     from hubaction.dockerhub.client import HubClient
     from hubaction.oci.model import RateLimit
     from hubaction.registry.client import RegistryClient
+
+# What a lookup that does not fail on a missing image may find missing.
+_MISSING_IMAGE = (Kind.TAG, Kind.MANIFEST, Kind.REPOSITORY)
 
 # Per-tag digests in the summary cost one HEAD each; beyond this many the table shows names only.
 MAX_TAG_DIGESTS = 1000
@@ -130,21 +140,27 @@ def _image(
             if info.index is None and info.platform is not None:
                 _warn_platform(kit, inputs.platform, info.platform)
     except NotFound as exc:
-        if exc.what in ("tag", "manifest") and client.repository_exists(ref) is False:
+        missing = exc
+        if exc.kind in (Kind.TAG, Kind.MANIFEST) and client.repository_exists(ref) is False:
             # Told apart for the message: a repository that does not exist (yet: the first
             # push of a new image) versus a tag missing from an existing repository.
-            exc = NotFound(
+            missing = NotFound(
                 f"{ref.registry}/{ref.repository}: the repository does not exist, so neither "
-                f"does {ref.familiar}. Check the repository name (and the credentials: some "
-                "registries hide private repositories)",
-                what="repository",
+                f"does {ref.familiar}",
+                kind=Kind.REPOSITORY,
+                status=exc.status,
+                service=exc.service,
+                registry=ref.registry,
+                repository=ref.repository,
             )
-        if inputs.fail_on_missing or exc.what not in ("tag", "manifest", "repository"):
-            raise exc from None
+        if inputs.fail_on_missing or missing.kind not in _MISSING_IMAGE:
+            if missing is exc:
+                raise
+            raise missing from exc
         exists = False
         result.outputs.update(missing_outputs())
         result.parts.append(
-            f"## {md_text(ref.familiar)}\n\n**Does not exist:** {md_text(str(exc))}\n"
+            f"## {md_text(ref.familiar)}\n\n**Does not exist:** {md_text(describe(missing))}\n"
         )
     # The contract: `changed` is `true` only when compare-digest is set and differs (a tag
     # that does not exist differs from any digest); `base-changed` only when base-image is set
@@ -171,8 +187,7 @@ def _dockerfile(client: RegistryClient, inputs: ActionInputs, result: Result) ->
     heads = head_many(client, [i.lookup_reference for i in images], on_error=remember)
     if failures:
         failed, error = next(iter(failures.items()))
-        error.args = (f"Input `dockerfile`: looking up {failed.familiar} failed: {error}",)
-        raise error
+        raise error.within(f"Input `dockerfile`: looking up {failed.familiar} failed") from error
     statuses = [
         status_of(image, head.digest if head is not None else None)
         for image, head in zip(images, heads, strict=True)

@@ -17,7 +17,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -27,6 +27,7 @@ from hubaction.errors import (
     DigestMismatch,
     HubActionError,
     InvalidHeader,
+    Kind,
     NotFound,
     RegistryError,
 )
@@ -37,15 +38,8 @@ from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
 from hubaction.oci.reference import Digest, Reference, is_loopback_host, parse_digest
 from hubaction.registry.auth import RegistryAuth, pull_scope
 from hubaction.registry.credentials import CredentialStore
-from hubaction.registry.transport import (
-    check_response,
-    error_body,
-    error_for,
-    network_error,
-    new_session,
-    read_body,
-    redact_url,
-)
+from hubaction.registry.errors import check_response, error_for, network_error
+from hubaction.registry.transport import new_session, read_body, redact_url
 
 T = TypeVar("T")
 
@@ -56,6 +50,16 @@ TAGS_PAGE_SIZE = 1000
 MAX_TAG_PAGES = 1000
 MAX_TAGS = 200_000
 MAX_TAG_PAGE_BYTES = 32 * 1024 * 1024
+
+
+class _Where(TypedDict):
+    registry: str
+    repository: str
+
+
+def _where(ref: Reference) -> _Where:
+    """The fields naming ``ref``'s repository in an error (``error_for``'s context)."""
+    return {"registry": ref.registry, "repository": ref.repository}
 
 
 def _content_type(response: requests.Response) -> str | None:
@@ -239,7 +243,7 @@ class RegistryClient:
             else:
                 if status == 404:
                     raise self._not_found(ref)
-                check_response(response, what=what, body=b"")
+                check_response(response, what=what, body=b"", **_where(ref))
                 digest = _header_digest(response, what)
             if digest is not None:
                 if ref.digest is not None and digest != ref.digest:
@@ -263,12 +267,14 @@ class RegistryClient:
         )
 
     def _not_found(self, ref: Reference) -> NotFound:
-        kind = "digest" if ref.tag is None else "tag"
-        shown = ref.identifier()
+        # Kind.TAG for a digest too: either way the repository exists and the name does not.
+        name = "digest" if ref.tag is None else "tag"
         return NotFound(
-            f"{ref.familiar}: {kind} {shown!r} not found in {ref.registry}/{ref.repository}. "
-            "Check the tag; `hubaction tags` lists the tags that exist",
-            what="tag",
+            f"{ref.familiar}: {name} {ref.identifier()!r} not found in "
+            f"{ref.registry}/{ref.repository}",
+            kind=Kind.TAG,
+            status=404,
+            **_where(ref),
         )
 
     def get_manifest(self, ref: Reference, digest: Digest | None = None) -> FetchedManifest:
@@ -287,12 +293,11 @@ class RegistryClient:
             "GET", target, f"manifests/{target.identifier()}", what=what, accept=ACCEPT
         ) as response:
             if response.status_code == 404:
-                body = error_body(response)
-                error = error_for(response, what=what, body=body)
-                if isinstance(error, NotFound) and error.what == "repository":
+                error = error_for(response, what=what, **_where(ref))
+                if error.kind is Kind.REPOSITORY:
                     raise error
-                raise self._not_found(target)
-            check_response(response, what=what)
+                raise self._not_found(target) from error
+            check_response(response, what=what, **_where(ref))
             body = read_body(response, limit=MAX_MANIFEST_BYTES, what=what)
             header = _header_digest(response, what)
             content_type = _content_type(response)
@@ -322,7 +327,7 @@ class RegistryClient:
     def _get_blob(self, ref: Reference, digest: Digest, limit: int) -> bytes:
         what = f"blob {digest} of {ref.name}"
         with self.request("GET", ref, f"blobs/{digest}", what=what) as response:
-            check_response(response, what=what)
+            check_response(response, what=what, **_where(ref))
             body = read_body(response, limit=limit, what=what)
         verify_digest(body, digest, what=what)
         return body
@@ -337,8 +342,7 @@ class RegistryClient:
         try:
             with self.request("GET", ref, "tags/list", what=what, url=url) as response:
                 if response.status_code == 404:
-                    error = error_for(response, what=what, body=error_body(response))
-                    return not (isinstance(error, NotFound) and error.what == "repository")
+                    return error_for(response, what=what).kind is not Kind.REPOSITORY
                 return True if response.ok else None
         except HubActionError:
             return None
@@ -347,13 +351,14 @@ class RegistryClient:
         """One page of tags: its tags, its ``Link`` header, and its URL (for relative links)."""
         with self.request("GET", ref, "tags/list", what=what, url=url) as response:
             if response.status_code == 404:
-                body = error_body(response)
                 raise NotFound(
                     f"{ref.registry}/{ref.repository}: the repository does not exist or "
-                    "has no tags (404). Check the repository name",
-                    what="repository",
-                ) from error_for(response, what=what, body=body)
-            check_response(response, what=what)
+                    "has no tags (404)",
+                    kind=Kind.REPOSITORY,
+                    status=404,
+                    **_where(ref),
+                ) from error_for(response, what=what, **_where(ref))
+            check_response(response, what=what, **_where(ref))
             body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what)
             link = response.headers.get("Link")
             page_url = response.url
