@@ -217,11 +217,11 @@ def test_missing_repository_tag_list(fake: requests_mock.Adapter) -> None:
     with pytest.raises(NotFound) as info:
         client(fake).list_tags(parse_reference("reg.example.com/app", default_tag=None))
     error = info.value
-    assert (error.kind, error.status) == (Kind.REPOSITORY, 404)
+    assert (error.kind, error.status, error.codes) == (Kind.REPOSITORY, 404, ("NAME_UNKNOWN",))
     assert (error.registry, error.repository) == ("reg.example.com", "app")
     # The registry's own answer is kept as the cause.
     assert isinstance(error.__cause__, NotFound)
-    assert error.__cause__.codes == ("NAME_UNKNOWN",)
+    assert error.__cause__.kind is Kind.REPOSITORY
 
 
 def test_missing_repository_manifest_is_told_apart(fake: requests_mock.Adapter) -> None:

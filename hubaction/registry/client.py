@@ -351,13 +351,15 @@ class RegistryClient:
         """One page of tags: its tags, its ``Link`` header, and its URL (for relative links)."""
         with self.request("GET", ref, "tags/list", what=what, url=url) as response:
             if response.status_code == 404:
+                answer = error_for(response, what=what, **_where(ref))
                 raise NotFound(
                     f"{ref.registry}/{ref.repository}: the repository does not exist or "
                     "has no tags (404)",
                     kind=Kind.REPOSITORY,
                     status=404,
+                    details=answer.details,
                     **_where(ref),
-                ) from error_for(response, what=what, **_where(ref))
+                ) from answer
             check_response(response, what=what, **_where(ref))
             body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what)
             link = response.headers.get("Link")
