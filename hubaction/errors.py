@@ -270,6 +270,7 @@ ADVICE: dict[tuple[Kind, Service | None], str] = {
     (Kind.TIMEOUT, None): "It is slow or unreachable; retry later",
     (Kind.UNREACHABLE, None): "Check the registry address and that it is up",
     (Kind.UNREACHABLE, Service.HUB_API): "Check `hub-url` and that it is up",
+    (Kind.UNREACHABLE, Service.REALM): "Check the network and retry",
 }
 
 

@@ -611,7 +611,7 @@ class HubClient:
             body={"identifier": creds.username, "secret": creds.password},
         ) as response:
             if response.status_code != 404:
-                token = self._login_answer(response, "access_token", what, creds)
+                token = self._login_answer(response, "access_token", what)
                 authorization = f"Bearer {token}"
             else:
                 authorization = ""
@@ -631,14 +631,12 @@ class HubClient:
                         f"{redact_url(self.hub_url)}; check `hub-url` (the Docker Hub API "
                         f"is {HUB_URL})"
                     )
-                token = self._login_answer(response, "token", what, creds)
+                token = self._login_answer(response, "token", what)
                 authorization = f"JWT {token}"
         with self._lock:
             self._authorization = authorization
 
-    def _login_answer(
-        self, response: requests.Response, key: str, what: str, creds: Credentials
-    ) -> str:
+    def _login_answer(self, response: requests.Response, key: str, what: str) -> str:
         status = response.status_code
         if status in (401, 403):
             raise self._login_refused(response, what)
