@@ -140,19 +140,7 @@ def _image(
             if info.index is None and info.platform is not None:
                 _warn_platform(kit, inputs.platform, info.platform)
     except NotFound as exc:
-        missing = exc
-        if exc.kind in (Kind.TAG, Kind.MANIFEST) and client.repository_exists(ref) is False:
-            # Told apart for the message: a repository that does not exist (yet: the first
-            # push of a new image) versus a tag missing from an existing repository.
-            missing = NotFound(
-                f"{ref.registry}/{ref.repository}: the repository does not exist, so neither "
-                f"does {ref.familiar}",
-                kind=Kind.REPOSITORY,
-                status=exc.status,
-                service=exc.service,
-                registry=ref.registry,
-                repository=ref.repository,
-            )
+        missing = _missing_repository(client, ref, exc) or exc
         if inputs.fail_on_missing or missing.kind not in _MISSING_IMAGE:
             if missing is exc:
                 raise
@@ -170,6 +158,25 @@ def _image(
     result.outputs.setdefault("base-changed", "false")
     if inputs.list_tags and not inputs.digest_only:
         _tags(kit, client, inputs, ref, result, exists=exists)
+
+
+def _missing_repository(client: RegistryClient, ref: Reference, exc: NotFound) -> NotFound | None:
+    """For a missing tag, the error to report when its whole repository is missing instead.
+
+    Told apart for the message: a repository that does not exist (yet: the first push of a
+    new image) versus a tag missing from an existing repository.
+    """
+    if exc.kind not in (Kind.TAG, Kind.MANIFEST) or client.repository_exists(ref) is not False:
+        return None
+    return NotFound(
+        f"{ref.registry}/{ref.repository}: the repository does not exist, so neither does "
+        f"{ref.familiar}",
+        kind=Kind.REPOSITORY,
+        status=exc.status,
+        service=exc.service,
+        registry=ref.registry,
+        repository=ref.repository,
+    )
 
 
 def _dockerfile(client: RegistryClient, inputs: ActionInputs, result: Result) -> None:
