@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from hubaction import __version__
-from hubaction.errors import HubActionError, InvalidInput
+from hubaction.errors import HubActionError, InvalidInput, describe
 from hubaction.oci.platform import Platform, parse_platform
 from hubaction.oci.reference import Reference, parse_reference
 from hubaction.oci.tags import SORTS, compile_tag_filter
@@ -331,7 +331,7 @@ def main(
     try:
         return func(args, out or sys.stdout, stdin or sys.stdin)
     except HubActionError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {describe(exc)}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

@@ -1,28 +1,122 @@
-"""The one exception hierarchy of hubaction.
+"""The one exception hierarchy of hubaction, its facts and the advice shown with them.
 
-Every expected failure is a :class:`HubActionError`. Subclasses are chosen by what the caller
-does next, not by where the failure happened:
+Classes are chosen by what the caller does next: :class:`InvalidInput` (fix the input; exit
+code 2 on the CLI), :class:`Unauthorized` (fix or supply credentials), :class:`NotFound`
+(maybe not a failure at all: ``fail-on-missing: false``), :class:`RateLimited` (wait, or log
+in), :class:`RegistryError` (the registry answered something unusable; retry or report it).
 
-* :class:`InvalidInput` (and its parsers' subclasses): fix the input; exit code 2 on the CLI.
-* :class:`Unauthorized`: fix or supply credentials.
-* :class:`NotFound`: the repository, tag or platform does not exist; maybe not a failure at all
-  (``fail-on-missing: false``).
-* :class:`RateLimited`: wait, or log in for a higher quota.
-* :class:`RegistryError`: the registry answered something wrong (bad body, digest mismatch,
-  unsupported manifest, timeout); retry later or report it.
-
-Messages say what failed, why, and what to do; they are shown to users as they are, as one
-``::error::`` line in the action and one ``error:`` line on the command line.
+An error carries what happened as fields (``kind``, HTTP ``status``, ``service``,
+``registry``, ``repository``, the body's ``details`` and their OCI ``codes``); ``str()`` is
+the facts (what failed, why). What to do lives in :data:`ADVICE`, added once at the edge by
+:func:`describe`: one ``::error::`` line in the action, one ``error:`` line on the CLI.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+
+class Kind(StrEnum):
+    """What happened, finer than the class; the key of :data:`ADVICE`."""
+
+    # NotFound: what does not exist.
+    REPOSITORY = "repository"
+    TAG = "tag"
+    MANIFEST = "manifest"
+    BLOB = "blob"
+    PLATFORM = "platform"
+    NAMESPACE = "namespace"
+    # Unauthorized.
+    NEEDS_CREDENTIALS = "needs-credentials"  # anonymous access refused
+    CREDENTIALS_REFUSED = "credentials-refused"  # the credentials or token sent were refused
+    ACCESS_DENIED = "access-denied"  # 403: valid credentials without the right to read
+    SECOND_FACTOR = "second-factor"  # Docker Hub: 2FA or SSO, so a password cannot log in
+    # RateLimited.
+    PULL_RATE_LIMIT = "pull-rate-limit"  # a registry's 429 (Docker Hub's pull quota)
+    API_RATE_LIMIT = "api-rate-limit"  # Docker Hub API's per-minute limit
+    # RegistryError.
+    SERVER_FAILED = "server-failed"  # 5xx
+    REQUEST_REFUSED = "request-refused"  # any other status
+    TLS_FAILED = "tls-failed"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    # Anything whose message already says all there is (input errors, malformed answers).
+    OTHER = "other"
+
+
+class Service(StrEnum):
+    """Who answered: the advice differs (Docker Hub's API knows 2FA; a token realm has none)."""
+
+    REGISTRY = "registry"  # a registry's /v2/ API
+    REALM = "token service"  # a registry's token realm (Docker token spec)
+    HUB_API = "Docker Hub API"  # hub.docker.com listings
+    HUB_LOGIN = "Docker Hub login"  # hub.docker.com /v2/auth/token, /v2/users/login
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One error an answer's body reported, made safe to show: one line, bounded length.
+
+    The OCI error body ``{"errors": [{"code", "message"}]}`` (distribution spec, "Error
+    Codes"), or Docker Hub's ``{"detail": ...}`` (``code`` empty).
+    """
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.code and self.message:
+            return f"{self.code}: {self.message}"
+        return self.code or self.message
 
 
 class HubActionError(Exception):
     """Base of every expected failure. ``exit_code`` is what the command line exits with."""
 
-    exit_code = 1
-    title = "hubaction failed"
+    exit_code: ClassVar[int] = 1
+    title: ClassVar[str] = "hubaction failed"
+    default_kind: ClassVar[Kind] = Kind.OTHER
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: Kind | None = None,
+        status: int | None = None,
+        service: Service | None = None,
+        registry: str | None = None,
+        repository: str | None = None,
+        details: tuple[ErrorDetail, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind if kind is not None else self.default_kind
+        self.status = status
+        self.service = service
+        self.registry = registry
+        self.repository = repository
+        self.details = details
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The OCI error codes of the answer (``NAME_UNKNOWN``...), upper-cased."""
+        return tuple(d.code.upper() for d in self.details if d.code)
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "service": self.service,
+            "registry": self.registry,
+            "repository": self.repository,
+            "details": self.details,
+        }
+
+    def within(self, context: str) -> Self:
+        """The same failure (class, fields) told inside ``context``: raise it ``from self``."""
+        return type(self)(f"{context}: {self.message}", **self._fields())
 
 
 class InvalidInput(HubActionError, ValueError):
@@ -54,39 +148,35 @@ class Unauthorized(HubActionError):
     """The registry or Docker Hub refused the credentials, or needs some."""
 
     title = "Unauthorized"
+    default_kind = Kind.CREDENTIALS_REFUSED
 
 
 class NotFound(HubActionError):
-    """The repository, tag, manifest or platform does not exist.
-
-    ``what`` tells the kinds apart: ``"repository"``, ``"tag"``, ``"manifest"``, ``"blob"``,
-    ``"platform"`` or ``"namespace"``.
-    """
+    """The repository, tag, manifest, blob, platform or namespace (``kind``) does not exist."""
 
     title = "Not found"
-
-    def __init__(self, message: str, *, what: str = "manifest") -> None:
-        super().__init__(message)
-        self.what = what
+    default_kind = Kind.MANIFEST
 
 
 class PlatformNotFound(NotFound):
     """The image has no manifest for the requested platform."""
 
     title = "Platform not found"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, what="platform")
+    default_kind = Kind.PLATFORM
 
 
 class RateLimited(HubActionError):
     """The registry or Docker Hub answered 429 after the retries were spent."""
 
     title = "Rate limited"
+    default_kind = Kind.PULL_RATE_LIMIT
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+    def __init__(self, message: str, *, retry_after: float | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.retry_after = retry_after  # seconds, when the answer said
+
+    def _fields(self) -> dict[str, Any]:
+        return {**super()._fields(), "retry_after": self.retry_after}
 
 
 class RegistryError(HubActionError):
@@ -117,3 +207,82 @@ class InvalidHeader(RegistryError):
     """A header from the registry (``WWW-Authenticate``, ``Link``) cannot be parsed."""
 
     title = "Invalid header from registry"
+
+
+# What to do, by (kind, service); (kind, None) serves every service without its own entry.
+ADVICE: dict[tuple[Kind, Service | None], str] = {
+    (Kind.REPOSITORY, None): (
+        "Check the repository name and registry (and the credentials: some registries hide "
+        "private repositories)"
+    ),
+    (Kind.TAG, None): "Check the tag; `hubaction tags` lists the tags that exist",
+    (Kind.MANIFEST, None): "Check the tag or digest; `tags` lists what exists",
+    (Kind.REPOSITORY, Service.HUB_API): (
+        "Check its name; for a private repository set `username` and `password` (a personal "
+        "access token) that may read it"
+    ),
+    (Kind.NAMESPACE, Service.HUB_API): (
+        "Check its spelling; it is the part before the `/` in `namespace/repository`"
+    ),
+    (Kind.CREDENTIALS_REFUSED, None): (
+        "Check the username and password or token, and that they may pull this repository; "
+        "private repositories need credentials"
+    ),
+    (Kind.CREDENTIALS_REFUSED, Service.REALM): "Check the username and password or token",
+    (Kind.NEEDS_CREDENTIALS, None): (
+        "Check the username and password or token, or supply credentials: the repository "
+        "may be private"
+    ),
+    (Kind.CREDENTIALS_REFUSED, Service.HUB_API): (
+        "Check that the personal access token's scopes allow reading repositories"
+    ),
+    (Kind.NEEDS_CREDENTIALS, Service.HUB_API): (
+        "Set `username` and `password` (a personal access token)"
+    ),
+    (Kind.CREDENTIALS_REFUSED, Service.HUB_LOGIN): (
+        "Check `username` and `password`: the account's password or a personal access token "
+        "(dckr_pat_...); for an organization access token, `username` is the organization"
+    ),
+    (Kind.SECOND_FACTOR, None): (
+        "Create a personal access token (Docker Hub > Account settings > Personal access "
+        "tokens) and pass it as `password`"
+    ),
+    (Kind.ACCESS_DENIED, None): (
+        "The credentials are valid but may not read this repository; check the token's scopes "
+        "or the repository's permissions"
+    ),
+    (Kind.ACCESS_DENIED, Service.HUB_API): (
+        "The credentials are valid but may not read this; check the token's scopes and the "
+        "account's membership of the namespace"
+    ),
+    (Kind.PULL_RATE_LIMIT, None): (
+        "Log in for a higher quota, or use `digest-only: true`, which spends no Docker Hub "
+        "pull quota"
+    ),
+    (Kind.API_RATE_LIMIT, None): "Retry later, or log in for a higher limit",
+    (Kind.SERVER_FAILED, None): "The registry is failing; retry later",
+    (Kind.SERVER_FAILED, Service.HUB_API): "Docker Hub is failing; retry later",
+    (Kind.REQUEST_REFUSED, None): "The request was refused; check the reference and inputs",
+    (Kind.TLS_FAILED, None): (
+        "For a private CA set REQUESTS_CA_BUNDLE or SSL_CERT_FILE on the step; for a registry "
+        "without TLS set `insecure: true`"
+    ),
+    (Kind.TIMEOUT, None): "It is slow or unreachable; retry later",
+    (Kind.UNREACHABLE, None): "Check the registry address and that it is up",
+    (Kind.UNREACHABLE, Service.HUB_API): "Check `hub-url` and that it is up",
+    (Kind.UNREACHABLE, Service.REALM): "Check the network and retry",
+}
+
+
+def advice(kind: Kind, service: Service | None = None) -> str | None:
+    """What to do about ``kind`` as answered by ``service``; None when the facts say it all."""
+    return ADVICE.get((kind, service)) or ADVICE.get((kind, None))
+
+
+def describe(exc: HubActionError) -> str:
+    """The one line shown to the user: the facts, then what to do (from :data:`ADVICE`)."""
+    text = str(exc)
+    todo = advice(exc.kind, exc.service)
+    if todo is None:
+        return text
+    return f"{text} {todo}" if text.endswith((".", "!")) else f"{text}. {todo}"

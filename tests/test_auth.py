@@ -13,7 +13,7 @@ import pytest
 import requests
 import requests_mock
 
-from hubaction.errors import RegistryError, Unauthorized
+from hubaction.errors import Kind, RegistryError, Service, Unauthorized, describe
 from hubaction.oci.reference import DOCKER_HUB_REALM, parse_reference
 from hubaction.registry.auth import RegistryAuth
 from hubaction.registry.client import RegistryClient
@@ -202,8 +202,15 @@ def test_basic_auth_without_credentials_is_unauthorized(fake: requests_mock.Adap
         status_code=401,
         headers={"WWW-Authenticate": 'Basic realm="r"'},
     )
-    with pytest.raises(Unauthorized, match="401"):
+    with pytest.raises(Unauthorized) as info:
         client_for(fake).head_manifest(parse_reference("reg.example.com/app:1"))
+    error = info.value
+    assert (error.kind, error.status, error.service) == (
+        Kind.CREDENTIALS_REFUSED,
+        401,
+        Service.REGISTRY,
+    )
+    assert (error.registry, error.repository) == ("reg.example.com", "app")
     assert len(fake.request_history) == 1
 
 
@@ -218,8 +225,11 @@ def test_wrong_credentials_at_the_token_service(fake: requests_mock.Adapter) -> 
     client = client_for(fake, Credentials("alice", "wrong-pass"))
     with pytest.raises(Unauthorized) as info:
         client.head_manifest(parse_reference("reg.example.com/app:1"))
-    assert "alice" in str(info.value)
-    assert "wrong-pass" not in str(info.value)
+    error = info.value
+    assert (error.kind, error.status, error.service) == (Kind.CREDENTIALS_REFUSED, 401, Service.REALM)
+    assert error.registry == "reg.example.com"
+    assert "alice" in str(error)
+    assert "wrong-pass" not in describe(error)
 
 
 def test_insufficient_scope_after_a_token_is_final(fake: requests_mock.Adapter) -> None:
@@ -231,8 +241,9 @@ def test_insufficient_scope_after_a_token_is_final(fake: requests_mock.Adapter) 
     )
     fake.register_uri("GET", REALM, json={"token": "weak"})
     client = client_for(fake)
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthorized) as info:
         client.head_manifest(parse_reference("reg.example.com/app:1"))
+    assert (info.value.kind, info.value.status) == (Kind.CREDENTIALS_REFUSED, 401)
     # first 401, one token, one retry; no loop
     assert len(fake.request_history) == 3
 

@@ -44,7 +44,16 @@ from hubaction.dockerhub.models import (
     HubRateLimit,
     parse_hub_time,
 )
-from hubaction.errors import InvalidInput, NotFound, RateLimited, RegistryError, Unauthorized
+from hubaction.errors import (
+    InvalidInput,
+    Kind,
+    NotFound,
+    RateLimited,
+    RegistryError,
+    Service,
+    Unauthorized,
+    describe,
+)
 from hubaction.oci.reference import DOCKER_HUB_REALM, parse_reference
 from hubaction.oci.tags import select_tags
 from hubaction.registry.client import open_client
@@ -216,11 +225,13 @@ def test_login_refusals(
     client = mock_client(fake, Credentials("hubuser", PASSWORD), secrets=secrets)
     with pytest.raises(Unauthorized) as info:
         client.repositories("acme")
-    message = str(info.value)
+    message = describe(info.value)
     assert expected in message
     assert "'hubuser'" in message
     assert PASSWORD not in message
     is_2fa = expected != "refused the credentials"
+    assert info.value.kind is (Kind.SECOND_FACTOR if is_2fa else Kind.CREDENTIALS_REFUSED)
+    assert (info.value.status, info.value.service) == (status, Service.HUB_LOGIN)
     assert ("Create a personal access token" in message) is is_2fa
     # the pending second-factor token is masked too, and never printed
     if "login_2fa_token" in body:
@@ -365,7 +376,7 @@ def test_missing_namespace(fake: requests_mock.Adapter) -> None:
     fake.register_uri("GET", f"{HUB}/v2/repositories/acme/", status_code=404)
     with pytest.raises(NotFound, match="namespace does not exist") as info:
         mock_client(fake).repositories("acme")
-    assert info.value.what == "namespace"
+    assert info.value.kind is Kind.NAMESPACE
 
 
 def test_missing_namespace_once_the_new_path_is_known_to_work(
@@ -389,7 +400,7 @@ def test_missing_repository(fake: requests_mock.Adapter, anonymous: bool, hint: 
     creds = None if anonymous else Credentials("hubuser", PASSWORD)
     with pytest.raises(NotFound, match=hint) as info:
         mock_client(fake, creds).tags("acme", "app")
-    assert info.value.what == "repository"
+    assert info.value.kind is Kind.REPOSITORY
 
 
 def test_tags_with_metadata(fake: requests_mock.Adapter) -> None:
@@ -755,7 +766,7 @@ def test_wrong_credentials_are_one_clear_error(hub: HubServer) -> None:
     client = server_client(hub, Credentials(HUB_USER, wrong))
     with pytest.raises(Unauthorized) as info:
         client.repositories(NAMESPACE)
-    message = str(info.value)
+    message = describe(info.value)
     assert "Docker Hub refused the credentials (401: Incorrect authentication credentials)" in (
         message
     )
@@ -800,26 +811,29 @@ def test_two_factor_account_is_told_to_use_a_pat(hub: HubServer, token_endpoint:
     hub.token_endpoint = token_endpoint
     secrets: list[str] = []
     client = server_client(hub, Credentials(TWOFA_USER, TWOFA_PASSWORD), secrets=secrets)
-    with pytest.raises(Unauthorized, match="Create a personal access token") as info:
+    with pytest.raises(Unauthorized) as info:
         client.repositories(NAMESPACE)
-    assert TWOFA_PASSWORD not in str(info.value)
-    assert "two-factor authentication or single sign-on" in str(info.value)
+    assert info.value.kind is Kind.SECOND_FACTOR
+    message = describe(info.value)
+    assert "Create a personal access token" in message
+    assert TWOFA_PASSWORD not in message
+    assert "two-factor authentication or single sign-on" in message
     if not token_endpoint:
         assert len(secrets) == 1 and secrets[0].startswith("hub2fa-")  # masked as it arrived
-        assert secrets[0] not in str(info.value)
+        assert secrets[0] not in message
     assert server_client(hub, Credentials(TWOFA_USER, TWOFA_PAT)).repositories(NAMESPACE)
 
 
 def test_anonymous_tags_of_a_private_repository(hub: HubServer) -> None:
     with pytest.raises(NotFound, match="it may be private") as info:
         server_client(hub).tags(NAMESPACE, "secret")
-    assert info.value.what == "repository"
+    assert info.value.kind is Kind.REPOSITORY
 
 
 def test_missing_namespace_on_the_server(hub: HubServer) -> None:
     with pytest.raises(NotFound) as info:
         server_client(hub).repositories("nobody")
-    assert info.value.what == "namespace"
+    assert info.value.kind is Kind.NAMESPACE
     assert [r.path for r in hub.requests] == [
         "/v2/namespaces/nobody/repositories",
         "/v2/repositories/nobody/",

@@ -35,7 +35,7 @@ from hubaction.dockerhub.models import (
     parse_tag,
     split_hub_repository,
 )
-from hubaction.errors import InvalidInput, NotFound, RegistryError
+from hubaction.errors import InvalidInput, Kind, NotFound, RegistryError
 from hubaction.github.summary import repository_table, tag_row
 
 # === pure parsers ===============================================================================
@@ -449,7 +449,7 @@ LISTING: HubListing[HubTag] = HubListing(
     what="tags of acme/app",
     parse=parse_tag,
     key=lambda tag: tag.name,
-    missing=NotFound("no acme/app", what="repository"),
+    missing=NotFound("no acme/app", kind=Kind.REPOSITORY),
 )
 
 

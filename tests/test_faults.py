@@ -31,6 +31,7 @@ from actionrunner import ROOT, ActionRun, run_action
 from faultproxy import FaultProxy
 from registryfixtures import TOKEN_PASSWORD, TOKEN_USER, Fixtures, RegistryProcess
 
+from hubaction.errors import Kind, Service, advice
 from hubaction.oci.tags import select_tags
 
 T = TypeVar("T")
@@ -467,12 +468,16 @@ def test_registry_down_is_one_clear_error_quickly(tmp_path: Path) -> None:
         timed(lambda: cli("inspect", f"{host}/{INDEX}:1", "--json")),
         timed(lambda: run_action({"repository": f"{host}/{INDEX}"}, tmp_path)),
     )
+    # What failed, why, and what to do, in the CLI's `error:` line and the action's `::error::`.
+    todo = advice(Kind.UNREACHABLE, Service.REGISTRY)
+    assert todo is not None
     line = one_error_line(*cli_result)
-    assert "could not connect" in line and host in line, line
+    assert "could not connect" in line and host in line and todo in line, line
     assert cli_took < 60
     assert isinstance(action, ActionRun)
     assert action.returncode == 1
-    assert len(action.errors()) == 1 and "could not connect" in action.errors()[0]
+    assert len(action.errors()) == 1, action.commands
+    assert "could not connect" in action.errors()[0] and todo in action.errors()[0]
     assert action.outputs == {}
     assert "Traceback" not in action.log
     assert action_took < 60
@@ -490,6 +495,7 @@ def test_registry_that_stops_answering_is_a_timeout_error_not_a_hang(
         asked = proxy.requests
     line = one_error_line(*result)
     assert "did not answer in time" in line and "timeout" in line, line
+    assert line.endswith(f"(timeout). {advice(Kind.TIMEOUT)}"), line
     assert took < 60
     assert [r.method for r in asked] == ["GET", "GET"]  # asked once more, then gave up
 

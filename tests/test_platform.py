@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubaction.errors import InvalidInput, InvalidPlatform, PlatformNotFound, RegistryError
+from hubaction.errors import InvalidInput, InvalidPlatform, Kind, PlatformNotFound, RegistryError
 from hubaction.oci.platform import (
     Platform,
     format_platforms,
@@ -387,7 +387,7 @@ def test_platform_not_found_message_lists_platforms() -> None:
     assert "unknown" not in message
     assert "platform input" in message
     assert "--platform" in message
-    assert info.value.what == "platform"
+    assert info.value.kind is Kind.PLATFORM
 
 
 def test_platform_not_found_message_shows_normalized_and_os_version() -> None:

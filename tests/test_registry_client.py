@@ -15,7 +15,15 @@ import pytest
 import requests
 import requests_mock
 
-from hubaction.errors import DigestMismatch, NotFound, RegistryError, UnsupportedManifest
+from hubaction.errors import (
+    DigestMismatch,
+    Kind,
+    NotFound,
+    RegistryError,
+    Service,
+    UnsupportedManifest,
+    describe,
+)
 from hubaction.oci.mediatypes import ACCEPT, DOCKER_SCHEMA1_SIGNED, MAX_MANIFEST_BYTES, OCI_MANIFEST
 from hubaction.oci.reference import parse_digest, parse_reference
 from hubaction.registry.client import RegistryClient, open_client
@@ -89,7 +97,9 @@ def test_head_of_a_missing_tag(fake: requests_mock.Adapter) -> None:
     fake.register_uri("HEAD", f"{REG}/v2/app/manifests/1", status_code=404)
     with pytest.raises(NotFound) as info:
         client(fake).head_manifest(REF)
-    assert info.value.what == "tag"
+    error = info.value
+    assert (error.kind, error.status) == (Kind.TAG, 404)
+    assert (error.registry, error.repository) == ("reg.example.com", "app")
 
 
 def test_get_checks_the_body_against_the_header(fake: requests_mock.Adapter) -> None:
@@ -211,7 +221,12 @@ def test_missing_repository_tag_list(fake: requests_mock.Adapter) -> None:
     )
     with pytest.raises(NotFound) as info:
         client(fake).list_tags(parse_reference("reg.example.com/app", default_tag=None))
-    assert info.value.what == "repository"
+    error = info.value
+    assert (error.kind, error.status, error.codes) == (Kind.REPOSITORY, 404, ("NAME_UNKNOWN",))
+    assert (error.registry, error.repository) == ("reg.example.com", "app")
+    # The registry's own answer is kept as the cause.
+    assert isinstance(error.__cause__, NotFound)
+    assert error.__cause__.kind is Kind.REPOSITORY
 
 
 def test_missing_repository_manifest_is_told_apart(fake: requests_mock.Adapter) -> None:
@@ -223,7 +238,25 @@ def test_missing_repository_manifest_is_told_apart(fake: requests_mock.Adapter) 
     )
     with pytest.raises(NotFound) as info:
         client(fake).get_manifest(REF)
-    assert info.value.what == "repository"
+    error = info.value
+    assert (error.kind, error.status, error.codes) == (Kind.REPOSITORY, 404, ("NAME_UNKNOWN",))
+    assert (error.registry, error.repository) == ("reg.example.com", "app")
+
+
+def test_missing_manifest_is_a_missing_tag_caused_by_the_answer(
+    fake: requests_mock.Adapter,
+) -> None:
+    fake.register_uri(
+        "GET",
+        f"{REG}/v2/app/manifests/1",
+        status_code=404,
+        json={"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]},
+    )
+    with pytest.raises(NotFound) as info:
+        client(fake).get_manifest(REF)
+    assert info.value.kind is Kind.TAG
+    assert isinstance(info.value.__cause__, NotFound)
+    assert info.value.__cause__.codes == ("MANIFEST_UNKNOWN",)
 
 
 def test_loopback_speaks_plain_http(fake: requests_mock.Adapter) -> None:
@@ -268,8 +301,10 @@ def test_without_insecure_a_tls_failure_is_an_error(fake: requests_mock.Adapter)
         "https://reg.internal:5000/v2/app/manifests/1",
         exc=requests.exceptions.SSLError("certificate verify failed"),
     )
-    with pytest.raises(RegistryError, match="REQUESTS_CA_BUNDLE"):
+    with pytest.raises(RegistryError) as info:
         client(fake).head_manifest(parse_reference("reg.internal:5000/app:1"))
+    assert (info.value.kind, info.value.service) == (Kind.TLS_FAILED, Service.REGISTRY)
+    assert "REQUESTS_CA_BUNDLE" in describe(info.value)  # what to do about it
     assert len(fake.request_history) == 1
 
 

@@ -28,7 +28,7 @@ from registryfixtures import (
     TokenServer,
 )
 
-from hubaction.errors import DigestMismatch, NotFound, Unauthorized
+from hubaction.errors import DigestMismatch, Kind, NotFound, Unauthorized
 from hubaction.oci.platform import parse_platform
 from hubaction.oci.reference import parse_reference
 from hubaction.registry.client import RegistryClient, open_client
@@ -254,12 +254,12 @@ def test_missing_tag_and_missing_repository(open_registry: RegistryProcess) -> N
     client = open_client()
     with pytest.raises(NotFound) as tag:
         client.get_manifest(parse_reference(f"{open_registry.host}/fixtures/oci-image:nope"))
-    assert tag.value.what == "tag"
+    assert (tag.value.kind, tag.value.status) == (Kind.TAG, 404)
     with pytest.raises(NotFound) as repo:
         client.list_tags(
             parse_reference(f"{open_registry.host}/fixtures/nothing-here", default_tag=None)
         )
-    assert repo.value.what == "repository"
+    assert (repo.value.kind, repo.value.codes) == (Kind.REPOSITORY, ("NAME_UNKNOWN",))
 
 
 def test_over_two_thousand_tags(

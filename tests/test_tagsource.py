@@ -12,6 +12,7 @@ from hubaction.dockerhub.models import HubTag
 from hubaction.errors import (
     CorruptBody,
     HubActionError,
+    Kind,
     NotFound,
     RateLimited,
     RegistryError,
@@ -132,7 +133,7 @@ def test_sort_by_update_needs_the_hub_api_so_its_error_is_raised(error: HubActio
 
 @pytest.mark.parametrize(
     "error",
-    [NotFound("no such repository", what="repository"), Unauthorized("bad token")],
+    [NotFound("no such repository", kind=Kind.REPOSITORY), Unauthorized("bad token")],
     ids=["not-found", "unauthorized"],
 )
 def test_not_found_and_unauthorized_are_raised_not_fallen_back_from(

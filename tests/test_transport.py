@@ -1,5 +1,5 @@
-"""Tests for registry.transport: status mapping, error bodies, size caps, redaction, timeouts
-and the time-bounded retries.
+"""Tests for registry.transport: size caps, redaction, timeouts and the time-bounded retries
+(the status mapping and error bodies: test_errors.py).
 
 HTTP goes to requests-mock's adapter or to small servers on 127.0.0.1 started here; every wait
 is bounded (short timeouts, small budgets, pytest-timeout marks).
@@ -7,9 +7,7 @@ is bounded (short timeouts, small budgets, pytest-timeout marks).
 
 from __future__ import annotations
 
-import email.utils
 import io
-import json
 import socket
 import threading
 import time
@@ -25,19 +23,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hubaction.errors import (
-    HubActionError,
-    NotFound,
-    RateLimited,
     RegistryError,
-    Unauthorized,
 )
+from hubaction.registry.errors import check_response
 from hubaction.registry.transport import (
     USER_AGENT,
-    check_response,
-    error_for,
     new_session,
-    parse_error_body,
-    parse_retry_after,
     plain_http_allowed,
     read_body,
     redact_url,
@@ -69,371 +60,6 @@ def _mock_response(
         answer["reason"] = reason
     adapter.register_uri(method, URL, **answer)
     return session.request(method, URL, stream=stream)
-
-
-def _oci(*errors: tuple[str, str]) -> bytes:
-    return json.dumps(
-        {"errors": [{"code": c, "message": m, "detail": {"x": 1}} for c, m in errors]}
-    ).encode()
-
-
-# ---------------------------------------------------------------------------------------------
-# check_response / error_for: the status table
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "headers", "kind", "what", "words"),
-    [
-        (
-            401,
-            _oci(("UNAUTHORIZED", "authentication required")),
-            {},
-            Unauthorized,
-            None,
-            ["401", "UNAUTHORIZED: authentication required", "username"],
-        ),
-        (401, b"", {}, Unauthorized, None, ["401"]),
-        (
-            403,
-            _oci(("DENIED", "requested access to the resource is denied")),
-            {},
-            Unauthorized,
-            None,
-            ["403", "DENIED: requested access to the resource is denied", "scopes"],
-        ),
-        (
-            404,
-            _oci(("NAME_UNKNOWN", "repository name not known to registry")),
-            {},
-            NotFound,
-            "repository",
-            ["NAME_UNKNOWN", "repository name not known to registry"],
-        ),
-        (
-            404,
-            _oci(("name_unknown", "lowercase code")),
-            {},
-            NotFound,
-            "repository",
-            ["name_unknown"],
-        ),
-        (
-            404,
-            _oci(("MANIFEST_UNKNOWN", "manifest unknown")),
-            {},
-            NotFound,
-            "manifest",
-            ["MANIFEST_UNKNOWN: manifest unknown", "tag or digest"],
-        ),
-        (
-            404,
-            _oci(("BLOB_UNKNOWN", "blob unknown to registry")),
-            {},
-            NotFound,
-            "blob",
-            ["BLOB_UNKNOWN", "blob not found"],
-        ),
-        (404, b"", {}, NotFound, "manifest", ["404"]),
-        (404, b"<html>Not Found</html>", {}, NotFound, "manifest", ["404"]),
-        # A repository error wins over a manifest one in the same body.
-        (
-            404,
-            _oci(("MANIFEST_UNKNOWN", "m"), ("NAME_UNKNOWN", "n")),
-            {},
-            NotFound,
-            "repository",
-            ["MANIFEST_UNKNOWN: m; NAME_UNKNOWN: n"],
-        ),
-        (
-            429,
-            _oci(("TOOMANYREQUESTS", "You have reached your pull rate limit")),
-            {"Retry-After": "30"},
-            RateLimited,
-            None,
-            ["429", "TOOMANYREQUESTS", "Retry after about 30 s", "digest-only"],
-        ),
-        (429, b"", {}, RateLimited, None, ["429"]),
-        (
-            500,
-            _oci(("UNKNOWN", "unknown error")),
-            {},
-            RegistryError,
-            None,
-            ["500", "UNKNOWN: unknown error", "retry later"],
-        ),
-        (502, b"<html>Bad Gateway</html>", {}, RegistryError, None, ["502", "retry later"]),
-        (503, b"", {}, RegistryError, None, ["503", "retry later"]),
-        (
-            400,
-            _oci(("MANIFEST_INVALID", "manifest invalid")),
-            {},
-            RegistryError,
-            None,
-            ["400", "MANIFEST_INVALID", "refused"],
-        ),
-        (
-            405,
-            _oci(("UNSUPPORTED", "The operation is unsupported.")),
-            {},
-            RegistryError,
-            None,
-            ["405", "UNSUPPORTED"],
-        ),
-        # Docker Hub's API shapes.
-        (
-            401,
-            b'{"detail": "Incorrect authentication credentials"}',
-            {},
-            Unauthorized,
-            None,
-            ["Incorrect authentication credentials"],
-        ),
-        (
-            404,
-            b'{"message": "httperror 404: object not found"}',
-            {},
-            NotFound,
-            "manifest",
-            ["httperror 404: object not found"],
-        ),
-        (500, b'{"error": "internal"}', {}, RegistryError, None, ["(internal)"]),
-    ],
-)
-def test_error_mapping(
-    status: int,
-    body: bytes,
-    headers: dict[str, str],
-    kind: type[HubActionError],
-    what: str | None,
-    words: list[str],
-) -> None:
-    response = _mock_response(status, body, headers=headers)
-    with pytest.raises(HubActionError) as info:
-        check_response(response, what=WHAT)
-    error = info.value
-    assert type(error) is kind
-    message = str(error)
-    assert message.startswith(WHAT + ":")
-    for word in words:
-        assert word in message
-    assert "\n" not in message
-    if what is not None:
-        assert isinstance(error, NotFound)
-        assert error.what == what
-    # The same error from error_for directly, with the body passed in.
-    again = error_for(_mock_response(status, b"", headers=headers), what=WHAT, body=body)
-    assert type(again) is kind
-    assert str(again) == message
-
-
-@pytest.mark.parametrize("status", [200, 201, 202, 204, 206, 299])
-def test_check_response_passes_success(status: int) -> None:
-    response = _mock_response(status, b"{}")
-    assert check_response(response, what=WHAT) is response
-
-
-@pytest.mark.parametrize(
-    ("headers", "expected"),
-    [
-        ({"Retry-After": "30"}, 30.0),
-        ({"Retry-After": "0"}, 0.0),
-        ({"X-Retry-After": "12"}, 12.0),
-        ({"Retry-After": "soon"}, None),
-        ({"Retry-After": "inf"}, None),
-        ({}, None),
-    ],
-)
-def test_rate_limited_retry_after(headers: dict[str, str], expected: float | None) -> None:
-    error = error_for(_mock_response(429, headers=headers), what=WHAT)
-    assert isinstance(error, RateLimited)
-    assert error.retry_after == expected
-    assert ("Retry after about" in str(error)) is (expected is not None)
-
-
-def test_rate_limited_unix_timestamp() -> None:
-    when = int(time.time()) + 120
-    error = error_for(_mock_response(429, headers={"X-Retry-After": str(when)}), what=WHAT)
-    assert isinstance(error, RateLimited)
-    assert error.retry_after is not None
-    assert 115 <= error.retry_after <= 121
-
-
-def test_head_response_body_is_not_read() -> None:
-    response = _mock_response(404, _oci(("NAME_UNKNOWN", "x")), method="HEAD")
-    error = error_for(response, what=WHAT)
-    # No body for HEAD: no code to tell a repository from a manifest.
-    assert isinstance(error, NotFound)
-    assert error.what == "manifest"
-
-
-def test_error_for_without_request() -> None:
-    # A hand-built Response has no request; error_for must still work.
-    response = requests.Response()
-    response.status_code = 404
-    response._content = _oci(("NAME_UNKNOWN", "nope"))
-    response._content_consumed = True  # type: ignore[attr-defined]  # as after a plain GET
-    error = error_for(response, what=WHAT)
-    assert isinstance(error, NotFound)
-    assert error.what == "repository"
-
-
-def test_error_for_after_body_was_consumed() -> None:
-    response = _mock_response(500, b"x" * 100)
-    read_body(response, limit=1000, what=WHAT)
-    error = error_for(response, what=WHAT)
-    assert type(error) is RegistryError
-
-
-# ---------------------------------------------------------------------------------------------
-# Hostile error bodies
-
-
-HOSTILE_BODIES: list[tuple[str, bytes]] = [
-    ("huge non-JSON", b"<html>" + b"A" * 5_000_000),
-    (
-        "huge JSON message",
-        json.dumps({"errors": [{"code": "X", "message": "m" * 200_000}]}).encode(),
-    ),
-    ("huge JSON code", json.dumps({"errors": [{"code": "C" * 100_000, "message": "m"}]}).encode()),
-    ("many errors", _oci(*[("CODE", "message " * 100)] * 1000)),
-    ("newlines", _oci(("UNKNOWN", "line1\nline2\r\n::error::injected\n\n"))),
-    ("detail newlines", b'{"detail": "a\\nb\\n::warning::x"}'),
-    ("binary", bytes(range(256)) * 100),
-    ("errors not a list", b'{"errors": "nope"}'),
-    ("errors of strings", b'{"errors": ["a", "b"]}'),
-    ("code not a string", b'{"errors": [{"code": 5, "message": ["x"]}]}'),
-    ("deep nesting", b"[" * 100_000),
-    ("top-level list", b'[{"code": "X"}]'),
-    ("invalid utf-8", b'{"detail": "\xff\xfe"}'),
-]
-
-
-@pytest.mark.parametrize("body", [b for _, b in HOSTILE_BODIES], ids=[i for i, _ in HOSTILE_BODIES])
-@pytest.mark.parametrize("status", [401, 404, 429, 500])
-def test_hostile_bodies_give_one_bounded_line(status: int, body: bytes) -> None:
-    error = error_for(_mock_response(status, body), what=WHAT)
-    message = str(error)
-    assert "\n" not in message
-    assert "\r" not in message
-    assert len(message) < 2500
-    assert message.startswith(WHAT)
-
-
-class EndlessBody(io.RawIOBase):
-    """A body that never ends (well: after ``cap`` bytes, so a failing test still stops)."""
-
-    def __init__(self, cap: int = 16 * 1024 * 1024) -> None:
-        self.sent = 0
-        self.cap = cap
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        n = min(len(buffer), self.cap - self.sent)
-        buffer[:n] = b"x" * n
-        self.sent += n
-        return n
-
-
-def test_error_for_reads_a_bounded_part_of_an_endless_streamed_body() -> None:
-    endless = EndlessBody()
-    error = error_for(_mock_response(500, endless), what=WHAT)
-    assert type(error) is RegistryError
-    assert endless.sent <= 1024 * 1024
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        (_oci(("A", "a"), ("B", "b")), ["A: a", "B: b"]),
-        (b'{"errors": [{"code": "A"}]}', ["A"]),
-        (b'{"errors": [{"message": "only message"}]}', ["only message"]),
-        (b'{"detail": "d"}', ["d"]),
-        (b'{"message": "m"}', ["m"]),
-        (b'{"error": "e"}', ["e"]),
-        # The OCI list wins over the Hub fields.
-        (b'{"errors": [{"code": "A", "message": "a"}], "detail": "d"}', ["A: a"]),
-        (b'{"detail": "d", "message": "m"}', ["d"]),
-        (b'{"detail": ""}', []),
-        (b"", []),
-        (b"not json", []),
-        (b"[]", []),
-        (_oci(*[("C", str(i)) for i in range(10)]), [f"C: {i}" for i in range(5)]),
-    ],
-)
-def test_parse_error_body(body: bytes, expected: list[str]) -> None:
-    assert [str(d) for d in parse_error_body(body)] == expected
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.binary(max_size=2048))
-def test_property_parse_error_body_never_raises(body: bytes) -> None:
-    for detail in parse_error_body(body):
-        assert "\n" not in str(detail)
-        assert len(detail.code) <= 300
-        assert len(detail.message) <= 300
-
-
-# ---------------------------------------------------------------------------------------------
-# parse_retry_after
-
-
-def _http_date(offset: float) -> str:
-    return email.utils.formatdate(time.time() + offset, usegmt=True)
-
-
-def _unix_time(offset: float) -> str:
-    return str(int(time.time() + offset))
-
-
-# Values made when the test runs (not at collection: the suite may take a while to get here).
-@pytest.mark.parametrize(
-    ("make", "low", "high"),
-    [
-        (lambda: "120", 120, 120),
-        (lambda: "0", 0, 0),
-        (lambda: "  5  ", 5, 5),
-        (lambda: "1.5", 1.5, 1.5),
-        (lambda: "-3", 0, 0),
-        (lambda: _http_date(60), 55, 61),
-        (lambda: _http_date(-3600), 0, 0),
-        (lambda: "Wed, 21 Oct 2015 07:28:00 GMT", 0, 0),
-        (lambda: _unix_time(30), 25, 31),
-        (lambda: _unix_time(-30), 0, 0),
-    ],
-    ids=[
-        "seconds",
-        "zero",
-        "spaces",
-        "fraction",
-        "negative",
-        "date",
-        "past date",
-        "old date",
-        "unix time",
-        "past unix time",
-    ],
-)
-def test_parse_retry_after_valid(make: Callable[[], str], low: float, high: float) -> None:
-    seconds = parse_retry_after(make())
-    assert seconds is not None
-    assert low <= seconds <= high
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["", "   ", "soon", "abc", "12 s", "Mon, 32 Foo", "inf", "-inf", "nan", "1e999", "0x10", "∞"],
-)
-def test_parse_retry_after_garbage(value: str) -> None:
-    assert parse_retry_after(value) is None
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.text(max_size=40))
-def test_property_parse_retry_after_is_none_or_finite(value: str) -> None:
-    seconds = parse_retry_after(value)
-    assert seconds is None or 0 <= seconds < float("inf")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -527,6 +153,23 @@ def test_plain_http_allowed(url: str, insecure: bool, allowed: bool) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # read_body
+
+
+class EndlessBody(io.RawIOBase):
+    """A body that never ends (well: after ``cap`` bytes, so a failing test still stops)."""
+
+    def __init__(self, cap: int = 16 * 1024 * 1024) -> None:
+        self.sent = 0
+        self.cap = cap
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self.cap - self.sent)
+        buffer[:n] = b"x" * n
+        self.sent += n
+        return n
 
 
 def test_read_body_whole() -> None:

@@ -8,11 +8,9 @@ tokens are no registry tokens. The answers are parsed by :mod:`hubaction.dockerh
 from __future__ import annotations
 
 import math
-import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -37,23 +35,16 @@ from hubaction.dockerhub.models import (
 from hubaction.errors import (
     HubActionError,
     InvalidInput,
+    Kind,
     NotFound,
-    RateLimited,
     RegistryError,
+    Service,
     Unauthorized,
 )
-from hubaction.oci.wire import NotJSON, load_json, scrub
+from hubaction.oci.wire import NotJSON, load_json
 from hubaction.registry.credentials import Credentials
-from hubaction.registry.transport import (
-    error_body,
-    error_for,
-    network_error,
-    parse_error_body,
-    parse_retry_after,
-    plain_http_allowed,
-    read_body,
-    redact_url,
-)
+from hubaction.registry.errors import error_body, error_for, network_error
+from hubaction.registry.transport import plain_http_allowed, read_body, redact_url
 
 __all__ = ["CONCURRENCY", "HUB_URL", "MAX_PAGES", "PAGE_SIZE", "HubClient"]
 
@@ -71,12 +62,6 @@ MAX_LOGIN_BYTES = 1024 * 1024
 LISTING_ATTEMPTS = 3
 CONCURRENCY = 8
 
-# Docker Hub's 401 bodies for accounts that cannot log in with a password: two-factor auth on
-# (the legacy login then sends a `login_2fa_token`) or SSO enforced. Both need a PAT.
-_2FA_RE = re.compile(
-    r"two[- ]?factor|\b2fa\b|\bmfa\b|multi[- ]?factor|\bsso\b|single sign[- ]?on",
-    re.IGNORECASE,
-)
 
 T = TypeVar("T")
 
@@ -130,19 +115,11 @@ class HubClient:
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    def _scrub(self, text: str) -> str:
-        # A server may echo what it was sent; no password or token reaches a message.
+    def _remember_secret(self, secret: str) -> None:
+        """Mask ``secret`` now and scrub it from every message quoting Docker Hub's text."""
+        self._on_secret(secret)
         with self._lock:
-            secrets = list(self._secrets)
-        return scrub(text, secrets)
-
-    @contextmanager
-    def _scrubbed_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except HubActionError as exc:
-            exc.args = tuple(self._scrub(a) if isinstance(a, str) else a for a in exc.args)
-            raise
+            self._secrets.append(secret)
 
     def _record(self, response: requests.Response) -> None:
         limit = parse_hub_ratelimit(response.headers)
@@ -180,7 +157,7 @@ class HubClient:
                 allow_redirects=method == "GET",
             )
         except requests.RequestException as exc:
-            raise network_error(exc, what=what, url=url, check="`hub-url`") from None
+            raise network_error(exc, what=what, url=url, service=Service.HUB_API) from None
         self._record(response)
         return response
 
@@ -195,39 +172,36 @@ class HubClient:
         creds = self._credentials
         if creds is None:
             return
-        with self._scrubbed_errors():
-            if not plain_http_allowed(self.hub_url, insecure=False):
-                raise Unauthorized(
-                    f"Docker Hub login at {self._host}: `hub-url` {redact_url(self.hub_url)} "
-                    "is plain HTTP; credentials are only sent over HTTPS (or to loopback "
-                    "hosts). Use an https:// hub-url"
+        if not plain_http_allowed(self.hub_url, insecure=False):
+            raise Unauthorized(
+                f"Docker Hub login at {self._host}: `hub-url` {redact_url(self.hub_url)} "
+                "is plain HTTP; credentials are only sent over HTTPS (or to loopback "
+                "hosts). Use an https:// hub-url"
+            )
+        what = f"Docker Hub login of user {creds.username!r} at {self._host}"
+        # /v2/auth/token takes a password, a personal access token (dckr_pat_...) or an
+        # organization access token (the identifier is then the organization).
+        secret = {"identifier": creds.username, "secret": creds.password}
+        token = self._login_at("/v2/auth/token", secret, "access_token", what)
+        if token is not None:
+            authorization = f"Bearer {token}"
+        else:
+            # The token endpoint is missing (an older or mirrored Hub API): the legacy
+            # login, deprecated but the only one there.
+            self._debug("POST /v2/auth/token answered 404: using the legacy /v2/users/login")
+            secret = {"username": creds.username, "password": creds.password}
+            token = self._login_at("/v2/users/login", secret, "token", what)
+            if token is None:
+                raise RegistryError(
+                    f"{what}: neither /v2/auth/token nor /v2/users/login exists at "
+                    f"{redact_url(self.hub_url)}; check `hub-url` (the Docker Hub API "
+                    f"is {HUB_URL})"
                 )
-            what = f"Docker Hub login of user {creds.username!r} at {self._host}"
-            # /v2/auth/token takes a password, a personal access token (dckr_pat_...) or an
-            # organization access token (the identifier is then the organization).
-            secret = {"identifier": creds.username, "secret": creds.password}
-            token = self._login_at("/v2/auth/token", secret, "access_token", what, creds)
-            if token is not None:
-                authorization = f"Bearer {token}"
-            else:
-                # The token endpoint is missing (an older or mirrored Hub API): the legacy
-                # login, deprecated but the only one there.
-                self._debug("POST /v2/auth/token answered 404: using the legacy /v2/users/login")
-                secret = {"username": creds.username, "password": creds.password}
-                token = self._login_at("/v2/users/login", secret, "token", what, creds)
-                if token is None:
-                    raise RegistryError(
-                        f"{what}: neither /v2/auth/token nor /v2/users/login exists at "
-                        f"{redact_url(self.hub_url)}; check `hub-url` (the Docker Hub API "
-                        f"is {HUB_URL})"
-                    )
-                authorization = f"JWT {token}"
-            with self._lock:
-                self._authorization = authorization
+            authorization = f"JWT {token}"
+        with self._lock:
+            self._authorization = authorization
 
-    def _login_at(
-        self, path: str, secret: Mapping[str, str], key: str, what: str, creds: Credentials
-    ) -> str | None:
+    def _login_at(self, path: str, secret: Mapping[str, str], key: str, what: str) -> str | None:
         """The token (answer field ``key``) of the login at ``path``; None when it is missing.
 
         /v2/auth/token's ``access_token`` lasts about 10 minutes and is sent as ``Bearer``;
@@ -236,15 +210,12 @@ class HubClient:
         with self._send("POST", path, what=what, body=secret) as response:
             if response.status_code == 404:
                 return None
-            return self._login_answer(response, key, what, creds)
+            return self._login_answer(response, key, what)
 
-    def _login_answer(
-        self, response: requests.Response, key: str, what: str, creds: Credentials
-    ) -> str:
+    def _login_answer(self, response: requests.Response, key: str, what: str) -> str:
         status = response.status_code
         if status in (401, 403):
-            body = error_body(response)
-            raise self._login_refused(status, body, what, creds)
+            raise self._login_refused(response, what)
         if 300 <= status < 400:
             raise RegistryError(
                 f"{what}: Docker Hub answered a redirect ({status}) to the login; credentials "
@@ -252,45 +223,23 @@ class HubClient:
                 f"{HUB_URL})"
             )
         if not 200 <= status < 300:
-            raise self._fail(response, what)
+            raise self._fail(response, what, service=Service.HUB_LOGIN)
         body = read_body(response, limit=MAX_LOGIN_BYTES, what=what)
         token = parse_login_token(body, key, what=what)
-        self._on_secret(token)
-        with self._lock:
-            self._secrets.append(token)
+        self._remember_secret(token)
         return token
 
-    def _login_refused(
-        self, status: int, body: bytes, what: str, creds: Credentials
-    ) -> Unauthorized:
+    def _login_refused(self, response: requests.Response, what: str) -> HubActionError:
+        body = error_body(response)
         try:
             doc = load_json(body)
         except NotJSON:
             doc = None
-        second_factor = isinstance(doc, dict) and "login_2fa_token" in doc
-        if isinstance(doc, dict):
-            pending = doc.get("login_2fa_token")
-            if isinstance(pending, str) and pending:
-                self._on_secret(pending)  # a token too: masked even though unused
-                with self._lock:
-                    self._secrets.append(pending)
-        said = "; ".join(str(d) for d in parse_error_body(body))
-        said = self._scrub(said)
-        if second_factor or _2FA_RE.search(said):
-            return Unauthorized(
-                f"{what}: Docker Hub refused the password ({status}"
-                + (f": {said}" if said else "")
-                + "): two-factor authentication or single sign-on (SSO) is enforced for this "
-                "account, so a password cannot be used. Create a personal access token (Docker "
-                "Hub > Account settings > Personal access tokens) and pass it as `password`"
-            )
-        return Unauthorized(
-            f"{what}: Docker Hub refused the credentials ({status}"
-            + (f": {said}" if said else "")
-            + "). Check `username` and `password`: the account's password or a personal access "
-            "token (dckr_pat_...); for an organization access token, `username` is the "
-            "organization"
-        )
+        # The legacy login's pending second-factor token: a token too, masked though unused.
+        pending = doc.get("login_2fa_token") if isinstance(doc, dict) else None
+        if isinstance(pending, str) and pending:
+            self._remember_secret(pending)
+        return self._fail(response, what, body=body, service=Service.HUB_LOGIN)
 
     def _authorization_header(self, refused: str | None = None) -> str | None:
         """The ``Authorization`` to send: logs in first when there is none yet, or when it is
@@ -322,41 +271,27 @@ class HubClient:
             )
         return response
 
-    def _fail(self, response: requests.Response, what: str) -> HubActionError:
-        """The error for a non-2xx Hub API answer that is not a 404."""
-        status = response.status_code
-        if status == 401:
-            said = "; ".join(str(d) for d in parse_error_body(error_body(response)))
-            where = f" ({said})" if said else ""
-            if self._credentials is None:
-                return Unauthorized(
-                    f"{what}: Docker Hub answered 401 Unauthorized{where}: this needs "
-                    "credentials. Set `username` and `password` (a personal access token)"
-                )
-            return Unauthorized(
-                f"{what}: Docker Hub refused the login token (401){where}. Check that the "
-                "personal access token's scopes allow reading repositories"
-            )
-        if status == 403:
-            said = "; ".join(str(d) for d in parse_error_body(error_body(response)))
-            return Unauthorized(
-                f"{what}: Docker Hub denied access (403){f' ({said})' if said else ''}. The "
-                "credentials are valid but may not read this; check the token's scopes and the "
-                "account's membership of the namespace"
-            )
-        if status == 429:
-            header = response.headers.get("X-Retry-After") or response.headers.get("Retry-After")
-            wait = parse_retry_after(header) if header else None
+    def _fail(
+        self,
+        response: requests.Response,
+        what: str,
+        *,
+        body: bytes | None = None,
+        service: Service = Service.HUB_API,
+    ) -> HubActionError:
+        """The error for a non-2xx Docker Hub answer that is not a 404."""
+        with self._lock:
+            secrets = tuple(self._secrets)
             limit = self.last_ratelimit
-            quota = f" (limit {limit.limit} per minute)" if limit and limit.limit else ""
-            return RateLimited(
-                f"{what}: Docker Hub's API rate limit was hit{quota}, still after waiting and "
-                "retrying"
-                + (f"; it allows more in about {int(wait)} s" if wait is not None else "")
-                + ". Retry later, or log in for a higher limit",
-                retry_after=wait,
-            )
-        return error_for(response, what=what)
+        return error_for(
+            response,
+            what=what,
+            body=body,
+            service=service,
+            anonymous=self._credentials is None,
+            quota=limit.limit if limit is not None and limit.limit else None,
+            secrets=secrets,
+        )
 
     # -- listings ---------------------------------------------------------------------------
 
@@ -368,16 +303,14 @@ class HubClient:
                 "list-namespaces needs credentials: set `username` and `password` (a personal "
                 "access token); Docker Hub lists namespaces only for a signed-in user"
             )
-        with (
-            self._scrubbed_errors(),
-            self._get("/v2/repositories/namespaces/", what=what) as response,
-        ):
+        with self._get("/v2/repositories/namespaces/", what=what) as response:
             if not 200 <= response.status_code < 300:
                 if response.status_code == 404:
                     raise NotFound(
                         f"{what}: {redact_url(self.hub_url)} has no /v2/repositories/namespaces/ "
                         f"(404); check `hub-url` (the Docker Hub API is {HUB_URL})",
-                        what="namespace",
+                        kind=Kind.NAMESPACE,
+                        status=404,
                     )
                 raise self._fail(response, what)
             return parse_namespaces(read_body(response, limit=MAX_PAGE_BYTES, what=what), what=what)
@@ -386,9 +319,11 @@ class HubClient:
         """Every repository of ``namespace`` the credentials can see (anonymous: public)."""
         ns = parse_hub_name(namespace, "namespace")
         what = f"Docker Hub repositories of namespace {ns!r}"
-        missing = (
-            f"{what}: the namespace does not exist (404). Check its spelling; it is the part "
-            "before the `/` in `namespace/repository`"
+        missing = NotFound(
+            f"{what}: the namespace does not exist (404)",
+            kind=Kind.NAMESPACE,
+            status=404,
+            service=Service.HUB_API,
         )
         listing = HubListing(
             "repositories",
@@ -397,22 +332,29 @@ class HubClient:
             what=what,
             parse=lambda doc: parse_repository(doc, what=what),
             key=lambda repo: repo.name,
-            missing=NotFound(missing, what="namespace"),
+            missing=missing,
         )
-        with self._scrubbed_errors():
-            return self._list(listing)
+        return self._list(listing)
 
     def tags(self, namespace: str, repository: str) -> list[HubTag]:
         """Every tag of ``namespace/repository`` with its metadata."""
         ns = parse_hub_name(namespace, "namespace")
         repo = parse_hub_name(repository, "repository")
         what = f"Docker Hub tags of {ns}/{repo}"
-        hint = (
-            "; it may be private: set `username` and `password` (a personal access token)"
+        # Docker Hub answers 404, not 401, for a private repository it will not show.
+        hidden = (
+            "; it may be private, which anonymous access cannot see"
             if self._credentials is None
-            else "; or it is private and the credentials may not read it"
+            else ", or it is private and the credentials may not read it"
         )
-        missing = f"{what}: the repository does not exist (404). Check its name{hint}"
+        missing = NotFound(
+            f"{what}: the repository does not exist (404){hidden}",
+            kind=Kind.REPOSITORY,
+            status=404,
+            service=Service.HUB_API,
+            registry="docker.io",
+            repository=f"{ns}/{repo}",
+        )
         listing = HubListing(
             "tags",
             f"/v2/namespaces/{quote(ns)}/repositories/{quote(repo)}/tags",
@@ -420,10 +362,9 @@ class HubClient:
             what=what,
             parse=lambda doc: parse_tag(doc, what=what),
             key=lambda tag: tag.name,
-            missing=NotFound(missing, what="repository"),
+            missing=missing,
         )
-        with self._scrubbed_errors():
-            return self._list(listing)
+        return self._list(listing)
 
     def _list(self, listing: HubListing[T]) -> list[T]:
         what = listing.what

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from hubaction.errors import HubActionError
+from hubaction.errors import HubActionError, describe
 from hubaction.github.inputs import read_inputs
 from hubaction.github.toolkit import Toolkit
 from hubaction.registry.credentials import Credentials, basic_token, docker_config_secrets
@@ -44,7 +44,7 @@ def run(kit: Toolkit, *, session: requests.Session | None = None) -> int:
 
         result = steps.lookup(kit, inputs, session)
     except HubActionError as exc:
-        kit.error(str(exc), title=exc.title)
+        kit.error(describe(exc), title=exc.title)
         return 1
     what = str(inputs.reference) if inputs.reference is not None else "Docker Hub"
     with kit.group(f"hubaction: {what}"):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hubaction.errors import HubActionError, NotFound
+from hubaction.errors import HubActionError, Kind, NotFound, describe
 from hubaction.github.inputs import ActionInputs
 from hubaction.github.outputs import (
     boolean,
@@ -48,6 +48,9 @@ if TYPE_CHECKING:
     from hubaction.oci.model import RateLimit
     from hubaction.registry.client import RegistryClient
     from hubaction.tagsource import TagListing
+
+# What a lookup that does not fail on a missing image may find missing.
+_MISSING_IMAGE = (Kind.TAG, Kind.MANIFEST, Kind.REPOSITORY)
 
 # Per-tag digests in the summary cost one HEAD each; beyond this many the table shows names only.
 MAX_TAG_DIGESTS = 1000
@@ -123,6 +126,9 @@ def _open_hub(
     )
 
 
+_MISSING_IMAGE = (Kind.TAG, Kind.MANIFEST, Kind.REPOSITORY)
+
+
 def _image(
     kit: Toolkit, client: RegistryClient, inputs: ActionInputs, ref: Reference, result: Result
 ) -> None:
@@ -133,13 +139,15 @@ def _image(
         else:
             _inspect(kit, client, inputs, ref, result)
     except NotFound as exc:
-        exc = _told_apart(client, ref, exc)
-        if inputs.fail_on_missing or exc.what not in ("tag", "manifest", "repository"):
-            raise exc from None
+        missing = _missing_repository(client, ref, exc) or exc
+        if inputs.fail_on_missing or missing.kind not in _MISSING_IMAGE:
+            if missing is exc:
+                raise
+            raise missing from exc
         exists = False
         result.outputs.update(missing_outputs())
         result.parts.append(
-            f"## {md_text(ref.familiar)}\n\n**Does not exist:** {md_text(str(exc))}\n"
+            f"## {md_text(ref.familiar)}\n\n**Does not exist:** {md_text(describe(missing))}\n"
         )
     # The contract: `changed` is `true` only when compare-digest is set and differs (a tag
     # that does not exist differs from any digest); `base-changed` only when base-image is set
@@ -181,17 +189,23 @@ def _inspect(
         _warn_platform(kit, inputs.platform, info.platform)
 
 
-def _told_apart(client: RegistryClient, ref: Reference, exc: NotFound) -> NotFound:
-    """A repository that does not exist (yet: the first push of a new image), told apart for
-    the message from a tag missing from an existing repository."""
-    if exc.what in ("tag", "manifest") and client.repository_exists(ref) is False:
-        return NotFound(
-            f"{ref.registry}/{ref.repository}: the repository does not exist, so neither "
-            f"does {ref.familiar}. Check the repository name (and the credentials: some "
-            "registries hide private repositories)",
-            what="repository",
-        )
-    return exc
+def _missing_repository(client: RegistryClient, ref: Reference, exc: NotFound) -> NotFound | None:
+    """For a missing tag, the error to report when its whole repository is missing instead.
+
+    Told apart for the message: a repository that does not exist (yet: the first push of a
+    new image) versus a tag missing from an existing repository.
+    """
+    if exc.kind not in (Kind.TAG, Kind.MANIFEST) or client.repository_exists(ref) is not False:
+        return None
+    return NotFound(
+        f"{ref.registry}/{ref.repository}: the repository does not exist, so neither does "
+        f"{ref.familiar}",
+        kind=Kind.REPOSITORY,
+        status=exc.status,
+        service=exc.service,
+        registry=ref.registry,
+        repository=ref.repository,
+    )
 
 
 def _dockerfile(client: RegistryClient, inputs: ActionInputs, result: Result) -> None:
@@ -209,8 +223,7 @@ def _dockerfile(client: RegistryClient, inputs: ActionInputs, result: Result) ->
     heads = head_many(client, [i.lookup_reference for i in images], on_error=remember)
     if failures:
         failed, error = next(iter(failures.items()))
-        error.args = (f"Input `dockerfile`: looking up {failed.familiar} failed: {error}",)
-        raise error
+        raise error.within(f"Input `dockerfile`: looking up {failed.familiar} failed") from error
     statuses = [
         status_of(image, head.digest if head is not None else None)
         for image, head in zip(images, heads, strict=True)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from hubaction.errors import InvalidInput
+from hubaction.errors import CorruptBody, InvalidInput, RegistryError
+from hubaction.oci.wire import NotJSON, load_json
 
 __all__ = [
     "SORTS",
@@ -312,3 +313,25 @@ def select_tags(
         count=len(ordered),
         latest_semver=max(semver).text if semver else None,
     )
+
+
+def parse_tag_list(body: bytes, what: str) -> list[str]:
+    """The tags of one page of a registry's tag list (distribution spec, "Listing Tags").
+
+    Malformed JSON is :class:`CorruptBody` (cut or garbled on the way: worth a retry); JSON of
+    the wrong shape is :class:`RegistryError`.
+    """
+    try:
+        doc = load_json(body)
+    except NotJSON:
+        # Malformed (cut or garbled on the way): worth the one retry a corrupt body gets.
+        raise CorruptBody(f"{what}: the tag list is not JSON") from None
+    if not isinstance(doc, dict):
+        raise RegistryError(f"{what}: the tag list is not a JSON object")
+    tags = doc.get("tags")
+    # An empty repository answers "tags": null on the distribution registry.
+    if tags is None:
+        return []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise RegistryError(f"{what}: `tags` is not a list of strings")
+    return list(tags)

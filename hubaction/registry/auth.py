@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from hubaction.errors import RegistryError, Unauthorized
+from hubaction.errors import Kind, RegistryError, Service, Unauthorized
 from hubaction.oci.challenge import Challenge, parse_www_authenticate
 from hubaction.oci.reference import DOCKER_HUB, DOCKER_HUB_REALM, DOCKER_HUB_SERVICE
 from hubaction.oci.wire import NotJSON, load_object
@@ -29,12 +29,8 @@ from hubaction.registry.credentials import (
     basic_token,
     normalize_registry_key,
 )
-from hubaction.registry.transport import (
-    check_response,
-    plain_http_allowed,
-    read_body,
-    redact_url,
-)
+from hubaction.registry.errors import check_response, network_error
+from hubaction.registry.transport import plain_http_allowed, read_body, redact_url
 
 T = TypeVar("T")
 Headers = Mapping[str, str]
@@ -250,12 +246,17 @@ def _find(challenges: list[Challenge], scheme: str) -> Challenge | None:
 
 def _token_answer(request: TokenRequest, reply: Reply) -> tuple[str, float]:
     if reply.status in (401, 403):
+        # The refusal is the flow's to word (it knows whose credentials were sent); the
+        # advice comes from hubaction.errors.ADVICE like every other error's.
         asked = request.username is not None
         who = f"user {request.username!r}" if asked else "anonymous access"
         raise Unauthorized(
             f"{request.registry}: the token service refused {who} for {request.scope} "
-            f"({reply.status}). Check the username and password or token"
-            + ("" if asked else ", or supply credentials: the repository may be private")
+            f"({reply.status})",
+            kind=Kind.CREDENTIALS_REFUSED if asked else Kind.NEEDS_CREDENTIALS,
+            status=reply.status,
+            service=Service.REALM,
+            registry=request.registry,
         )
     if not 200 <= reply.status < 300:  # the driver reports these with the error body
         raise RegistryError(f"{request.what}: the token service answered {reply.status}")
@@ -325,13 +326,18 @@ class RegistryAuth:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise RegistryError(
-                f"{request.registry}: the token service {redact_url(request.url)} could not be "
-                f"reached ({type(exc).__name__}); check the network and retry"
+            raise network_error(
+                exc,
+                what=f"{request.registry}: {request.what}",
+                url=request.url,
+                service=Service.REALM,
+                registry=request.registry,
             ) from None
         with response:
             if response.status_code in (401, 403):
                 return Reply(response.status_code)
-            check_response(response, what=request.what)
+            check_response(
+                response, what=request.what, service=Service.REALM, registry=request.registry
+            )
             body = read_body(response, limit=MAX_TOKEN_ANSWER, what=request.what)
         return Reply(response.status_code, body=body)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -23,6 +23,7 @@ from hubaction.errors import (
     DigestMismatch,
     HubActionError,
     InvalidHeader,
+    Kind,
     NotFound,
     RegistryError,
 )
@@ -31,19 +32,18 @@ from hubaction.oci.manifest import compute_digest, parse_manifest, verify_digest
 from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
 from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
 from hubaction.oci.reference import Digest, Reference, is_loopback_host, parse_digest
-from hubaction.oci.wire import NotJSON, decimal_count, load_json
+from hubaction.oci.tags import parse_tag_list
+from hubaction.oci.wire import decimal_count
 from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
 from hubaction.registry.credentials import CredentialStore
+from hubaction.registry.errors import check_response, error_for, network_error
 from hubaction.registry.transport import (
     DEFAULT_RETRY_BUDGET,
     DEFAULT_TIMEOUT,
-    check_response,
-    error_body,
-    error_for,
-    network_error,
     new_session,
     read_body,
     redact_url,
+    release,
 )
 
 T = TypeVar("T")
@@ -55,6 +55,16 @@ TAGS_PAGE_SIZE = 1000
 MAX_TAG_PAGES = 1000
 MAX_TAGS = 200_000
 MAX_TAG_PAGE_BYTES = 32 * 1024 * 1024
+
+
+class _Where(TypedDict):
+    registry: str
+    repository: str
+
+
+def _where(ref: Reference) -> _Where:
+    """The fields naming ``ref``'s repository in an error (``error_for``'s context)."""
+    return {"registry": ref.registry, "repository": ref.repository}
 
 
 def _content_type(response: requests.Response) -> str | None:
@@ -251,7 +261,13 @@ class RegistryClient:
         except requests.RequestException as exc:
             if raw_errors:
                 raise
-            raise network_error(exc, what=call.what, url=url) from None
+            raise network_error(
+                exc,
+                what=call.what,
+                url=url,
+                registry=call.ref.registry,
+                repository=call.ref.repository,
+            ) from None
 
     # -- manifests ------------------------------------------------------------------------
 
@@ -269,7 +285,7 @@ class RegistryClient:
             else:
                 if status == 404:
                     raise self._not_found(ref)
-                check_response(response, what=what, body=b"")
+                check_response(response, what=what, body=b"", **_where(ref))
                 digest = _header_digest(response, what)
             if digest is not None:
                 if ref.digest is not None and digest != ref.digest:
@@ -292,12 +308,14 @@ class RegistryClient:
         )
 
     def _not_found(self, ref: Reference) -> NotFound:
-        kind = "digest" if ref.tag is None else "tag"
-        shown = ref.identifier()
+        # Kind.TAG for a digest too: either way the repository exists and the name does not.
+        name = "digest" if ref.tag is None else "tag"
         return NotFound(
-            f"{ref.familiar}: {kind} {shown!r} not found in {ref.registry}/{ref.repository}. "
-            "Check the tag; `hubaction tags` lists the tags that exist",
-            what="tag",
+            f"{ref.familiar}: {name} {ref.identifier()!r} not found in "
+            f"{ref.registry}/{ref.repository}",
+            kind=Kind.TAG,
+            status=404,
+            **_where(ref),
         )
 
     def get_manifest(self, ref: Reference, digest: Digest | None = None) -> FetchedManifest:
@@ -316,12 +334,11 @@ class RegistryClient:
             "GET", target, f"manifests/{target.identifier()}", what=what, accept=ACCEPT
         ) as response:
             if response.status_code == 404:
-                body = error_body(response)
-                error = error_for(response, what=what, body=body)
-                if isinstance(error, NotFound) and error.what == "repository":
+                error = error_for(response, what=what, **_where(ref))
+                if error.kind is Kind.REPOSITORY:
                     raise error
-                raise self._not_found(target)
-            check_response(response, what=what)
+                raise self._not_found(target) from error
+            check_response(response, what=what, **_where(ref))
             body = read_body(response, limit=MAX_MANIFEST_BYTES, what=what)
             header = _header_digest(response, what)
             content_type = _content_type(response)
@@ -351,7 +368,7 @@ class RegistryClient:
     def _get_blob(self, ref: Reference, digest: Digest, limit: int) -> bytes:
         what = f"blob {digest} of {ref.name}"
         with self.request("GET", ref, f"blobs/{digest}", what=what) as response:
-            check_response(response, what=what)
+            check_response(response, what=what, **_where(ref))
             body = read_body(response, limit=limit, what=what)
         verify_digest(body, digest, what=what)
         return body
@@ -366,8 +383,7 @@ class RegistryClient:
         try:
             with self.request("GET", ref, "tags/list", what=what, url=url) as response:
                 if response.status_code == 404:
-                    error = error_for(response, what=what, body=error_body(response))
-                    return not (isinstance(error, NotFound) and error.what == "repository")
+                    return error_for(response, what=what).kind is not Kind.REPOSITORY
                 return True if response.ok else None
         except HubActionError:
             return None
@@ -376,17 +392,20 @@ class RegistryClient:
         """One page of tags: its tags, its ``Link`` header, and its URL (for relative links)."""
         with self.request("GET", ref, "tags/list", what=what, url=url) as response:
             if response.status_code == 404:
-                body = error_body(response)
+                answer = error_for(response, what=what, **_where(ref))
                 raise NotFound(
                     f"{ref.registry}/{ref.repository}: the repository does not exist or "
-                    "has no tags (404). Check the repository name",
-                    what="repository",
-                ) from error_for(response, what=what, body=body)
-            check_response(response, what=what)
+                    "has no tags (404)",
+                    kind=Kind.REPOSITORY,
+                    status=404,
+                    details=answer.details,
+                    **_where(ref),
+                ) from answer
+            check_response(response, what=what, **_where(ref))
             body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what)
             link = response.headers.get("Link")
             page_url = response.url
-        return _tags_from_page(body, what), link, page_url
+        return parse_tag_list(body, what), link, page_url
 
     def list_tags(self, ref: Reference) -> list[str]:
         """Every tag of ``ref``'s repository, following ``Link: <...>; rel="next"`` pages."""
@@ -435,40 +454,6 @@ def _once_more(fetch: Callable[[], T], debug: Callable[[str], None]) -> T:
     except CorruptBody as exc:
         debug(f"corrupt answer, retrying once: {exc}")
     return fetch()
-
-
-def release(response: requests.Response) -> None:
-    """Done with ``response``: return its connection to the pool when that is cheap.
-
-    ``Response.close()`` on a body that was not read (a HEAD, a 401 before the retry) closes
-    the connection, and the next request pays a new TCP (and TLS) handshake. Reading the rest
-    of a small body instead keeps the one connection per host alive.
-    """
-    head = response.request is not None and response.request.method == "HEAD"
-    length = decimal_count(response.headers.get("Content-Length"))
-    if head or (length is not None and length <= 65536):
-        with suppress(Exception):  # any failure: fall back to closing
-            response.raw.drain_conn()
-            response.raw.release_conn()
-            return
-    response.close()
-
-
-def _tags_from_page(body: bytes, what: str) -> list[str]:
-    try:
-        doc = load_json(body)
-    except NotJSON:
-        # Malformed (cut or garbled on the way): worth the one retry a corrupt body gets.
-        raise CorruptBody(f"{what}: the tag list is not JSON") from None
-    if not isinstance(doc, dict):
-        raise RegistryError(f"{what}: the tag list is not a JSON object")
-    tags = doc.get("tags")
-    # An empty repository answers "tags": null on the distribution registry.
-    if tags is None:
-        return []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise RegistryError(f"{what}: `tags` is not a list of strings")
-    return list(tags)
 
 
 def open_client(

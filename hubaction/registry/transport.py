@@ -4,9 +4,6 @@
   connection per host), with default connect/read timeouts and urllib3 ``Retry`` for 408, 429,
   500, 502, 503, 504 and connection errors, honouring ``Retry-After`` and Docker Hub's
   ``X-Retry-After`` within a total time budget.
-* :func:`check_response`: the one place that looks at an HTTP status and turns the OCI error
-  body (``{"errors": [{"code", "message", "detail"}]}``, distribution spec "Error Codes") or
-  Docker Hub's ``{"detail": ...}`` into an exception with a useful message.
 * :func:`read_body`: reads a streamed body with a size cap, so a hostile server cannot exhaust
   memory.
 * :func:`redact_url`: strips credentials and tokens from URLs before they reach a log line.
@@ -14,14 +11,10 @@
 
 from __future__ import annotations
 
-import email.utils
-import json
-import math
 import os
 import random
-import re
 import time
-from dataclasses import dataclass
+from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -32,15 +25,10 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from hubaction import USER_AGENT
-from hubaction.errors import (
-    CorruptBody,
-    HubActionError,
-    NotFound,
-    RateLimited,
-    RegistryError,
-    Unauthorized,
-)
+from hubaction.errors import CorruptBody, RegistryError
 from hubaction.oci.reference import is_loopback_host
+from hubaction.oci.wire import decimal_count
+from hubaction.registry.errors import parse_retry_after
 
 # (connect, read) seconds. A registry that accepts the connection and then says nothing must
 # not hang a CI job; 20 s of silence between bytes is far beyond any healthy registry.
@@ -117,24 +105,6 @@ class BudgetRetry(Retry):
         if backoff <= 0:
             return
         time.sleep(max(0.0, min(random.uniform(0, backoff), self._remaining())))  # noqa: S311
-
-
-def parse_retry_after(value: str) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date) or a Unix timestamp."""
-    text = value.strip()
-    try:
-        number = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, when.timestamp() - time.time())
-    if not math.isfinite(number):  # "inf", "nan", "1e999": garbage, and int(inf) would raise
-        return None
-    if number > 1_000_000_000:  # a Unix timestamp, as Docker Hub's X-Retry-After
-        return max(0.0, number - time.time())
-    return max(0.0, number)
 
 
 class _TimeoutAdapter(HTTPAdapter):
@@ -245,132 +215,6 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
-@dataclass(frozen=True)
-class ErrorDetail:
-    """What an error body said, made safe to show: one line, bounded length."""
-
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.code and self.message:
-            return f"{self.code}: {self.message}"
-        return self.code or self.message
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def parse_error_body(body: bytes) -> list[ErrorDetail]:
-    """Errors from an OCI error body, or Docker Hub's ``detail``/``message`` shapes."""
-    try:
-        doc = json.loads(body[:65536])
-    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the stack
-        return []
-    found: list[ErrorDetail] = []
-    if isinstance(doc, dict):
-        errors = doc.get("errors")
-        if isinstance(errors, list):
-            for err in errors[:5]:
-                if isinstance(err, dict):
-                    code = err.get("code")
-                    message = err.get("message")
-                    found.append(
-                        ErrorDetail(
-                            _one_line(code) if isinstance(code, str) else "",
-                            _one_line(message) if isinstance(message, str) else "",
-                        )
-                    )
-        for key in ("detail", "message", "error"):
-            value = doc.get(key)
-            if not found and isinstance(value, str) and value:
-                found.append(ErrorDetail("", _one_line(value)))
-    return found
-
-
-def _codes(details: list[ErrorDetail]) -> set[str]:
-    return {d.code.upper() for d in details}
-
-
-def _said(details: list[ErrorDetail]) -> str:
-    return "; ".join(str(d) for d in details if str(d))
-
-
-def error_for(
-    response: requests.Response, *, what: str, body: bytes | None = None
-) -> HubActionError:
-    """The exception for a non-2xx ``response`` while doing ``what`` (e.g. "manifest of x")."""
-    status = response.status_code
-    if body is None:
-        try:
-            # At most one 64 KiB chunk: `response.content` would read a streamed error body of
-            # any size, and a hostile registry can send an endless one.
-            body = (
-                next(response.iter_content(chunk_size=65536), b"")
-                if response.request is None or response.request.method != "HEAD"
-                else b""
-            )
-        except requests.RequestException:
-            body = b""
-    details = parse_error_body(body)
-    codes = _codes(details)
-    said = _said(details)
-    where = f" ({said})" if said else ""
-    if status == 401:
-        return Unauthorized(
-            f"{what}: the registry answered 401 Unauthorized{where}. Check the username and "
-            "password or token, and that they may pull this repository; private repositories "
-            "need credentials"
-        )
-    if status == 403:
-        return Unauthorized(
-            f"{what}: access denied (403){where}. The credentials are valid but may not read "
-            "this repository; check the token's scopes or the repository's permissions"
-        )
-    if status == 404:
-        if "NAME_UNKNOWN" in codes:
-            return NotFound(
-                f"{what}: the repository does not exist (404 NAME_UNKNOWN){where}. Check the "
-                "repository name and registry",
-                what="repository",
-            )
-        if "BLOB_UNKNOWN" in codes:
-            return NotFound(f"{what}: blob not found (404){where}", what="blob")
-        return NotFound(
-            f"{what}: not found (404){where}. Check the tag or digest; `tags` lists what exists",
-            what="manifest",
-        )
-    if status == 429:
-        retry_after = response.headers.get("Retry-After") or response.headers.get("X-Retry-After")
-        wait = parse_retry_after(retry_after) if retry_after else None
-        hint = f" Retry after about {int(wait)} s." if wait is not None else ""
-        return RateLimited(
-            f"{what}: rate limited (429){where}, still after retrying.{hint} Log in for a higher "
-            "quota, or use `digest-only: true`, which spends no Docker Hub pull quota",
-            retry_after=wait,
-        )
-    reason = response.reason or ""
-    return RegistryError(
-        f"{what}: the registry answered {status} {reason}{where}. "
-        + (
-            "The registry is failing; retry later"
-            if status >= 500
-            else "The request was refused; check the reference and inputs"
-        )
-    )
-
-
-def check_response(
-    response: requests.Response, *, what: str, body: bytes | None = None
-) -> requests.Response:
-    """Return ``response`` when it is a success (2xx), else raise the matching error."""
-    if 200 <= response.status_code < 300:
-        return response
-    raise error_for(response, what=what, body=body)
-
-
 def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
     """The whole body of a streamed response, refusing more than ``limit`` bytes."""
     length = response.headers.get("Content-Length")
@@ -404,51 +248,18 @@ def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
     return body
 
 
-_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>:?\s*")
+def release(response: requests.Response) -> None:
+    """Done with ``response``: return its connection to the pool when that is cheap.
 
-
-def root_cause(exc: BaseException) -> str:
-    """The root cause of a requests/urllib3 error ("[Errno 111] Connection refused"), not the
-    wrapper's text (MaxRetryError, pools, object reprs)."""
-    cause: BaseException = exc
-    for _ in range(10):  # requests -> MaxRetryError -> NewConnectionError -> OSError
-        inner = getattr(cause, "reason", None) or cause.__cause__
-        if inner is None and cause.args and isinstance(cause.args[0], BaseException):
-            inner = cause.args[0]
-        if not isinstance(inner, BaseException):
-            break
-        cause = inner
-    text = _OBJECT_REPR.sub("", str(cause)).strip() or type(cause).__name__
-    if "Failed to establish a new connection: " in text:
-        text = text.split("Failed to establish a new connection: ", 1)[1]
-    return text if len(text) <= 200 else text[:199] + "…"
-
-
-def network_error(
-    exc: requests.RequestException, *, what: str, url: str, check: str = "the registry address"
-) -> RegistryError:
-    """A network failure as a RegistryError that says what failed and what to do."""
-    host = urlsplit(url).netloc.rsplit("@", 1)[-1]
-    if isinstance(exc, requests.exceptions.SSLError):
-        return RegistryError(
-            f"{what}: TLS verification of {host} failed ({root_cause(exc)}). For a private CA "
-            "set REQUESTS_CA_BUNDLE or SSL_CERT_FILE on the step; for a registry without "
-            "TLS set `insecure: true`"
-        )
-    if isinstance(exc, requests.exceptions.Timeout):
-        return RegistryError(
-            f"{what}: {host} did not answer in time (timeout); it is slow or unreachable, "
-            "retry later"
-        )
-    return RegistryError(
-        f"{what}: could not connect to {host} ({root_cause(exc)}); check {check} and that it is up"
-    )
-
-
-def error_body(response: requests.Response) -> bytes:
-    """The start of an error body: enough for the OCI error JSON, never the whole of a
-    proxy's HTML page (which must not turn a 404 into a "body too large" error)."""
-    try:
-        return next(response.iter_content(chunk_size=65536), b"")
-    except requests.RequestException:
-        return b""
+    ``Response.close()`` on a body that was not read (a HEAD, a 401 before the retry) closes
+    the connection, and the next request pays a new TCP (and TLS) handshake. Reading the rest
+    of a small body instead keeps the one connection per host alive.
+    """
+    head = response.request is not None and response.request.method == "HEAD"
+    length = decimal_count(response.headers.get("Content-Length"))
+    if head or (length is not None and length <= 65536):
+        with suppress(Exception):  # any failure: fall back to closing
+            response.raw.drain_conn()
+            response.raw.release_conn()
+            return
+    response.close()
