@@ -33,6 +33,7 @@ if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
 
 import registryfixtures  # noqa: E402
+from fakes.tokenserver import TokenServer  # noqa: E402
 from registryfixtures import (  # noqa: E402
     BASIC_PASSWORD,
     BASIC_REALM,
@@ -43,7 +44,6 @@ from registryfixtures import (  # noqa: E402
     TOKEN_USER,
     Fixtures,
     RegistryProcess,
-    TokenServer,
     ToolMissing,
     push_all,
     require_tool,

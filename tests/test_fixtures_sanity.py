@@ -21,6 +21,14 @@ import pytest
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from fakes.tokenserver import (
+    TokenServer,
+    b64url,
+    b64url_decode,
+    make_signing_identity,
+    sign_jwt,
+    verify_jwt,
+)
 from registryfixtures import (
     BASIC_PASSWORD,
     BASIC_REALM,
@@ -32,11 +40,9 @@ from registryfixtures import (
     Fixtures,
     RegistryProcess,
     RegistryStartError,
-    TokenServer,
     skopeo_inspect,
     skopeo_inspect_digest,
     skopeo_inspect_raw,
-    verify_jwt,
 )
 from registryfixtures.images import (
     MANIFEST_ACCEPT,
@@ -50,7 +56,6 @@ from registryfixtures.images import (
     many_tag_names,
     sha256_digest,
 )
-from registryfixtures.tokenserver import b64url, b64url_decode, make_signing_identity, sign_jwt
 
 SkopeoDigest = Callable[..., str]
 

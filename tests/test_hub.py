@@ -22,11 +22,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import hubserver
+import fakes.hubserver as hubserver
 import pytest
 import requests
 import requests_mock
-from hubserver import (
+from fakes.hubserver import (
     BIG_REPO,
     BIG_TAG_COUNT,
     HUB_OAT,

@@ -33,19 +33,17 @@ import json
 import random
 import re
 import secrets
-import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-FIXTURES = Path(__file__).resolve().parent / "hubfixtures"
+from fakes.server import FakeServer, Request, Response
+
+FIXTURES = Path(__file__).resolve().parent.parent / "hubfixtures"
 
 #: A user with a password and a personal access token; a member of ``acme``.
 HUB_USER = "hubuser"
@@ -227,6 +225,32 @@ class HubRequest:
         return int(values[0]) if values and values[0].isdigit() else None
 
 
+def _auth_kind(authorization: str) -> str:
+    kind = authorization.split(" ", 1)[0].lower() if authorization else "none"
+    return kind if kind in ("none", "bearer", "jwt", "basic") else "other"
+
+
+def _json_body(request: Request) -> Any:
+    """The parsed body; ``{}`` when empty; ``None`` when not JSON."""
+    try:
+        body = request.json()
+    except ValueError:
+        return None
+    return {} if body is None else body
+
+
+def _recorded(request: Request) -> HubRequest:
+    body = _json_body(request)
+    keys = tuple(sorted(body)) if isinstance(body, dict) else ()
+    return HubRequest(
+        request.method,
+        request.path,
+        request.query,
+        _auth_kind(request.header("Authorization")),
+        keys,
+    )
+
+
 @dataclass
 class _Throttle:
     remaining: int
@@ -241,7 +265,6 @@ class _Issued:
 
 @dataclass
 class _State:
-    requests: list[HubRequest] = field(default_factory=list)
     tokens: dict[str, _Issued] = field(default_factory=dict)
     throttles: list[_Throttle] = field(default_factory=list)
     api_calls: int = 0
@@ -253,54 +276,12 @@ _REPOS_NEW = re.compile(r"/v2/namespaces/([^/]+)/repositories/?")
 _REPOS_OLD = re.compile(r"/v2/repositories/([^/]+)/?")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet: the recorded requests are the log
-
-    def do_GET(self) -> None:
-        self.server.owner._handle(self)
-
-    def do_POST(self) -> None:
-        self.server.owner._handle(self)
-
-    def do_HEAD(self) -> None:
-        self.server.owner._handle(self)
-
-    def send_json(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, owner: HubServer) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.owner = owner
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client closing a keep-alive connection (a session going away) is no error; say
-        # anything else as socketserver does.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class HubServer:
+class HubServer(FakeServer):
     """The fake Docker Hub API. ``start()`` / ``stop()``, or use it as a context manager."""
 
     def __init__(self, data: HubData | None = None) -> None:
+        super().__init__(self._handle)
         self.data = data or HubData.default()
-        self.lock = threading.Lock()
         #: False: ``POST /v2/auth/token`` answers 404 (only the legacy login exists).
         self.token_endpoint = True
         #: False: ``/v2/namespaces/...`` answers 404 (only the legacy listings exist).
@@ -309,55 +290,12 @@ class HubServer:
         #: lock), so a test can change :attr:`data` between the pages a client reads.
         self.before_page: Callable[[str, int], None] | None = None
         self._state = _State()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        server = _Server(self)
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            name="hubserver",
-            daemon=True,
-            kwargs={"poll_interval": 0.05},
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the server first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     # -- test controls --------------------------------------------------------------------------
 
     @property
     def requests(self) -> list[HubRequest]:
-        with self.lock:
-            return list(self._state.requests)
+        return [_recorded(exchange.request) for exchange in self.exchanges]
 
     def listing_requests(self) -> list[HubRequest]:
         """The recorded GETs of listings (not logins, not namespaces)."""
@@ -365,15 +303,14 @@ class HubServer:
 
     def reset(self) -> None:
         """Forget recorded requests, issued tokens and pending throttles."""
+        self.reset_log()
         with self.lock:
-            self._state.requests.clear()
             self._state.tokens.clear()
             self._state.throttles.clear()
 
     def forget_requests(self) -> None:
         """Forget recorded requests only."""
-        with self.lock:
-            self._state.requests.clear()
+        self.reset_log()
 
     def revoke_tokens(self) -> None:
         """Make every issued token invalid, as when they expire after ~10 minutes."""
@@ -393,30 +330,8 @@ class HubServer:
 
     # -- handling -------------------------------------------------------------------------------
 
-    def _handle(self, handler: _Handler) -> None:
-        split = urllib.parse.urlsplit(handler.path)
-        path = split.path
-        query = urllib.parse.parse_qs(split.query, keep_blank_values=True)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else {}
-        except ValueError:
-            body = None
-        authorization = handler.headers.get("Authorization") or ""
-        kind = authorization.split(" ", 1)[0].lower() if authorization else "none"
-        if kind not in ("none", "bearer", "jwt", "basic"):
-            kind = "other"
+    def _handle(self, request: Request) -> Response:
         with self.lock:
-            self._state.requests.append(
-                HubRequest(
-                    handler.command,
-                    path,
-                    query,
-                    kind,
-                    tuple(sorted(body)) if isinstance(body, dict) else (),
-                )
-            )
             self._state.api_calls += 1
             calls = self._state.api_calls
             throttle = next((t for t in self._state.throttles if t.remaining > 0), None)
@@ -428,10 +343,9 @@ class HubServer:
             "X-RateLimit-Reset": str(int(time.time()) + 60),
         }
         if throttle is not None:
-            handler.send_json(429, error_body("rate_limited"), {**limits, **throttle.headers})
-            return
-        status, answer = self._route(handler.command, path, query, body, authorization)
-        handler.send_json(status, answer, limits)
+            return Response.json(429, error_body("rate_limited"), {**limits, **throttle.headers})
+        status, answer = self._route(request)
+        return Response.json(status, answer, limits)
 
     def _account(self, authorization: str) -> str | bool | None:
         """The account a token belongs to; None when anonymous; False for a bad token."""
@@ -450,47 +364,47 @@ class HubServer:
             self._state.tokens[token] = _Issued(account, scheme)
         return token
 
-    def _route(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, list[str]],
-        body: Any,
-        authorization: str,
-    ) -> tuple[int, Any]:
+    def _route(self, request: Request) -> tuple[int, Any]:
+        method, path = request.method, request.path
         if method == "POST" and path == "/v2/auth/token":
             if not self.token_endpoint:
                 return 404, error_body("not_found")
-            return self._login(body, "identifier", "secret", "Bearer", "access_token")
+            return self._login(
+                _json_body(request), "identifier", "secret", "Bearer", "access_token"
+            )
         if method == "POST" and path == "/v2/users/login":
-            return self._login(body, "username", "password", "JWT", "token")
+            return self._login(_json_body(request), "username", "password", "JWT", "token")
         if method not in ("GET", "HEAD"):
             return 405, {"detail": f'Method "{method}" not allowed.'}
-        account = self._account(authorization)
+        account = self._account(request.header("Authorization"))
         if account is False:
             return 401, error_body("token_invalid")
         assert account is None or isinstance(account, str)
         if path == "/v2/repositories/namespaces/":
-            if account is None:
-                return 401, {"detail": "Authentication credentials were not provided."}
-            with self.lock:
-                visible = sorted(self.data.members.get(account, set()) | {account})
-            return 200, {"username": account, "namespaces": visible}
-        new = True
-        match = _TAGS_NEW.fullmatch(path)
-        if match is None:
-            match, new = _TAGS_OLD.fullmatch(path), False
-        if match is not None:
-            if new and not self.new_listings:
-                return 404, error_body("not_found")
-            return self._tags(path, match[1], match[2], query, account)
-        match, new = _REPOS_NEW.fullmatch(path), True
-        if match is None:
-            match, new = _REPOS_OLD.fullmatch(path), False
-        if match is not None:
-            if new and not self.new_listings:
-                return 404, error_body("not_found")
-            return self._repositories(path, match[1], query, account)
+            return self._namespaces(account)
+        return self._listing(path, request.query, account)
+
+    def _namespaces(self, account: str | None) -> tuple[int, Any]:
+        if account is None:
+            return 401, {"detail": "Authentication credentials were not provided."}
+        with self.lock:
+            visible = sorted(self.data.members.get(account, set()) | {account})
+        return 200, {"username": account, "namespaces": visible}
+
+    def _listing(
+        self, path: str, query: dict[str, list[str]], account: str | None
+    ) -> tuple[int, Any]:
+        """A tag or repository listing, by the new path or the legacy one."""
+        for pattern, new in ((_TAGS_NEW, True), (_TAGS_OLD, False)):
+            if match := pattern.fullmatch(path):
+                if new and not self.new_listings:
+                    return 404, error_body("not_found")
+                return self._tags(path, match[1], match[2], query, account)
+        for pattern, new in ((_REPOS_NEW, True), (_REPOS_OLD, False)):
+            if match := pattern.fullmatch(path):
+                if new and not self.new_listings:
+                    return 404, error_body("not_found")
+                return self._repositories(path, match[1], query, account)
         return 404, error_body("not_found")
 
     def _login(

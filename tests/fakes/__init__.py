@@ -1,0 +1,1 @@
+"""Fake servers for the tests: one base (:mod:`fakes.server`) and the fakes built on it."""
