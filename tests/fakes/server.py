@@ -13,6 +13,7 @@ open connection and joins every handler thread, so nothing outlives a test.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import socket
 import ssl
@@ -237,6 +238,8 @@ def _reset(connection: _Connection) -> None:
         with contextlib.suppress(OSError):
             stream.close()
     sock.close()
+    # BaseHTTPRequestHandler flushes wfile after every request: give it one that is open.
+    connection.wfile = io.BytesIO()
 
 
 class FakeServer:
