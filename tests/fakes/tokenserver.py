@@ -195,7 +195,7 @@ def verify_jwt(token: str, cert: x509.Certificate | None = None) -> dict[str, An
 
 
 class TokenServer(FakeServer):
-    """The token server, serving on ``127.0.0.1:<free port>`` from a daemon thread.
+    """The token server, a :class:`fakes.server.FakeServer` on ``127.0.0.1:<free port>``.
 
     ``users`` maps user names to passwords. Anonymous requests get pull access when
     ``allow_anonymous``; a request with wrong credentials always gets 401. ``pusher`` (a user
