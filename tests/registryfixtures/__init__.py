@@ -5,9 +5,10 @@ Everything here drives real programs, never fakes:
 * :mod:`registryfixtures.server` starts the CNCF distribution registry (Debian's
   ``docker-registry`` 2.8) in three modes sharing one storage directory (open, htpasswd basic
   auth, token auth), and wraps ``skopeo`` as an independent second opinion on digests.
-* :mod:`registryfixtures.images` builds small but real images (gzip tar layers, image configs,
-  Docker v2 manifests, OCI manifests, OCI indexes, Docker manifest lists) and pushes them through
-  the Registry HTTP API, recording every digest computed from the exact bytes pushed.
+* :mod:`registryfixtures.content` builds small but real images (gzip tar layers, image configs,
+  Docker v2 manifests, OCI manifests, OCI indexes, Docker manifest lists);
+  :mod:`registryfixtures.images` pushes them through the Registry HTTP API, recording every
+  digest computed from the exact bytes pushed.
 
 The token server the token-auth registry sends clients to is a fake, :mod:`fakes.tokenserver`.
 The pytest fixtures that tie these together live in ``tests/conftest.py``. This package is a
