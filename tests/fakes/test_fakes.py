@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ import requests
 
 import fakes.faultproxy as fp
 from fakes.reqresp import ReqRespServer, Table, pair
-from fakes.server import FakeServer, Request, Response
+from fakes.server import FakeServer, Handler, Request, Response
 from fakes.tls import make_tls_files
 
 
@@ -50,16 +50,21 @@ def test_a_handler_function_is_served_and_every_request_logged_once(
         session.get(f"{server.url}/", timeout=10)
 
 
-def test_keep_alive_carries_several_requests_on_one_connection() -> None:
-    with FakeServer(echo) as server:
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-        for target in ("/1", "/2", "/3"):
-            connection.request("GET", target)
-            assert json.loads(connection.getresponse().read())["target"] == target
-        assert connection.sock is not None  # never reconnected
-        connection.close()
-        server.reset_log()
-        assert server.exchanges == []
+def test_keep_alive_carries_several_requests_on_one_connection(
+    serve: Callable[[Handler], FakeServer],
+) -> None:
+    server = serve(echo)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    sockets = []
+    for target in ("/1", "/2", "/3"):
+        connection.request("GET", target)
+        assert json.loads(connection.getresponse().read())["target"] == target
+        sockets.append(connection.sock)
+    connection.close()
+    assert sockets[0] is not None and sockets == [sockets[0]] * 3  # never reconnected
+    assert [e.request.index for e in server.exchanges] == [0, 1, 2]
+    server.reset_log()
+    assert server.exchanges == []
 
 
 def test_a_handler_that_raises_answers_500_and_the_log_says_why(

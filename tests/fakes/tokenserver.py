@@ -327,8 +327,8 @@ class TokenServer(FakeServer):
         if request.method != "GET":
             # The OAuth2 "POST /token" flow (refresh tokens) is not implemented; 405 is what
             # makes containerd-style clients fall back to GET.
-            body = _error("UNSUPPORTED", f"{request.method} is not supported; use GET")
-            return Response.json(405, body, {"Allow": "GET"})
+            refused = _error("UNSUPPORTED", f"{request.method} is not supported; use GET")
+            return Response.json(405, refused, {"Allow": "GET"})
         if request.path != "/token":
             return Response.json(404, _error("NOT_FOUND", f"no such endpoint {request.path!r}"))
         authorization = request.headers.get("Authorization")
@@ -337,6 +337,11 @@ class TokenServer(FakeServer):
             challenge = {"WWW-Authenticate": 'Basic realm="test-token-server"'}
             return Response.json(401, failure, challenge)
         request.notes["username"] = username
+        return self._token_answer(request, settings, username)
+
+    def _token_answer(
+        self, request: Request, settings: _Settings, username: str | None
+    ) -> Response:
         query = request.query
         scopes = [s for value in query.get("scope", []) for s in value.split()]
         service = (query.get("service") or [self.service])[0]
