@@ -6,6 +6,8 @@
   ``tests/conftest.py`` gives a started one that stops after the test.
 * :mod:`fakes.reqresp`: a table of request/response pairs as one fake; start here for a new
   test that needs a registry to say something specific.
+* :mod:`fakes.transport`: the same handlers in process, mounted on a ``requests`` session,
+  for hosts loopback cannot be (``https://registry.test``, ``registry-1.docker.io``).
 * :mod:`fakes.faultproxy`: a reverse proxy whose faults (status, reset, truncate, corrupt,
   slow, hang) are wrappers around handlers, in front of a real registry.
 * :mod:`fakes.hubserver` (data in :mod:`fakes.hubdata`): the Docker Hub API.

@@ -135,6 +135,47 @@ class Exchange:
     error: str | None = None
 
 
+class RequestLog:
+    """The request log every fake shares: an entry when a request arrives, its response when
+    the handler has answered (before a byte goes out), indexes from 0 in arrival order."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._entries: list[Exchange] = []
+        self._next_index = 0
+
+    def arrived(
+        self, method: str, target: str, headers: Message, body: bytes, stopping: threading.Event
+    ) -> Exchange:
+        with self.lock:
+            request = Request(self._next_index, method, target, headers, body, stopping)
+            self._next_index += 1
+            self._entries.append(Exchange(request))
+            return self._entries[-1]
+
+    def answer(self, exchange: Exchange, handler: Handler) -> Response:
+        """``handler``'s response to the exchange's request, logged; a 500 if it raises."""
+        try:
+            response = handler(exchange.request)
+        except Exception as exc:  # a bug in a fake: say it to the client and on stderr
+            traceback.print_exc()
+            exchange.error = repr(exc)
+            response = Response.json(500, {"errors": [{"code": "FAKE", "message": repr(exc)}]})
+        with self.lock:
+            exchange.response = response
+        return response
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        with self.lock:
+            return list(self._entries)
+
+    def reset(self) -> None:
+        with self.lock:
+            self._entries.clear()
+            self._next_index = 0
+
+
 class _Server(ThreadingHTTPServer):
     # Non-daemon handler threads, joined by server_close(): stop() proves nothing leaks.
     daemon_threads = False
@@ -251,9 +292,9 @@ class FakeServer:
     def __init__(self, handler: Handler, *, tls: ssl.SSLContext | None = None) -> None:
         self.handler = handler
         self.tls = tls
-        self.lock = threading.Lock()
-        self._log: list[Exchange] = []
-        self._next_index = 0
+        self.log = RequestLog()
+        #: The lock of the log; fakes built on this guard their own state with it too.
+        self.lock = self.log.lock
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -328,14 +369,11 @@ class FakeServer:
     @property
     def exchanges(self) -> list[Exchange]:
         """Every request so far, in arrival order (a copy of the list; entries are live)."""
-        with self.lock:
-            return list(self._log)
+        return self.log.exchanges
 
     def reset_log(self) -> None:
         """Forget every request; the next one has index 0 again."""
-        with self.lock:
-            self._log.clear()
-            self._next_index = 0
+        self.log.reset()
 
     # -- serving ------------------------------------------------------------------------------
 
@@ -348,18 +386,5 @@ class FakeServer:
             self._connections.discard(sock)
 
     def _answer(self, method: str, target: str, headers: Message, body: bytes) -> Response:
-        with self.lock:
-            request = Request(self._next_index, method, target, headers, body, self._stopping)
-            self._next_index += 1
-            exchange = Exchange(request)
-            self._log.append(exchange)
-        try:
-            response = self.handler(request)
-        except Exception as exc:  # a bug in a fake: say it to the client and on stderr
-            traceback.print_exc()
-            exchange.error = repr(exc)
-            response = Response.json(500, {"errors": [{"code": "FAKE", "message": repr(exc)}]})
-        # Logged before a byte goes out: a client that has its answer sees it in the log.
-        with self.lock:
-            exchange.response = response
-        return response
+        exchange = self.log.arrived(method, target, headers, body, self._stopping)
+        return self.log.answer(exchange, self.handler)

@@ -10,11 +10,18 @@ from pathlib import Path
 
 import pytest
 import requests
+from registryfixtures.content import build_image
 
 import fakes.faultproxy as fp
 from fakes.reqresp import ReqRespServer, Table, pair
-from fakes.server import FakeServer, Handler, Request, Response
+from fakes.server import Delivery, FakeServer, Handler, Request, Response
 from fakes.tls import make_tls_files
+from fakes.transport import HandlerAdapter
+from hubaction.oci.platform import parse_platform
+from hubaction.oci.reference import parse_reference
+from hubaction.registry.client import open_client
+from hubaction.registry.lookup import inspect_image
+from hubaction.registry.transport import new_session
 
 
 def echo(request: Request) -> Response:
@@ -177,3 +184,53 @@ def test_the_table_answers_with_the_first_matching_pair_and_once_pairs_run_out(
 def test_table_pair_names_are_unique() -> None:
     with pytest.raises(ValueError, match="unique"):
         Table([pair("GET", "/a", name="x"), pair("GET", "/b", name="x")])
+
+
+# -- in process -------------------------------------------------------------------------------
+
+
+def test_a_table_in_process_answers_hubaction_for_a_host_loopback_cannot_be() -> None:
+    built = build_image(
+        name="app", platform="linux/arm64", created="2024-01-01T00:00:00Z", labels={}, docker=False
+    )
+    manifest = built.manifest
+    pairs = [
+        pair(
+            "GET",
+            "/v2/app/manifests/1",
+            body=manifest.data,
+            headers={"Content-Type": manifest.media_type, "Docker-Content-Digest": manifest.digest},
+            name="manifest",
+        ),
+        pair("GET", f"/v2/app/blobs/{built.config.digest}", body=built.config.data, name="config"),
+    ]
+    adapter = HandlerAdapter(Table(pairs))
+    session = new_session()
+    session.mount("https://registry.test/", adapter)
+    image = inspect_image(
+        open_client(session=session),
+        parse_reference("registry.test/app:1"),
+        parse_platform("linux/arm64"),
+    )
+    assert str(image.digest) == manifest.digest
+    assert [e.request.notes["pair"] for e in adapter.exchanges] == ["manifest", "config"]
+
+
+@pytest.mark.parametrize(
+    ("delivery", "error"),
+    [
+        ("reset", requests.ConnectionError),
+        ("silent", requests.ReadTimeout),
+        ("truncate", requests.exceptions.ChunkedEncodingError),
+    ],
+)
+def test_in_process_deliveries_become_the_errors_requests_raises(
+    delivery: Delivery, error: type[Exception]
+) -> None:
+    def answer(request: Request) -> Response:
+        return Response(200, (), b"body", delivery=delivery)
+
+    session = requests.Session()
+    session.mount("https://fake.test/", HandlerAdapter(answer))
+    with pytest.raises(error):
+        session.get("https://fake.test/x", timeout=10)
