@@ -21,6 +21,9 @@ from registryfixtures import require_tool
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 
+# One worker runs every test of this module, so the benchmark runs once (with `--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("benchmark-smoke")
+
 # -- end to end -------------------------------------------------------------------------------
 
 
