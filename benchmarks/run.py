@@ -59,7 +59,8 @@ for _path in (str(ROOT / "tests"), str(ROOT), str(BENCH)):
         sys.path.insert(0, _path)
 
 from delayproxy import DelayProxy, ProxyLoop, ProxyStats  # noqa: E402
-from registryfixtures import TOKEN_ISSUER, TOKEN_SERVICE, RegistryProcess, TokenServer  # noqa: E402
+from fakes.tokenserver import TokenServer  # noqa: E402
+from registryfixtures import TOKEN_ISSUER, TOKEN_SERVICE, RegistryProcess  # noqa: E402
 from registryfixtures.images import PushedImage, Pusher, push_oci_index  # noqa: E402
 from runner_files import parse_output_file  # noqa: E402
 from tlsenv import (  # noqa: E402

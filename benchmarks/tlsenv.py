@@ -29,7 +29,6 @@ import os
 import signal
 import socket
 import ssl
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -41,8 +40,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from fakes.tokenserver import TokenServer
 from registryfixtures.server import RegistryProcess
-from registryfixtures.tokenserver import TokenServer, _Server
 
 REGISTRY_NAME = "registry.bench.test"
 AUTH_NAME = "auth.bench.test"
@@ -224,51 +223,11 @@ def _write_in_place(path: Path, text: str) -> None:
 # -- servers -----------------------------------------------------------------------------------
 
 
-class _TlsServer(_Server):
-    """The token server's HTTP server on a TLS-wrapped listening socket."""
-
-    def __init__(self, owner: TokenServer, context: ssl.SSLContext) -> None:
-        super().__init__(owner)
-        self.socket = context.wrap_socket(
-            self.socket, server_side=True, do_handshake_on_connect=False
-        )
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        # In the request's own thread: a handshake waiting on a slow client must not block
-        # the accept loop (ThreadingMixIn runs finish_request per thread).
-        request.settimeout(30)
-        try:
-            request.do_handshake()
-        except (OSError, ssl.SSLError):
-            return
-        super().finish_request(request, client_address)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        error = sys.exc_info()[1]
-        if not isinstance(error, OSError | ssl.SSLError):
-            super().handle_error(request, client_address)
-
-
 class TlsTokenServer(TokenServer):
     """:class:`TokenServer` over TLS (same protocol, same recording)."""
 
     def __init__(self, *, context: ssl.SSLContext, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._context = context
-
-    def start(self) -> TlsTokenServer:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.cert_path.write_bytes(self.cert_pem)
-        server = _TlsServer(self, self._context)
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"tls-token-server-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+        super().__init__(tls=context, **kwargs)
 
 
 class TlsRegistryProcess(RegistryProcess):

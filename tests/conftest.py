@@ -33,6 +33,8 @@ if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
 
 import registryfixtures  # noqa: E402
+from fakes.server import FakeServer, Handler  # noqa: E402
+from fakes.tokenserver import TokenServer  # noqa: E402
 from registryfixtures import (  # noqa: E402
     BASIC_PASSWORD,
     BASIC_REALM,
@@ -43,7 +45,6 @@ from registryfixtures import (  # noqa: E402
     TOKEN_USER,
     Fixtures,
     RegistryProcess,
-    TokenServer,
     ToolMissing,
     push_all,
     require_tool,
@@ -198,3 +199,20 @@ def skopeo_digest() -> SkopeoDigest:
     manifest bytes ``skopeo inspect --raw`` fetches for ``ref`` (``127.0.0.1:PORT/NAME:TAG``)."""
     _need("skopeo")
     return registryfixtures.skopeo_digest
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Handler], FakeServer]]:
+    """``serve(handler)``: a started :class:`~fakes.server.FakeServer` for ``handler``,
+    stopped after the test (however many the test asks for)."""
+    servers: list[FakeServer] = []
+
+    def start(handler: Handler) -> FakeServer:
+        servers.append(FakeServer(handler).start())
+        return servers[-1]
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()

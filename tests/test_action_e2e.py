@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from actionrunner import ROOT, ActionRun, run_action
+from fakes.tokenserver import TokenServer
 from registryfixtures import (
     BASIC_PASSWORD,
     BASIC_USER,
@@ -23,7 +24,6 @@ from registryfixtures import (
     TOKEN_USER,
     Fixtures,
     RegistryProcess,
-    TokenServer,
 )
 from registryfixtures.images import NASTY_LABEL_KEY, NASTY_LABEL_VALUE
 

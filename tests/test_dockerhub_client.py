@@ -16,11 +16,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import hubserver
+import fakes.hubserver as hubserver
 import pytest
 import requests
 import requests_mock
-from hubserver import (
+from fakes.hubserver import (
     BIG_REPO,
     BIG_TAG_COUNT,
     HUB_OAT,

@@ -25,10 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
-import faultproxy as fp
+import fakes.faultproxy as fp
 import pytest
 from actionrunner import ROOT, ActionRun, run_action
-from faultproxy import FaultProxy
+from fakes.faultproxy import FaultProxy
 from registryfixtures import TOKEN_PASSWORD, TOKEN_USER, Fixtures, RegistryProcess
 
 from hubaction.errors import Kind, Service, advice

@@ -12,7 +12,7 @@ import pytest
 import requests
 import requests_mock
 from actionrunner import run_action, run_in_process
-from hubserver import HUB_PAT, HUB_USER, HubServer, big_tag_dates
+from fakes.hubserver import HUB_PAT, HUB_USER, HubServer, big_tag_dates
 
 from hubaction.registry.transport import new_session
 

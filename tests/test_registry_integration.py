@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from fakes.tokenserver import TokenServer
 from registryfixtures import (
     BASIC_PASSWORD,
     BASIC_USER,
@@ -25,7 +26,6 @@ from registryfixtures import (
     TOKEN_USER,
     Fixtures,
     RegistryProcess,
-    TokenServer,
 )
 
 from hubaction.errors import DigestMismatch, Kind, NotFound, Unauthorized

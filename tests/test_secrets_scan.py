@@ -29,9 +29,10 @@ from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
-import faultproxy as fp
+import fakes.faultproxy as fp
 from actionrunner import ROOT, ActionRun, run_action
-from faultproxy import FaultProxy
+from fakes.faultproxy import FaultProxy
+from fakes.tokenserver import TokenServer
 from registryfixtures import (
     BASIC_PASSWORD,
     BASIC_USER,
@@ -39,7 +40,6 @@ from registryfixtures import (
     TOKEN_USER,
     Fixtures,
     RegistryProcess,
-    TokenServer,
 )
 
 from hubaction.github.toolkit import escape_data

@@ -5,12 +5,12 @@ Everything here drives real programs, never fakes:
 * :mod:`registryfixtures.server` starts the CNCF distribution registry (Debian's
   ``docker-registry`` 2.8) in three modes sharing one storage directory (open, htpasswd basic
   auth, token auth), and wraps ``skopeo`` as an independent second opinion on digests.
-* :mod:`registryfixtures.tokenserver` is the token server that the token-auth registry sends
-  clients to (Docker's token protocol, ES256 JWTs with an ``x5c`` certificate chain).
-* :mod:`registryfixtures.images` builds small but real images (gzip tar layers, image configs,
-  Docker v2 manifests, OCI manifests, OCI indexes, Docker manifest lists) and pushes them through
-  the Registry HTTP API, recording every digest computed from the exact bytes pushed.
+* :mod:`registryfixtures.content` builds small but real images (gzip tar layers, image configs,
+  Docker v2 manifests, OCI manifests, OCI indexes, Docker manifest lists);
+  :mod:`registryfixtures.images` pushes them through the Registry HTTP API, recording every
+  digest computed from the exact bytes pushed.
 
+The token server the token-auth registry sends clients to is a fake, :mod:`fakes.tokenserver`.
 The pytest fixtures that tie these together live in ``tests/conftest.py``. This package is a
 top-level package because pytest puts ``tests/`` (a directory without ``__init__.py``) on
 ``sys.path`` when it imports ``tests/conftest.py`` in its default "prepend" import mode.
@@ -29,7 +29,6 @@ from registryfixtures.server import (
     skopeo_inspect_digest,
     skopeo_inspect_raw,
 )
-from registryfixtures.tokenserver import IssuedToken, TokenRequest, TokenServer, verify_jwt
 
 #: Account of the htpasswd registry (``basic_registry``).
 BASIC_USER = "alice"
@@ -55,13 +54,10 @@ __all__ = [
     "TOKEN_SERVICE",
     "TOKEN_USER",
     "Fixtures",
-    "IssuedToken",
     "PlatformImage",
     "PushedImage",
     "RegistryProcess",
     "RegistryStartError",
-    "TokenRequest",
-    "TokenServer",
     "ToolMissing",
     "push_all",
     "require_tool",
@@ -69,5 +65,4 @@ __all__ = [
     "skopeo_inspect",
     "skopeo_inspect_digest",
     "skopeo_inspect_raw",
-    "verify_jwt",
 ]

@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -28,6 +27,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+
+from fakes.server import free_port
 
 #: How long a registry gets to answer ``GET /v2/`` after it was started.
 STARTUP_TIMEOUT = 20.0
@@ -62,18 +63,6 @@ def require_tool(name: str) -> str:
             "Set HUBACTION_SKIP_INTEGRATION=1 to skip the integration tests instead."
         )
     return path
-
-
-def free_port() -> int:
-    """A port that was free a moment ago on 127.0.0.1 (bind to port 0, read it, close).
-
-    Another process may grab it before the registry binds it; :meth:`RegistryProcess.start`
-    retries on "address already in use" for that reason.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def write_htpasswd(path: Path, users: Mapping[str, str]) -> Path:
@@ -213,7 +202,8 @@ class RegistryProcess:
     def start(self, timeout: float = STARTUP_TIMEOUT) -> Self:
         """Start the process and wait until ``GET /v2/`` answers (any status).
 
-        Retries on a new port when the chosen one was taken in between (see :func:`free_port`).
+        Retries on a new port when the chosen one was taken in between (see
+        :func:`fakes.server.free_port`).
         """
         binary = require_tool("docker-registry")
         self.workdir.mkdir(parents=True, exist_ok=True)

@@ -31,13 +31,10 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-import threading
-import urllib.parse
+import ssl
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal, Self
 
 from cryptography import x509
@@ -49,6 +46,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from cryptography.x509.oid import NameOID
+
+from fakes.server import FakeServer, Request, Response
 
 ResponseFields = Literal["both", "token", "access_token"]
 
@@ -195,46 +194,8 @@ def verify_jwt(token: str, cert: x509.Certificate | None = None) -> dict[str, An
     return claims
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    # HTTP/1.1 with Content-Length lets clients keep the connection alive, as real ones do.
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; with Nagle on, a kept-alive connection waits for
-    # the client's delayed ACK (~40 ms) between them on every token request.
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # Quiet: pytest output is for failures.
-
-    def do_GET(self) -> None:
-        self.server.owner._handle(self)
-
-    def do_POST(self) -> None:
-        # The OAuth2 "POST /token" flow (refresh tokens) is not implemented; 405 is what makes
-        # containerd-style clients fall back to GET.
-        self.server.owner._handle(self)
-
-    def send_json(self, status: int, body: Mapping[str, Any], headers: Mapping[str, str]) -> None:
-        data = json.dumps(body).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, owner: TokenServer) -> None:
-        self.owner = owner
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-class TokenServer:
-    """The token server, serving on ``127.0.0.1:<free port>`` from a daemon thread.
+class TokenServer(FakeServer):
+    """The token server, a :class:`fakes.server.FakeServer` on ``127.0.0.1:<free port>``.
 
     ``users`` maps user names to passwords. Anonymous requests get pull access when
     ``allow_anonymous``; a request with wrong credentials always gets 401. ``pusher`` (a user
@@ -253,11 +214,12 @@ class TokenServer:
         pusher: str | None = None,
         expires_in: int = 300,
         response_fields: ResponseFields = "both",
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        super().__init__(self._handle, tls=tls)
         self.workdir = Path(workdir)
         self.service = service
         self.issuer = issuer
-        self._lock = threading.Lock()
         self._settings = _Settings(
             users=dict(users or {}),
             allow_anonymous=allow_anonymous,
@@ -265,61 +227,16 @@ class TokenServer:
             expires_in=expires_in,
             response_fields=response_fields,
         )
-        self._requests: list[TokenRequest] = []
         self._tokens: list[IssuedToken] = []
         self.key, self.cert = make_signing_identity()
         self.cert_der = self.cert.public_bytes(serialization.Encoding.DER)
         self.cert_pem = self.cert.public_bytes(serialization.Encoding.PEM)
         self.cert_path = self.workdir / "token-signing.crt"
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> Self:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.cert_path.write_bytes(self.cert_pem)
-        self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"token-server-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("token server is not started; call start() first")
-        port: int = self._server.server_address[1]
-        return port
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (no trailing slash)."""
-        return f"http://127.0.0.1:{self.port}"
+        return super().start()
 
     @property
     def realm(self) -> str:
@@ -330,24 +247,33 @@ class TokenServer:
 
     @property
     def requests(self) -> list[TokenRequest]:
-        """A copy of every request so far, in arrival order."""
-        with self._lock:
-            return list(self._requests)
+        """Every request answered so far, in arrival order."""
+        return [
+            TokenRequest(
+                method=e.request.method,
+                path=e.request.path,
+                query=e.request.query,
+                has_auth=e.request.headers.get("Authorization") is not None,
+                username=e.request.notes.get("username"),
+                status=e.response.status,
+            )
+            for e in self.exchanges
+            if e.response is not None
+        ]
 
     @property
     def request_count(self) -> int:
-        with self._lock:
-            return len(self._requests)
+        return len(self.requests)
 
     @property
     def tokens_issued(self) -> list[IssuedToken]:
-        with self._lock:
+        with self.lock:
             return list(self._tokens)
 
     def reset(self) -> None:
         """Forget recorded requests and tokens (call at the start of a test that counts)."""
-        with self._lock:
-            self._requests.clear()
+        self.reset_log()
+        with self.lock:
             self._tokens.clear()
 
     @contextlib.contextmanager
@@ -365,7 +291,7 @@ class TokenServer:
 
         The session-wide token server is shared, so tests must not change it for good.
         """
-        with self._lock:
+        with self.lock:
             saved = self._settings
             self._settings = _Settings(
                 users=dict(users) if users is not None else dict(saved.users),
@@ -384,57 +310,49 @@ class TokenServer:
         try:
             yield self
         finally:
-            with self._lock:
+            with self.lock:
                 self._settings = saved
 
     def issue(self, username: str, scopes: list[str], service: str | None = None) -> IssuedToken:
         """Mint a token directly, without HTTP (e.g. to hand a client a pre-made token)."""
-        with self._lock:
+        with self.lock:
             settings = self._settings
         return self._issue(settings, username, scopes, service or self.service)
 
     # -- protocol -----------------------------------------------------------------------------
 
-    def _handle(self, handler: _Handler) -> None:
-        parsed = urllib.parse.urlsplit(handler.path)
-        query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
-        authorization = handler.headers.get("Authorization")
-        with self._lock:
+    def _handle(self, request: Request) -> Response:
+        with self.lock:
             settings = self._settings
-        username: str | None = None
-        status, body, headers = 200, {}, {}
-        if handler.command != "GET":
-            status = 405
-            body = _error("UNSUPPORTED", f"{handler.command} is not supported; use GET")
-            headers = {"Allow": "GET"}
-        elif parsed.path != "/token":
-            status, body = 404, _error("NOT_FOUND", f"no such endpoint {parsed.path!r}")
-        else:
-            username, failure = _authenticate(authorization, settings)
-            if failure is not None:
-                status, body = 401, failure
-                headers = {"WWW-Authenticate": 'Basic realm="test-token-server"'}
-            else:
-                scopes = [s for value in query.get("scope", []) for s in value.split()]
-                service = (query.get("service") or [self.service])[0]
-                issued = self._issue(settings, username or "", scopes, service)
-                now = dt.datetime.fromtimestamp(issued.claims["iat"], dt.UTC)
-                body = {"expires_in": settings.expires_in, "issued_at": _iso(now)}
-                if settings.response_fields in ("both", "token"):
-                    body["token"] = issued.token
-                if settings.response_fields in ("both", "access_token"):
-                    body["access_token"] = issued.token
-        record = TokenRequest(
-            method=handler.command,
-            path=parsed.path,
-            query=query,
-            has_auth=authorization is not None,
-            username=username,
-            status=status,
-        )
-        with self._lock:
-            self._requests.append(record)
-        handler.send_json(status, body, headers)
+        if request.method != "GET":
+            # The OAuth2 "POST /token" flow (refresh tokens) is not implemented; 405 is what
+            # makes containerd-style clients fall back to GET.
+            refused = _error("UNSUPPORTED", f"{request.method} is not supported; use GET")
+            return Response.json(405, refused, {"Allow": "GET"})
+        if request.path != "/token":
+            return Response.json(404, _error("NOT_FOUND", f"no such endpoint {request.path!r}"))
+        authorization = request.headers.get("Authorization")
+        username, failure = _authenticate(authorization, settings)
+        if failure is not None:
+            challenge = {"WWW-Authenticate": 'Basic realm="test-token-server"'}
+            return Response.json(401, failure, challenge)
+        request.notes["username"] = username
+        return self._token_answer(request, settings, username)
+
+    def _token_answer(
+        self, request: Request, settings: _Settings, username: str | None
+    ) -> Response:
+        query = request.query
+        scopes = [s for value in query.get("scope", []) for s in value.split()]
+        service = (query.get("service") or [self.service])[0]
+        issued = self._issue(settings, username or "", scopes, service)
+        now = dt.datetime.fromtimestamp(issued.claims["iat"], dt.UTC)
+        body: dict[str, Any] = {"expires_in": settings.expires_in, "issued_at": _iso(now)}
+        if settings.response_fields in ("both", "token"):
+            body["token"] = issued.token
+        if settings.response_fields in ("both", "access_token"):
+            body["access_token"] = issued.token
+        return Response.json(200, body)
 
     def _issue(
         self, settings: _Settings, username: str, scopes: list[str], service: str
@@ -457,7 +375,7 @@ class TokenServer:
             "x5c": [base64.b64encode(self.cert_der).decode("ascii")],
         }
         issued = IssuedToken(sign_jwt(header, claims, self.key), username, claims)
-        with self._lock:
+        with self.lock:
             self._tokens.append(issued)
         return issued
 
