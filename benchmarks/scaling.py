@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from delayproxy import DelayProxy, ProxyStats
-from hubserver import fake_digest, load
+from fakes.hubserver import fake_digest, load
 from registryfixtures.images import Pusher, build_image
 from run import (
     PYTHON,

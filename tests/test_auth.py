@@ -226,7 +226,11 @@ def test_wrong_credentials_at_the_token_service(fake: requests_mock.Adapter) -> 
     with pytest.raises(Unauthorized) as info:
         client.head_manifest(parse_reference("reg.example.com/app:1"))
     error = info.value
-    assert (error.kind, error.status, error.service) == (Kind.CREDENTIALS_REFUSED, 401, Service.REALM)
+    assert (error.kind, error.status, error.service) == (
+        Kind.CREDENTIALS_REFUSED,
+        401,
+        Service.REALM,
+    )
     assert error.registry == "reg.example.com"
     assert "alice" in str(error)
     assert "wrong-pass" not in describe(error)

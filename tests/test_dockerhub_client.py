@@ -2,7 +2,7 @@
 
 * against requests-mock, for the exact requests a flow costs and for every error answer (401,
   403, 404, 429, garbage) the Hub API can give;
-* against ``tests/hubserver.py``, a real HTTP server serving the fixtures in
+* against ``tests/fakes/hubserver.py``, a real HTTP server serving the fixtures in
   ``tests/hubfixtures/`` (namespace ``acme`` with 250 repositories, ``acme/big`` with 230 tags),
   through the run's real session (retries, pooling, concurrency).
 """

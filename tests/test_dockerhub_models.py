@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import requests
-from hubserver import load
+from fakes.hubserver import load
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

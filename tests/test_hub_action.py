@@ -1,5 +1,5 @@
 """Docker Hub through the action: ``entrypoint.py`` with ``hub-url`` pointing at the local Hub
-server (tests/hubserver.py), and the docker.io tag listing with its metadata."""
+server (tests/fakes/hubserver.py), and the docker.io tag listing with its metadata."""
 
 from __future__ import annotations
 
