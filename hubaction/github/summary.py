@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from hubaction.dockerhub.models import parse_hub_time
 from hubaction.oci.model import ImageInfo, ManifestHead, RateLimit
 from hubaction.oci.reference import Reference
 
@@ -291,6 +290,8 @@ def _hub_time_cell(text: str | None) -> str:
     if not text:
         return ""
     try:
+        from hubaction.dockerhub.models import parse_hub_time  # only Docker Hub tables
+
         return _utc_minute(parse_hub_time(text))
     except ValueError:
         return ""

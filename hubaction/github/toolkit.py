@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -158,9 +157,10 @@ def escape_property(value: str) -> str:
 
 
 def _uuid4() -> str:
-    """A random (version 4) UUID, as text. Not the ``uuid`` module: importing it imports
-    ``platform`` and costs start-up time for one call."""
-    raw = bytearray(secrets.token_bytes(16))
+    """A random (version 4) UUID, as text. Not the ``uuid`` module (it imports ``platform``)
+    nor ``secrets`` (it imports ``random``, ``hmac``, ``base64``): start-up time for one call.
+    ``os.urandom`` is what ``secrets.token_bytes`` reads."""
+    raw = bytearray(os.urandom(16))
     raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
     raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
     h = raw.hex()
