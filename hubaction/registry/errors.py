@@ -9,7 +9,6 @@ arguments, not a second mapping. After go-containerregistry's ``transport.CheckE
 from __future__ import annotations
 
 import email.utils
-import json
 import math
 import re
 import time
@@ -30,7 +29,7 @@ from hubaction.errors import (
     Service,
     Unauthorized,
 )
-from hubaction.oci.wire import scrub
+from hubaction.oci.wire import NotJSON, load_json, scrub
 
 # Docker Hub's 401 bodies for accounts that cannot log in with a password.
 _2FA_RE = re.compile(
@@ -65,8 +64,8 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 def _load(body: bytes) -> Any:
     try:
-        return json.loads(body[:65536])
-    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the stack
+        return load_json(body[:65536])  # an error body is read only that far (error_body)
+    except NotJSON:
         return None
 
 

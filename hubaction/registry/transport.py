@@ -202,29 +202,18 @@ def redact_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        redacted = [
-            (
-                k,
-                "***"
-                if k.lower() in _SECRET_QUERY_KEYS or k.lower().startswith(_SIGNED_URL_PREFIXES)
-                else v,
-            )
-            for k, v in pairs
-        ]
+        redacted = [(k, "***" if _secret_key(k) else v) for k, v in pairs]
         query = urlencode(redacted, safe=":/*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
     """The whole body of a streamed response, refusing more than ``limit`` bytes."""
-    length = response.headers.get("Content-Length")
-    # isascii: str.isdigit() accepts "²", which int() refuses.
-    if length and not (length.isascii() and length.isdigit()):
-        length = None
-    if length and int(length) > limit:
+    length = decimal_count(response.headers.get("Content-Length"))
+    if length is not None and length > limit:
         response.close()
         raise RegistryError(
-            f"{what}: the body is {int(length)} bytes, over the {limit}-byte limit; this is not "
+            f"{what}: the body is {length} bytes, over the {limit}-byte limit; this is not "
             "what a registry sends for it"
         )
     chunks: list[bytes] = []
@@ -243,7 +232,7 @@ def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
     body = b"".join(chunks)
     # With Content-Encoding the header counts the compressed bytes; only compare plain bodies.
     encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
-    if length and not encoded and int(length) != len(body):
+    if length is not None and not encoded and length != len(body):
         raise CorruptBody(f"{what}: the body was truncated ({len(body)} of {length} bytes); retry")
     return body
 
