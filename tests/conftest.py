@@ -33,6 +33,7 @@ if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
 
 import registryfixtures  # noqa: E402
+from fakes.clock import FakeClock  # noqa: E402
 from fakes.server import FakeServer, Handler  # noqa: E402
 from fakes.tokenserver import TokenServer  # noqa: E402
 from registryfixtures import (  # noqa: E402
@@ -216,3 +217,17 @@ def serve() -> Iterator[Callable[[Handler], FakeServer]]:
     finally:
         for server in servers:
             server.stop()
+
+
+@pytest.fixture
+def retry_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A :class:`~fakes.clock.FakeClock` as the ``time`` of hubaction's retries (the sleeps of
+    ``BudgetRetry``, its budget, ``Retry-After`` dates): waits are recorded in ``sleeps``, not
+    slept. Take it before making the session, so the budget runs on it too."""
+    import hubaction.registry.errors
+    import hubaction.registry.transport
+
+    clock = FakeClock()
+    monkeypatch.setattr(hubaction.registry.transport, "time", clock)
+    monkeypatch.setattr(hubaction.registry.errors, "time", clock)
+    return clock

@@ -102,8 +102,9 @@ INDEX_DIGEST = "sha256:" + "ab" * 32
 @pytest.fixture
 def registry_mock(hub: HubServer) -> Iterator[requests.Session]:
     """A session whose registry-1.docker.io and auth.docker.io are fakes, and whose Hub API is
-    the local Hub server (real HTTP)."""
-    session = new_session()
+    the local Hub server (real HTTP). No retries: every fake answers the first time, and a
+    Hub API that is down is refused at once instead of after three backed-off reconnects."""
+    session = new_session(retries=0)
     with requests_mock.Mocker(session=session, real_http=True) as mocker:
         mocker.get(
             "https://auth.docker.io/token", json={"token": "registry-token-xyz", "expires_in": 300}

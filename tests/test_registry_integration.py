@@ -11,13 +11,12 @@ import hashlib
 import json
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
+from fakes.server import FakeServer, Handler, Request, Response
 from fakes.tokenserver import TokenServer
 from registryfixtures import (
     BASIC_PASSWORD,
@@ -336,34 +335,25 @@ def test_missing_tag_cli(open_registry: RegistryProcess) -> None:
     assert_one_error(done, 1, "does-not-exist", "not found")
 
 
-class _Corrupting(BaseHTTPRequestHandler):
-    """A registry that serves a manifest whose bytes do not match its digest header."""
+CORRUPTED_BODY = b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}'
 
-    body = b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}'
 
-    def do_GET(self) -> None:
-        claimed = "sha256:" + hashlib.sha256(b"something else").hexdigest()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-        self.send_header("Docker-Content-Digest", claimed)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def corrupting(request: Request) -> Response:
+    """A registry that serves a manifest whose bytes do not match its digest header (to GET;
+    any other method is not implemented)."""
+    if request.method != "GET":
+        return Response(501)
+    claimed = "sha256:" + hashlib.sha256(b"something else").hexdigest()
+    headers = (
+        ("Content-Type", "application/vnd.oci.image.manifest.v1+json"),
+        ("Docker-Content-Digest", claimed),
+    )
+    return Response(200, headers, CORRUPTED_BODY)
 
 
 @pytest.fixture
-def corrupting_registry() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Corrupting)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def corrupting_registry(serve: Callable[[Handler], FakeServer]) -> str:
+    return serve(corrupting).host
 
 
 def test_corrupted_manifest_is_an_error_never_an_answer(corrupting_registry: str) -> None:

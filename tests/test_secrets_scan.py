@@ -122,6 +122,115 @@ def concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
         return [future.result() for future in [pool.submit(call) for call in calls]]
 
 
+def password_scenarios(basic: str, token: str) -> list[Scenario]:
+    """Right credentials through ``username`` and ``password``."""
+    return [
+        Scenario(
+            "basic, username and password",
+            {"repository": f"{basic}/{INDEX}", "username": BASIC_USER, "password": BASIC_PASSWORD},
+            True,
+            (BASIC_PASSWORD,),
+        ),
+        Scenario(
+            "token, username and password",
+            {"repository": f"{token}/{INDEX}", "username": TOKEN_USER, "password": TOKEN_PASSWORD},
+            True,
+            (TOKEN_PASSWORD,),
+        ),
+        Scenario(
+            "token, digest only",
+            {
+                "repository": f"{token}/{INDEX}",
+                "username": TOKEN_USER,
+                "password": TOKEN_PASSWORD,
+                "digest-only": "true",
+            },
+            True,
+            (TOKEN_PASSWORD,),
+        ),
+    ]
+
+
+def docker_config_scenarios(basic: str, token: str, proxy: str) -> list[Scenario]:
+    """Right credentials in ``docker-config``: one line, pretty-printed, through faults."""
+    good = {basic: b64(BASIC_USER, BASIC_PASSWORD), token: b64(TOKEN_USER, TOKEN_PASSWORD)}
+    return [
+        Scenario(
+            "docker-config on one line, basic registry",
+            {"repository": f"{basic}/{INDEX}", "docker-config": docker_config(good)},
+            True,
+            (BASIC_PASSWORD, TOKEN_PASSWORD),
+        ),
+        Scenario(
+            "docker-config pretty-printed, token registry",
+            {"repository": f"{token}/{INDEX}", "docker-config": docker_config(good, pretty=True)},
+            True,
+            (BASIC_PASSWORD, TOKEN_PASSWORD),
+        ),
+        Scenario(
+            "basic through faults (retries, reset, corrupt body)",
+            {
+                "repository": f"{proxy}/{INDEX}",
+                "docker-config": docker_config({proxy: b64(BASIC_USER, BASIC_PASSWORD)}),
+            },
+            True,
+            (BASIC_PASSWORD,),
+        ),
+    ]
+
+
+def wrong_credential_scenarios(basic: str, token: str) -> list[Scenario]:
+    """Wrong passwords, wrong ``docker-config`` entries, and one that is not base64."""
+    bad = {basic: b64(BASIC_USER, WRONG_BASIC), token: b64(TOKEN_USER, WRONG_TOKEN)}
+    basic_repo, token_repo = f"{basic}/{INDEX}", f"{token}/{INDEX}"
+    return [
+        Scenario(
+            "basic, wrong password",
+            {"repository": basic_repo, "username": BASIC_USER, "password": WRONG_BASIC},
+            False,
+            (WRONG_BASIC,),
+        ),
+        Scenario(
+            "token, wrong password",
+            {"repository": token_repo, "username": TOKEN_USER, "password": WRONG_TOKEN},
+            False,
+            (WRONG_TOKEN,),
+        ),
+        Scenario(
+            "docker-config with wrong credentials, basic registry",
+            {"repository": basic_repo, "docker-config": docker_config(bad)},
+            False,
+            (WRONG_BASIC, WRONG_TOKEN),
+        ),
+        Scenario(
+            "docker-config with wrong credentials, token registry",
+            {"repository": token_repo, "docker-config": docker_config(bad, pretty=True)},
+            False,
+            (WRONG_BASIC, WRONG_TOKEN),
+        ),
+        Scenario(
+            "docker-config that is not base64",
+            {"repository": token_repo, "docker-config": docker_config({token: NOT_BASE64})},
+            False,
+        ),
+    ]
+
+
+def assert_did_its_part(scenario: Scenario, run: ActionRun, digest: str) -> None:
+    """The scenario did what it is about (else a leak could hide behind an early failure), and
+    registered the secrets it was given before any other line."""
+    if scenario.succeeds:
+        assert run.returncode == 0, (scenario.name, run.log)
+        assert run.outputs["digest"] == digest, scenario.name
+    else:
+        assert run.returncode == 1, (scenario.name, run.log)
+        assert len(run.errors()) == 1, (scenario.name, run.commands)
+        assert run.outputs == {}
+    head = list(takewhile(lambda line: line.startswith("::add-mask::"), run.stdout.splitlines()))
+    for secret in scenario.given:
+        assert "::add-mask::" + secret in head, (scenario.name, secret, run.stdout[:2000])
+
+
 def test_no_secret_in_any_log_output_or_summary(
     tmp_path: Path,
     basic_registry: RegistryProcess,
@@ -130,108 +239,18 @@ def test_no_secret_in_any_log_output_or_summary(
     registry_fixtures: Fixtures,
 ) -> None:
     basic, token = basic_registry.host, token_registry.host
-    good_config = {basic: b64(BASIC_USER, BASIC_PASSWORD), token: b64(TOKEN_USER, TOKEN_PASSWORD)}
-    bad_config = {basic: b64(BASIC_USER, WRONG_BASIC), token: b64(TOKEN_USER, WRONG_TOKEN)}
     proxy = FaultProxy(basic, [*fp.every_other(fp.status(503)), fp.RESET, fp.OK, fp.CORRUPT, fp.OK])
     tokens_before = len(token_server.tokens_issued)
     with proxy:
         scenarios = [
-            Scenario(
-                "basic, username and password",
-                {
-                    "repository": f"{basic}/{INDEX}",
-                    "username": BASIC_USER,
-                    "password": BASIC_PASSWORD,
-                },
-                True,
-                (BASIC_PASSWORD,),
-            ),
-            Scenario(
-                "token, username and password",
-                {
-                    "repository": f"{token}/{INDEX}",
-                    "username": TOKEN_USER,
-                    "password": TOKEN_PASSWORD,
-                },
-                True,
-                (TOKEN_PASSWORD,),
-            ),
-            Scenario(
-                "token, digest only",
-                {
-                    "repository": f"{token}/{INDEX}",
-                    "username": TOKEN_USER,
-                    "password": TOKEN_PASSWORD,
-                    "digest-only": "true",
-                },
-                True,
-                (TOKEN_PASSWORD,),
-            ),
-            Scenario(
-                "docker-config on one line, basic registry",
-                {"repository": f"{basic}/{INDEX}", "docker-config": docker_config(good_config)},
-                True,
-                (BASIC_PASSWORD, TOKEN_PASSWORD),
-            ),
-            Scenario(
-                "docker-config pretty-printed, token registry",
-                {
-                    "repository": f"{token}/{INDEX}",
-                    "docker-config": docker_config(good_config, pretty=True),
-                },
-                True,
-                (BASIC_PASSWORD, TOKEN_PASSWORD),
-            ),
-            Scenario(
-                "basic through faults (retries, reset, corrupt body)",
-                {
-                    "repository": f"{proxy.host}/{INDEX}",
-                    "docker-config": docker_config({proxy.host: b64(BASIC_USER, BASIC_PASSWORD)}),
-                },
-                True,
-                (BASIC_PASSWORD,),
-            ),
-            Scenario(
-                "basic, wrong password",
-                {"repository": f"{basic}/{INDEX}", "username": BASIC_USER, "password": WRONG_BASIC},
-                False,
-                (WRONG_BASIC,),
-            ),
-            Scenario(
-                "token, wrong password",
-                {"repository": f"{token}/{INDEX}", "username": TOKEN_USER, "password": WRONG_TOKEN},
-                False,
-                (WRONG_TOKEN,),
-            ),
-            Scenario(
-                "docker-config with wrong credentials, basic registry",
-                {"repository": f"{basic}/{INDEX}", "docker-config": docker_config(bad_config)},
-                False,
-                (WRONG_BASIC, WRONG_TOKEN),
-            ),
-            Scenario(
-                "docker-config with wrong credentials, token registry",
-                {
-                    "repository": f"{token}/{INDEX}",
-                    "docker-config": docker_config(bad_config, pretty=True),
-                },
-                False,
-                (WRONG_BASIC, WRONG_TOKEN),
-            ),
-            Scenario(
-                "docker-config that is not base64",
-                {
-                    "repository": f"{token}/{INDEX}",
-                    "docker-config": docker_config({token: NOT_BASE64}),
-                },
-                False,
-            ),
+            *password_scenarios(basic, token),
+            *docker_config_scenarios(basic, token, proxy.host),
+            *wrong_credential_scenarios(basic, token),
         ]
+        debug = {"RUNNER_DEBUG": "1"}
         runs: list[ActionRun] = concurrently(
             [
-                functools.partial(
-                    run_action, s.inputs, tmp_path / f"run{i}", env={"RUNNER_DEBUG": "1"}
-                )
+                functools.partial(run_action, s.inputs, tmp_path / f"run{i}", env=debug)
                 for i, s in enumerate(scenarios)
             ]
         )
@@ -242,20 +261,7 @@ def test_no_secret_in_any_log_output_or_summary(
     needles = {*PASSWORDS, *BASIC_AUTHS, *token_needles(issued)}
     found: list[str] = []
     for scenario, run in zip(scenarios, runs, strict=True):
-        # The scenario did what it is about (else a leak could hide behind an early failure).
-        if scenario.succeeds:
-            assert run.returncode == 0, (scenario.name, run.log)
-            assert run.outputs["digest"] == registry_fixtures.oci_index.digest, scenario.name
-        else:
-            assert run.returncode == 1, (scenario.name, run.log)
-            assert len(run.errors()) == 1, (scenario.name, run.commands)
-            assert run.outputs == {}
-        # Masked first: the given secrets are registered before any other line is printed.
-        head = list(
-            takewhile(lambda line: line.startswith("::add-mask::"), run.stdout.splitlines())
-        )
-        for secret in scenario.given:
-            assert "::add-mask::" + secret in head, (scenario.name, secret, run.stdout[:2000])
+        assert_did_its_part(scenario, run, registry_fixtures.oci_index.digest)
         # Registering a secret with the runner is the one place it may be printed.
         allowed = mask_lines([*needles, *scenario.given])
         found += leaks(scenario.name, run, needles, allowed)
@@ -275,6 +281,52 @@ def cli(*args: str, stdin: str = "") -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
+@dataclass(frozen=True)
+class CliCase:
+    """One command line: ``{basic}``, ``{token}`` (registry hosts), ``{index}`` (the image),
+    ``{good}``, ``{bad}``, ``{garbled}`` (docker-config files) in ``args`` are filled in;
+    ``stdin`` is the password."""
+
+    name: str
+    args: tuple[str, ...]
+    stdin: str
+    exit_code: int
+
+
+USER = ("--username", BASIC_USER, "--password-stdin")
+BASIC_IMAGE, TOKEN_IMAGE, TOKEN_REPO = "{basic}/{index}:1", "{token}/{index}:1", "{token}/{index}"
+CLI_CASES = [
+    CliCase("basic, wrong password", ("inspect", BASIC_IMAGE, *USER), WRONG_BASIC, 1),
+    CliCase("token, wrong password", ("inspect", TOKEN_IMAGE, *USER), WRONG_TOKEN, 1),
+    CliCase("tags, wrong password", ("tags", TOKEN_REPO, *USER), WRONG_TOKEN, 1),
+    CliCase("basic, wrong config", ("inspect", BASIC_IMAGE, "--docker-config", "{bad}"), "", 1),
+    CliCase("token, wrong config", ("tags", TOKEN_REPO, "--docker-config", "{bad}"), "", 1),
+    CliCase("config not base64", ("inspect", TOKEN_IMAGE, "--docker-config", "{garbled}"), "", 2),
+    CliCase(
+        "basic, right config",
+        ("inspect", BASIC_IMAGE, "--json", "--docker-config", "{good}"),
+        "",
+        0,
+    ),
+    CliCase(
+        "token, right config", ("tags", TOKEN_REPO, "--json", "--docker-config", "{good}"), "", 0
+    ),
+    CliCase("token, right password", ("inspect", TOKEN_IMAGE, "--json", *USER), TOKEN_PASSWORD, 0),
+]
+
+
+def config_files(directory: Path, basic: str, token: str) -> dict[str, str]:
+    """The docker-config files of :data:`CLI_CASES`, by the name the cases use."""
+    contents = {
+        "good": {basic: b64(BASIC_USER, BASIC_PASSWORD), token: b64(TOKEN_USER, TOKEN_PASSWORD)},
+        "bad": {basic: b64(BASIC_USER, WRONG_BASIC), token: b64(TOKEN_USER, WRONG_TOKEN)},
+        "garbled": {token: NOT_BASE64},
+    }
+    for name, entries in contents.items():
+        (directory / f"{name}.json").write_text(docker_config(entries))
+    return {name: str(directory / f"{name}.json") for name in contents}
+
+
 def test_cli_messages_never_show_a_secret(
     tmp_path: Path,
     basic_registry: RegistryProcess,
@@ -282,69 +334,24 @@ def test_cli_messages_never_show_a_secret(
     token_server: TokenServer,
     registry_fixtures: Fixtures,
 ) -> None:
-    basic, token = basic_registry.host, token_registry.host
-    good = tmp_path / "good.json"
-    good.write_text(
-        docker_config(
-            {basic: b64(BASIC_USER, BASIC_PASSWORD), token: b64(TOKEN_USER, TOKEN_PASSWORD)}
-        )
-    )
-    bad = tmp_path / "bad.json"
-    bad.write_text(
-        docker_config({basic: b64(BASIC_USER, WRONG_BASIC), token: b64(TOKEN_USER, WRONG_TOKEN)})
-    )
-    garbled = tmp_path / "garbled.json"
-    garbled.write_text(docker_config({token: NOT_BASE64}))
-    user = ["--username", BASIC_USER, "--password-stdin"]
-    cases: list[tuple[str, list[str], str, int]] = [
-        ("basic, wrong password", ["inspect", f"{basic}/{INDEX}:1", *user], WRONG_BASIC, 1),
-        ("token, wrong password", ["inspect", f"{token}/{INDEX}:1", *user], WRONG_TOKEN, 1),
-        ("tags, wrong password", ["tags", f"{token}/{INDEX}", *user], WRONG_TOKEN, 1),
-        (
-            "basic, wrong config",
-            ["inspect", f"{basic}/{INDEX}:1", "--docker-config", str(bad)],
-            "",
-            1,
-        ),
-        ("token, wrong config", ["tags", f"{token}/{INDEX}", "--docker-config", str(bad)], "", 1),
-        (
-            "config not base64",
-            ["inspect", f"{token}/{INDEX}:1", "--docker-config", str(garbled)],
-            "",
-            2,
-        ),
-        (
-            "basic, right config",
-            ["inspect", f"{basic}/{INDEX}:1", "--json", "--docker-config", str(good)],
-            "",
-            0,
-        ),
-        (
-            "token, right config",
-            ["tags", f"{token}/{INDEX}", "--json", "--docker-config", str(good)],
-            "",
-            0,
-        ),
-        (
-            "token, right password",
-            ["inspect", f"{token}/{INDEX}:1", "--json", *user],
-            TOKEN_PASSWORD,
-            0,
-        ),
-    ]
+    names = {"basic": basic_registry.host, "token": token_registry.host, "index": INDEX}
+    names |= config_files(tmp_path, names["basic"], names["token"])
     results = concurrently(
-        [functools.partial(cli, *args, stdin=stdin) for _n, args, stdin, _c in cases]
+        [
+            functools.partial(cli, *(arg.format(**names) for arg in case.args), stdin=case.stdin)
+            for case in CLI_CASES
+        ]
     )
     issued = [t.token for t in token_server.tokens_issued]
     needles = {*PASSWORDS, *BASIC_AUTHS, *token_needles(issued)}
-    for (name, _args, _stdin, expected_code), (code, text) in zip(cases, results, strict=True):
-        assert code == expected_code, (name, text)
-        if expected_code:
-            assert len(text.splitlines()) == 1 and text.startswith("error: "), (name, text)
+    for case, (code, text) in zip(CLI_CASES, results, strict=True):
+        assert code == case.exit_code, (case.name, text)
+        if case.exit_code:
+            assert len(text.splitlines()) == 1 and text.startswith("error: "), (case.name, text)
         else:
-            assert registry_fixtures.oci_index.tags[0] in text, (name, text)
+            assert registry_fixtures.oci_index.tags[0] in text, (case.name, text)
         shown = sorted(n for n in needles if n in text)
-        assert shown == [], (name, text)
+        assert shown == [], (case.name, text)
 
 
 def test_the_scan_finds_every_kind_of_leak() -> None:

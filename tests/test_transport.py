@@ -1,24 +1,23 @@
 """Tests for registry.transport: size caps, redaction, timeouts and the time-bounded retries
 (the status mapping and error bodies: test_errors.py).
 
-HTTP goes to requests-mock's adapter or to small servers on 127.0.0.1 started here; every wait
-is bounded (short timeouts, small budgets, pytest-timeout marks).
+HTTP goes to requests-mock's adapter or to fakes on 127.0.0.1 (``fakes.server``); the retries'
+waits are asserted on a fake clock (``retry_clock``), never timed, and every real wait is
+bounded (short timeouts, pytest-timeout marks).
 """
 
 from __future__ import annotations
 
 import io
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 import requests_mock
+from fakes.clock import FakeClock
+from fakes.server import FakeServer, Handler, Request, Response, SilentListener
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -257,62 +256,25 @@ def test_read_body_broken_connection() -> None:
 # new_session: a server that accepts and never answers
 
 
-@pytest.fixture
-def silent_server() -> Iterator[tuple[str, list[socket.socket]]]:
-    """``http://127.0.0.1:PORT/`` that accepts connections and never sends a byte."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.05)  # so the accept loop notices `stop` promptly
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            accepted.append(conn)
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    port = listener.getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/v2/", accepted
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
-        for conn in accepted:
-            conn.close()
-
-
 @pytest.mark.timeout(30)
-def test_session_read_timeout(silent_server: tuple[str, list[socket.socket]]) -> None:
-    url, accepted = silent_server
-    session = new_session(timeout=(1, 0.5))
-    start = time.monotonic()
-    with pytest.raises(requests.exceptions.Timeout):
-        session.get(url)
-    elapsed = time.monotonic() - start
-    session.close()
-    assert 0.5 <= elapsed < 10
-    # The read timeouts were retried (urllib3 read=2), each on a new connection.
-    assert 2 <= len(accepted) <= 3
+def test_session_read_timeout() -> None:
+    with SilentListener() as silent, new_session(timeout=(1, 0.5)) as session:
+        with pytest.raises(requests.exceptions.Timeout) as info:
+            session.get(f"{silent.url}/v2/")
+        # The read timeout was retried once (urllib3 read=1), on a new connection.
+        assert silent.accepted == 2
+    assert "read timeout=0.5" in str(info.value)
 
 
-@pytest.mark.timeout(30)
-def test_session_explicit_timeout_wins(silent_server: tuple[str, list[socket.socket]]) -> None:
-    url, _ = silent_server
-    session = new_session(timeout=(1, 60), retries=0)
-    start = time.monotonic()
-    with pytest.raises(requests.exceptions.Timeout):
-        session.get(url, timeout=(1, 0.3))
-    session.close()
-    assert time.monotonic() - start < 5
+@pytest.mark.timeout(30)  # the session's 60 s would end here
+def test_session_explicit_timeout_wins() -> None:
+    with (
+        SilentListener() as silent,
+        new_session(timeout=(1, 60), retries=0) as session,
+        pytest.raises(requests.exceptions.Timeout) as info,
+    ):
+        session.get(f"{silent.url}/v2/", timeout=(1, 0.3))
+    assert "read timeout=0.3" in str(info.value)
 
 
 def test_session_headers_and_adapters() -> None:
@@ -324,165 +286,114 @@ def test_session_headers_and_adapters() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# BudgetRetry against a scripted local server
+# BudgetRetry against a scripted local server; waits on the fake clock (`retry_clock`)
 
-Header = str | Callable[[], str]
-
-
-class Script:
-    """What the server answers, in order (the last answer repeats), and when it was asked."""
-
-    def __init__(self, answers: list[tuple[int, dict[str, Header]]]) -> None:
-        self.answers = answers
-        self.times: list[float] = []
-        self.lock = threading.Lock()
-
-    @property
-    def hits(self) -> int:
-        return len(self.times)
-
-    def next(self) -> tuple[int, dict[str, Header]]:
-        with self.lock:
-            index = len(self.times)
-            self.times.append(time.monotonic())
-        return self.answers[min(index, len(self.answers) - 1)]
+#: A status and the headers that go with it.
+Answer = tuple[int, dict[str, str]]
+UNAVAILABLE = b'{"errors": [{"code": "UNAVAILABLE", "message": "try later"}]}'
 
 
-class _ScriptServer(ThreadingHTTPServer):
-    daemon_threads = True
-    script: Script
+def script(answers: list[Answer]) -> Handler:
+    """The answers in order of arrival; the last one repeats."""
+
+    def answer(request: Request) -> Response:
+        status, headers = answers[min(request.index, len(answers) - 1)]
+        body = UNAVAILABLE if status >= 400 else b"{}"
+        return Response(status, (*headers.items(), ("Content-Type", "application/json")), body)
+
+    return answer
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _ScriptServer
-
-    def do_GET(self) -> None:
-        status, headers = self.server.script.next()
-        body = (
-            b'{"errors": [{"code": "UNAVAILABLE", "message": "try later"}]}'
-            if status >= 400
-            else b"{}"
-        )
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value() if callable(value) else value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def scripted() -> Iterator[Callable[[list[tuple[int, dict[str, Header]]]], tuple[str, Script]]]:
-    servers: list[_ScriptServer] = []
-
-    def start(answers: list[tuple[int, dict[str, Header]]]) -> tuple[str, Script]:
-        server = _ScriptServer(("127.0.0.1", 0), _Handler)
-        server.script = Script(answers)
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/v2/", server.script
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-Scripted = Callable[[list[tuple[int, dict[str, Header]]]], tuple[str, Script]]
+Serve = Callable[[Handler], FakeServer]
 
 
 @pytest.mark.timeout(30)
-def test_retry_503_twice_then_success(scripted: Scripted) -> None:
-    url, script = scripted([(503, {}), (503, {}), (200, {})])
+def test_retry_503_twice_then_success(serve: Serve, retry_clock: FakeClock) -> None:
+    server = serve(script([(503, {}), (503, {}), (200, {})]))
     with new_session(retry_budget=10) as session:
-        response = session.get(url)
+        response = session.get(f"{server.url}/v2/")
     assert response.status_code == 200
-    assert script.hits == 3
+    assert len(server.exchanges) == 3
+    # The first retry at once; the second after a jittered backoff of at most 0.5 * 2 s.
+    assert len(retry_clock.sleeps) == 1 and 0 <= retry_clock.sleeps[0] <= 1.0
 
 
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 504])
-def test_retry_statuses(scripted: Scripted, status: int) -> None:
-    url, script = scripted([(status, {}), (200, {})])
+def test_retry_statuses(serve: Serve, status: int) -> None:
+    server = serve(script([(status, {}), (200, {})]))
     with new_session(retry_budget=10) as session:
-        assert session.get(url).status_code == 200
-    assert script.hits == 2
+        assert session.get(f"{server.url}/v2/").status_code == 200
+    assert len(server.exchanges) == 2
 
 
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
-def test_no_retry_for_client_errors(scripted: Scripted, status: int) -> None:
-    url, script = scripted([(status, {}), (200, {})])
+def test_no_retry_for_client_errors(serve: Serve, status: int) -> None:
+    server = serve(script([(status, {}), (200, {})]))
     with new_session(retry_budget=10) as session:
-        assert session.get(url).status_code == status
-    assert script.hits == 1
+        assert session.get(f"{server.url}/v2/").status_code == status
+    assert len(server.exchanges) == 1
 
 
 @pytest.mark.timeout(30)
-def test_retry_after_is_honoured(scripted: Scripted) -> None:
-    url, script = scripted([(429, {"Retry-After": "1"}), (200, {})])
+def test_retry_after_is_honoured(serve: Serve, retry_clock: FakeClock) -> None:
+    server = serve(script([(429, {"Retry-After": "1"}), (200, {})]))
     with new_session(retry_budget=10) as session:
-        response = session.get(url)
+        response = session.get(f"{server.url}/v2/")
     assert response.status_code == 200
-    assert script.hits == 2
-    waited = script.times[1] - script.times[0]
-    assert 0.9 <= waited < 4
+    assert len(server.exchanges) == 2
+    assert retry_clock.sleeps == [1.0]
 
 
 @pytest.mark.timeout(30)
-def test_x_retry_after_is_honoured(scripted: Scripted) -> None:
+def test_x_retry_after_is_honoured(serve: Serve, retry_clock: FakeClock) -> None:
     # Docker Hub's X-Retry-After is a Unix time; without it the first retry would not wait.
-    url, script = scripted([(503, {"X-Retry-After": lambda: str(int(time.time()) + 2)}), (200, {})])
+    when = str(int(retry_clock.time()) + 2)
+    server = serve(script([(503, {"X-Retry-After": when}), (200, {})]))
     with new_session(retry_budget=10) as session:
-        response = session.get(url)
+        response = session.get(f"{server.url}/v2/")
     assert response.status_code == 200
-    assert script.hits == 2
-    waited = script.times[1] - script.times[0]
-    assert 0.9 <= waited < 4
+    assert len(server.exchanges) == 2
+    assert retry_clock.sleeps == [2.0]
 
 
 @pytest.mark.timeout(30)
-def test_garbage_retry_after_still_retries(scripted: Scripted) -> None:
-    url, script = scripted([(503, {"Retry-After": "soon"}), (200, {})])
+def test_garbage_retry_after_still_retries(serve: Serve) -> None:
+    server = serve(script([(503, {"Retry-After": "soon"}), (200, {})]))
     with new_session(retry_budget=10) as session:
-        response = session.get(url)
+        response = session.get(f"{server.url}/v2/")
     assert response.status_code == 200
-    assert script.hits == 2
+    assert len(server.exchanges) == 2
 
 
 @pytest.mark.timeout(30)
-def test_budget_stops_retrying_quickly(scripted: Scripted) -> None:
-    url, script = scripted([(503, {"Retry-After": "30"})])
-    start = time.monotonic()
+def test_budget_cuts_the_wait_and_stops_retrying(serve: Serve, retry_clock: FakeClock) -> None:
+    server = serve(script([(503, {"Retry-After": "30"})]))
     with new_session(retry_budget=1) as session:
-        response = session.get(url)
-    elapsed = time.monotonic() - start
-    # The last answer is returned as it is, for check_response to explain.
+        response = session.get(f"{server.url}/v2/")
+    # The 30 s asked for cut to the 1 s budget; then the budget is spent and the last answer
+    # is returned as it is, for check_response to explain.
+    assert retry_clock.sleeps == [1.0]
     assert response.status_code == 503
-    assert elapsed < 5
-    assert 2 <= script.hits <= 3
+    assert len(server.exchanges) == 2
     with pytest.raises(RegistryError, match="503"):
         check_response(response, what=WHAT)
 
 
 @pytest.mark.timeout(30)
-def test_budget_is_per_request_not_per_session(scripted: Scripted) -> None:
-    url, script = scripted([(200, {}), (503, {}), (200, {})])
+def test_budget_is_per_request_not_per_session(serve: Serve, retry_clock: FakeClock) -> None:
+    server = serve(script([(200, {}), (503, {}), (200, {})]))
     with new_session(retry_budget=1) as session:
-        assert session.get(url).status_code == 200
-        time.sleep(1.3)  # longer than the budget: a later request must still be retried
-        assert session.get(url).status_code == 200
-    assert script.hits == 3
+        assert session.get(f"{server.url}/v2/").status_code == 200
+        retry_clock.advance(1.3)  # longer than the budget: a later request must still be retried
+        assert session.get(f"{server.url}/v2/").status_code == 200
+    assert len(server.exchanges) == 3
 
 
 @pytest.mark.timeout(30)
-def test_retries_count_is_bounded(scripted: Scripted) -> None:
-    url, script = scripted([(500, {"Retry-After": "0"})])
+def test_retries_count_is_bounded(serve: Serve) -> None:
+    server = serve(script([(500, {"Retry-After": "0"})]))
     with new_session(retry_budget=10, retries=2) as session:
-        assert session.get(url).status_code == 500
-    assert script.hits == 3
+        assert session.get(f"{server.url}/v2/").status_code == 500
+    assert len(server.exchanges) == 3

@@ -3,7 +3,8 @@
 * :mod:`fakes.server`: :class:`~fakes.server.FakeServer` serves a handler function
   (``Request -> Response``) on ``127.0.0.1:<free port>``, records every request once
   (``exchanges``), stops cleanly; ``start()``/``stop()`` or ``with``. The ``serve`` fixture of
-  ``tests/conftest.py`` gives a started one that stops after the test.
+  ``tests/conftest.py`` gives a started one that stops after the test. Its
+  :class:`~fakes.server.SilentListener` accepts connections and never says a byte.
 * :mod:`fakes.reqresp`: a table of request/response pairs as one fake; start here for a new
   test that needs a registry to say something specific.
 * :mod:`fakes.transport`: the same handlers in process, mounted on a ``requests`` session,
@@ -13,6 +14,8 @@
 * :mod:`fakes.hubserver` (data in :mod:`fakes.hubdata`): the Docker Hub API.
 * :mod:`fakes.tokenserver`: Docker's registry token protocol, with real ES256 JWTs.
 * :mod:`fakes.tls`: a CA and a server certificate, for a fake served over HTTPS.
+* :mod:`fakes.clock`: a clock whose ``sleep`` records the wait and returns at once (the
+  ``retry_clock`` fixture puts it under hubaction's retries).
 
 Real registries (``docker-registry`` processes) are not fakes: see ``registryfixtures``.
 """

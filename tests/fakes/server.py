@@ -51,6 +51,67 @@ def free_port() -> int:
         return port
 
 
+class SilentListener:
+    """A port on 127.0.0.1 that accepts connections and never sends a byte: a registry that
+    hangs before its first answer. ``with`` it; :attr:`accepted` counts the connections.
+
+    Not a :class:`FakeServer`: that one reads a request before its handler decides, and the
+    point here is a peer that says nothing at all, not even a status line.
+    """
+
+    def __init__(self) -> None:
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._connections: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="SilentListener", daemon=True)
+
+    def __enter__(self) -> Self:
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self._listener.settimeout(0.05)  # so the accept loop notices the stop promptly
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._listener.close()
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+
+    @property
+    def port(self) -> int:
+        port: int = self._listener.getsockname()[1]
+        return port
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}"
+
+    @property
+    def accepted(self) -> int:
+        """How many connections were accepted so far."""
+        with self._lock:
+            return len(self._connections)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self._connections.append(connection)
+
+
 @dataclass(frozen=True)
 class Request:
     """One request as the fake received it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from registryfixtures.content import build_image
 
 import fakes.faultproxy as fp
 from fakes.reqresp import ReqRespServer, Table, pair
-from fakes.server import Delivery, FakeServer, Handler, Request, Response
+from fakes.server import Delivery, FakeServer, Handler, Request, Response, SilentListener
 from fakes.tls import make_tls_files
 from fakes.transport import HandlerAdapter
 from hubaction.oci.platform import parse_platform
@@ -133,6 +134,20 @@ def test_reset_drops_the_connection_and_stop_releases_a_hanging_handler() -> Non
         connection.getresponse()
     connection.close()
     assert server.exchanges[0].response == Response(delivery="silent")
+
+
+def test_a_silent_listener_accepts_and_never_says_a_byte() -> None:
+    with SilentListener() as silent:
+        client = socket.create_connection(("127.0.0.1", silent.port), timeout=0.2)
+        client.sendall(b"GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        with pytest.raises(TimeoutError):
+            client.recv(1)
+        assert silent.accepted == 1
+    client.settimeout(10)
+    # Closed when the listener stops, still without a byte: a reset, as the request was unread.
+    with pytest.raises(ConnectionResetError):
+        client.recv(1)
+    client.close()
 
 
 def test_tls(tmp_path: Path, session: requests.Session) -> None:
