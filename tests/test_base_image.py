@@ -26,8 +26,9 @@ from registryfixtures.images import (
 
 from hubaction.oci.platform import parse_platform
 from hubaction.oci.reference import parse_reference
+from hubaction.registry.baseimage import compare_base
 from hubaction.registry.client import open_client
-from hubaction.registry.lookup import compare_base, inspect_image
+from hubaction.registry.lookup import inspect_image
 from hubaction.registry.transport import new_session
 
 BASE_DIGEST = "org.opencontainers.image.base.digest"

@@ -172,7 +172,7 @@ def _inspect(
     kit: Toolkit, client: RegistryClient, inputs: ActionInputs, ref: Reference, result: Result
 ) -> None:
     """The image, its platforms and, with ``base-image``, whether its base moved on."""
-    from hubaction.registry.lookup import compare_base, inspect_image
+    from hubaction.registry.lookup import inspect_image
 
     info = inspect_image(client, ref, inputs.platform, want_config=True)
     result.outputs.update(image_outputs(info))
@@ -181,6 +181,8 @@ def _inspect(
     result.parts.append(image_section(info, rate_limit=info.ratelimit))
     result.parts.append(platform_table(info))
     if inputs.base_image is not None:
+        from hubaction.registry.baseimage import compare_base  # only with base-image
+
         check = compare_base(client, info, inputs.base_image)
         result.outputs["base-changed"] = boolean(check.changed)
         result.outputs["base-digest"] = str(check.base_digest)
