@@ -268,21 +268,7 @@ class DelayProxy:
         not before ``first_at + delay / 2``), preserving order and half-closes."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[float, bytes | None]] = asyncio.Queue()
-
-        async def send() -> None:
-            while True:
-                due, data = await queue.get()
-                wait = due - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                if data is None:
-                    if sink.can_write_eof() and not sink.is_closing():
-                        sink.write_eof()
-                    return
-                sink.write(data)
-                await sink.drain()
-
-        sender = asyncio.create_task(send())
+        sender = asyncio.create_task(_send_when_due(queue, sink))
         last_due = 0.0
         try:
             while True:
@@ -298,17 +284,39 @@ class DelayProxy:
                 if not data:
                     queue.put_nowait((due, None))
                     break
-                with self._lock:
-                    if upstream:
-                        self._stats.bytes_up += len(data)
-                    else:
-                        self._stats.bytes_down += len(data)
+                self._count_bytes(len(data), upstream=upstream)
                 if parser is not None:
                     parser.feed(data)
                 queue.put_nowait((due, data))
             await sender
         finally:
             sender.cancel()
+
+    def _count_bytes(self, size: int, *, upstream: bool) -> None:
+        # The stats are read and reset from the benchmark's main thread.
+        with self._lock:
+            if upstream:
+                self._stats.bytes_up += size
+            else:
+                self._stats.bytes_down += size
+
+
+async def _send_when_due(
+    queue: asyncio.Queue[tuple[float, bytes | None]], sink: asyncio.StreamWriter
+) -> None:
+    """Write each queued chunk at its due time (loop time); ``None`` half-closes and ends."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due, data = await queue.get()
+        wait = due - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if data is None:
+            if sink.can_write_eof() and not sink.is_closing():
+                sink.write_eof()
+            return
+        sink.write(data)
+        await sink.drain()
 
 
 class ProxyLoop:

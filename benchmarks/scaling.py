@@ -4,9 +4,9 @@ All over the plain HTTP setup (requests are counted) at one delay per round trip
 
 1. **A summary with per-tag digests for 100 tags.** The action with ``list-tags: true``,
    ``summary: true`` on a repository of 100 tags: one HEAD per tag, at most
-   ``hubaction.lookup.CONCURRENCY`` at a time on the session's pool. Compared with the same
-   run with ``summary: false`` (tags listed, no per-tag HEADs), whose difference is what the
-   100 digests cost.
+   ``hubaction.registry.lookup.CONCURRENCY`` at a time on the session's pool. Compared with
+   the same run with ``summary: false`` (tags listed, no per-tag HEADs), whose difference is
+   what the 100 digests cost.
 2. **A 10,000-tag repository.** ``hubaction tags`` (time, requests, peak RSS as ``VmHWM``) next
    to the same on the 100-tag repository; the action with tag listing and summary on it; and
    ``RegistryClient.list_tags`` + ``select_tags`` in a probe process under ``tracemalloc``
@@ -38,23 +38,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from cases import action_env
 from delayproxy import DelayProxy, ProxyStats
 from fakes.hubserver import fake_digest, load
+from process import CLIENTS, PYTHON, ROOT, Finished, base_env, run_process
 from registryfixtures.images import Pusher, build_image
-from run import (
-    PYTHON,
-    Environment,
-    Finished,
-    action_env,
-    base_env,
-    run_process,
-    start_plain,
-)
+from setups import Environment, Setup, start_plain
 
+from hubaction.dockerhub.client import CONCURRENCY as PAGE_CONCURRENCY
 from hubaction.registry.lookup import CONCURRENCY as HEAD_CONCURRENCY
 
-CLIENTS = Path(__file__).resolve().parent / "clients"
-ROOT = Path(__file__).resolve().parent.parent
 HUB_PAGE_SIZE = 100
 
 #: Runs ``sys.argv[1]`` (a script path or a module name) and reports ``VmHWM`` on stderr.
@@ -247,97 +240,91 @@ def _describe(m: Measured) -> str:
     )
 
 
-def scaling_report(
-    env: Environment,
-    delay_ms: int,
-    *,
-    quick: bool,
-    log: Callable[[str], None],
-    src: Path = ROOT,
-) -> str:
-    runs = 1 if quick else 3
-    if "plain" not in env.setups:
-        env.setups["plain"] = start_plain(env)
-    setup = env.setups["plain"]
-    proxies = (setup.registry_proxy, setup.auth_proxy)
-    delay = delay_ms / 1000
-    log("scaling: making repositories of 100 and 10,000 tags ...")
-    tagged_repository(env, "bench/tags100", version_tags(100))
-    tagged_repository(env, "bench/tags10k", version_tags(10_000))
-    env.loop.set_delay(delay)
-    common = base_env(env.workdir)
-    lines = [
-        f"Scaling (plain HTTP, {delay_ms} ms per round trip, median of {runs}; requests are "
-        "registry+auth):"
-    ]
+# -- the report --------------------------------------------------------------------------------
 
-    def action(name: str, repository: str, summary: bool) -> list[Measured]:
+
+@dataclass
+class Scaling:
+    """What the three parts share: the plain setup, the clean environment, runs per median."""
+
+    env: Environment
+    setup: Setup
+    common: dict[str, str]
+    delay: float
+    runs: int
+    src: Path
+
+    @property
+    def proxies(self) -> tuple[DelayProxy, DelayProxy]:
+        return (self.setup.registry_proxy, self.setup.auth_proxy)
+
+    def action(self, name: str, repository: str, summary: bool) -> Measured:
+        """The median run of the action listing the tags of ``repository``."""
         inputs = {
-            "repository": f"{setup.host}/{repository}",
+            "repository": f"{self.setup.host}/{repository}",
             "tag": "latest",
             "list-tags": "true",
             "summary": "true" if summary else "false",
             "max-tags": "100",
         }
-        action_environment, output = action_env(common, env.workdir, name, inputs)
-        argv = [PYTHON, "-c", HWM_WRAPPER, str(src / "entrypoint.py")]
+        action_environment, output = action_env(self.common, self.env.workdir, name, inputs)
+        argv = [PYTHON, "-c", HWM_WRAPPER, str(self.src / "entrypoint.py")]
+        workspace = Path(action_environment["GITHUB_WORKSPACE"])
 
         def check(finished: Finished) -> str | None:
             text = output.read_text(encoding="utf-8")
             return None if "tag-count" in text else f"no tag-count output: {finished.stdout[-300:]}"
 
         result = []
-        for _ in range(runs):
+        for _ in range(self.runs):
             output.write_text("")
-            workspace = Path(action_environment["GITHUB_WORKSPACE"])
-            result.append(_run(proxies, argv, action_environment, workspace, check))
-        return result
+            result.append(_run(self.proxies, argv, action_environment, workspace, check))
+        return _median(result)
 
-    # 1. per-tag digests for 100 tags
-    log("scaling: 100-tag summary ...")
-    with_digests = _median(action("scale-100-summary", "bench/tags100", True))
-    without = _median(action("scale-100-nosummary", "bench/tags100", False))
-    waves = math.ceil(100 / HEAD_CONCURRENCY)
-    lines += [
-        "1. Action, list-tags + summary with per-tag digests, 100 tags "
-        f"(HEAD concurrency {HEAD_CONCURRENCY}):",
-        f"   with per-tag digests    {_describe(with_digests)}",
-        f"   summary: false          {_describe(without)}",
-        f"   100 digests cost {with_digests.seconds - without.seconds:+.3f} s = "
-        f"{(with_digests.seconds - without.seconds) / delay:.1f} round trips "
-        f"(floor at this concurrency: {waves} waves of HEADs, about {waves} round trips, "
-        f"plus a handshake per extra connection)",
-    ]
-
-    # 2. 10,000 tags
-    log("scaling: 10,000-tag repository ...")
-
-    def cli_tags(repository: str) -> list[Measured]:
-        argv = [PYTHON, "-c", HWM_WRAPPER, "hubaction.cli", "tags", f"{setup.host}/{repository}"]
+    def cli_tags(self, repository: str) -> Measured:
+        """The median run of ``hubaction tags`` on ``repository``."""
+        target = f"{self.setup.host}/{repository}"
+        argv = [PYTHON, "-c", HWM_WRAPPER, "hubaction.cli", "tags", target]
 
         def check(finished: Finished) -> str | None:
             count = len(finished.stdout.split())
             return None if count > 100 else f"only {count} tags printed"
 
-        return [_run(proxies, argv, common, src, check) for _ in range(runs)]
+        return _median(
+            [_run(self.proxies, argv, self.common, self.src, check) for _ in range(self.runs)]
+        )
 
-    cli_small = _median(cli_tags("bench/tags100"))
-    cli_big = _median(cli_tags("bench/tags10k"))
-    action_big = _median(action("scale-10k-summary", "bench/tags10k", True))
-    probe = run_process(
-        [
-            PYTHON,
-            str(CLIENTS / "scaling_probe.py"),
-            "--src",
-            str(src),
-            "registry-tags",
-            f"{setup.host}/bench/tags10k",
-        ],
-        env=common,
-        cwd=env.workdir,
-    )
+    def probe(self, *args: str) -> Finished:
+        """``clients/scaling_probe.py`` with ``args``, importing hubaction from ``src``."""
+        argv = [PYTHON, str(CLIENTS / "scaling_probe.py"), "--src", str(self.src), *args]
+        return run_process(argv, env=self.common, cwd=self.env.workdir)
+
+
+def _digests_part(scaling: Scaling) -> list[str]:
+    """1. What the summary's 100 per-tag digests cost over the same run without them."""
+    with_digests = scaling.action("scale-100-summary", "bench/tags100", True)
+    without = scaling.action("scale-100-nosummary", "bench/tags100", False)
+    waves = math.ceil(100 / HEAD_CONCURRENCY)
+    cost = with_digests.seconds - without.seconds
+    return [
+        "1. Action, list-tags + summary with per-tag digests, 100 tags "
+        f"(HEAD concurrency {HEAD_CONCURRENCY}):",
+        f"   with per-tag digests    {_describe(with_digests)}",
+        f"   summary: false          {_describe(without)}",
+        f"   100 digests cost {cost:+.3f} s = {cost / scaling.delay:.1f} round trips "
+        f"(floor at this concurrency: {waves} waves of HEADs, about {waves} round trips, "
+        f"plus a handshake per extra connection)",
+    ]
+
+
+def _big_repository_part(scaling: Scaling) -> list[str]:
+    """2. 10,000 tags next to 100: the CLI, the action, and the library under tracemalloc."""
+    cli_small = scaling.cli_tags("bench/tags100")
+    cli_big = scaling.cli_tags("bench/tags10k")
+    action_big = scaling.action("scale-10k-summary", "bench/tags10k", True)
+    probe = scaling.probe("registry-tags", f"{scaling.setup.host}/bench/tags10k")
     probe_doc = json.loads(probe.stdout) if probe.returncode == 0 else {}
-    lines += [
+    lines = [
         "2. 10,000-tag repository:",
         f"   hubaction tags, 101 tags      {_describe(cli_small)}",
         f"   hubaction tags, 10,001 tags   {_describe(cli_big)}",
@@ -352,58 +339,91 @@ def scaling_report(
         )
     else:
         lines.append(f"   probe failed: {probe.stderr[-500:]}")
+    return lines
 
-    # 3. 5,000-tag Docker Hub listing
-    log("scaling: 5,000-tag Docker Hub listing ...")
+
+HubRun = tuple[float, dict[str, Any], ProxyStats]
+
+
+def _hub_runs(scaling: Scaling, hub_proxy: DelayProxy, concurrency: int) -> list[HubRun]:
+    """``HubClient.tags`` with ``concurrency`` pages at a time: seconds, its answer, requests."""
+    results = []
+    for _ in range(scaling.runs):
+        hub_proxy.reset()
+        done = scaling.probe(
+            "hub-tags",
+            "--hub-url",
+            f"http://{hub_proxy.address}",
+            "--namespace",
+            "acme",
+            "--repository",
+            "huge",
+            "--concurrency",
+            str(concurrency),
+        )
+        stats = hub_proxy.reset()
+        if done.returncode != 0:
+            raise RuntimeError(f"hub probe failed: {done.stderr[-800:]}")
+        results.append((done.seconds, json.loads(done.stdout), stats))
+    return results
+
+
+def _hub_line(concurrency: int, results: list[HubRun], pages: int) -> str:
+    seconds = statistics.median(r[0] for r in results)
+    _s, doc, stats = sorted(results, key=lambda r: r[0])[len(results) // 2]
+    # Page 1 first (it tells the count), then the rest ``concurrency`` at a time.
+    waves = 1 + math.ceil((pages - 1) / concurrency)
+    return (
+        f"   concurrency {concurrency}: {seconds:6.3f} s process, "
+        f"{doc['seconds']:.3f} s in HubClient.tags, {len(stats.requests)} requests, "
+        f"{stats.connections} connections, {doc['count']} tags, peak RSS "
+        f"{doc['vm_hwm_kib'] / 1024:.0f} MiB (floor: {waves} round trips of pages)"
+    )
+
+
+def _hub_part(scaling: Scaling) -> list[str]:
+    """3. A 5,000-tag Docker Hub listing, default page concurrency and one page at a time."""
     hub = PagedHub("acme", "huge", 5000)
     port = hub.start()
     try:
-        hub_proxy = env.loop.proxy("hub", ("127.0.0.1", port), delay=delay, parse_http=True)
+        hub_proxy = scaling.env.loop.proxy(
+            "hub", ("127.0.0.1", port), delay=scaling.delay, parse_http=True
+        )
         hub.render(f"http://{hub_proxy.address}")
         pages = len(hub.pages)
-        hub_results: dict[int, list[tuple[float, dict[str, Any], ProxyStats]]] = {}
-        from hubaction.dockerhub.client import CONCURRENCY as PAGE_CONCURRENCY
-
-        for concurrency in (PAGE_CONCURRENCY, 1):
-            hub_results[concurrency] = []
-            for _ in range(runs):
-                hub_proxy.reset()
-                done = run_process(
-                    [
-                        PYTHON,
-                        str(CLIENTS / "scaling_probe.py"),
-                        "--src",
-                        str(src),
-                        "hub-tags",
-                        "--hub-url",
-                        f"http://{hub_proxy.address}",
-                        "--namespace",
-                        "acme",
-                        "--repository",
-                        "huge",
-                        "--concurrency",
-                        str(concurrency),
-                    ],
-                    env=common,
-                    cwd=env.workdir,
-                )
-                stats = hub_proxy.reset()
-                if done.returncode != 0:
-                    raise RuntimeError(f"hub probe failed: {done.stderr[-800:]}")
-                hub_results[concurrency].append((done.seconds, json.loads(done.stdout), stats))
-        lines.append(
-            f"3. Docker Hub listing of 5,000 tags ({pages} pages of {HUB_PAGE_SIZE}, mocked):"
-        )
-        for concurrency, results in hub_results.items():
-            seconds = statistics.median(r[0] for r in results)
-            _s, doc, stats = sorted(results, key=lambda r: r[0])[len(results) // 2]
-            waves = 1 + math.ceil((pages - 1) / concurrency)
-            lines.append(
-                f"   concurrency {concurrency}: {seconds:6.3f} s process, "
-                f"{doc['seconds']:.3f} s in HubClient.tags, {len(stats.requests)} requests, "
-                f"{stats.connections} connections, {doc['count']} tags, peak RSS "
-                f"{doc['vm_hwm_kib'] / 1024:.0f} MiB (floor: {waves} round trips of pages)"
-            )
+        hub_results = {c: _hub_runs(scaling, hub_proxy, c) for c in (PAGE_CONCURRENCY, 1)}
+        lines = [f"3. Docker Hub listing of 5,000 tags ({pages} pages of {HUB_PAGE_SIZE}, mocked):"]
+        lines += [_hub_line(c, results, pages) for c, results in hub_results.items()]
     finally:
         hub.stop()
+    return lines
+
+
+def scaling_report(
+    env: Environment,
+    delay_ms: int,
+    *,
+    quick: bool,
+    log: Callable[[str], None],
+    src: Path = ROOT,
+) -> str:
+    runs = 1 if quick else 3
+    # Requests are counted over plain HTTP only: start that setup if the run did not ask for it.
+    if "plain" not in env.setups:
+        env.setups["plain"] = start_plain(env)
+    scaling = Scaling(env, env.setups["plain"], base_env(env.workdir), delay_ms / 1000, runs, src)
+    log("scaling: making repositories of 100 and 10,000 tags ...")
+    tagged_repository(env, "bench/tags100", version_tags(100))
+    tagged_repository(env, "bench/tags10k", version_tags(10_000))
+    env.loop.set_delay(scaling.delay)
+    lines = [
+        f"Scaling (plain HTTP, {delay_ms} ms per round trip, median of {runs}; requests are "
+        "registry+auth):"
+    ]
+    log("scaling: 100-tag summary ...")
+    lines += _digests_part(scaling)
+    log("scaling: 10,000-tag repository ...")
+    lines += _big_repository_part(scaling)
+    log("scaling: 5,000-tag Docker Hub listing ...")
+    lines += _hub_part(scaling)
     return "\n".join(lines)

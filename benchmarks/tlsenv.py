@@ -69,49 +69,61 @@ def _san(name: str) -> x509.GeneralName:
         return x509.DNSName(name)
 
 
-def make_tls_files(directory: Path, names: Sequence[str]) -> TlsFiles:
-    """A CA and a server certificate for ``names`` (host names or IP addresses) signed by it,
-    as PEM files."""
-    directory.mkdir(parents=True, exist_ok=True)
+_CA_KEY_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=True,
+    crl_sign=True,
+    encipher_only=False,
+    decipher_only=False,
+)
+
+
+def _validity(builder: x509.CertificateBuilder) -> x509.CertificateBuilder:
+    # Back-dated an hour against clock skew; two days outlast any run.
     now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
+    return builder.not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(
+        now + dt.timedelta(days=2)
+    )
+
+
+def _ca_certificate(ca_key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
     ca_name = _name("hubaction benchmark CA")
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca_cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(ca_name)
         .issuer_name(ca_name)
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=2))
+    )
+    return (
+        _validity(builder)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(ca_ski, critical=False)
+        .add_extension(_CA_KEY_USAGE, critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
         .sign(ca_key, hashes.SHA256())
     )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
+
+
+def _server_certificate(
+    key: ec.EllipticCurvePrivateKey,
+    ca_key: ec.EllipticCurvePrivateKey,
+    ca_cert: x509.Certificate,
+    names: Sequence[str],
+) -> x509.Certificate:
+    ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    builder = (
         x509.CertificateBuilder()
         .subject_name(_name(names[0]))
-        .issuer_name(ca_name)
+        .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=2))
+    )
+    return (
+        _validity(builder)
         # Go and OpenSSL match names against subjectAltName only (addresses against IP ones).
         .add_extension(x509.SubjectAlternativeName([_san(n) for n in names]), False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -121,6 +133,16 @@ def make_tls_files(directory: Path, names: Sequence[str]) -> TlsFiles:
         )
         .sign(ca_key, hashes.SHA256())
     )
+
+
+def make_tls_files(directory: Path, names: Sequence[str]) -> TlsFiles:
+    """A CA and a server certificate for ``names`` (host names or IP addresses) signed by it,
+    as PEM files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_cert = _ca_certificate(ca_key)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = _server_certificate(key, ca_key, ca_cert, names)
     files = TlsFiles(
         ca_cert=directory / "ca.pem",
         cert=directory / "server.pem",
