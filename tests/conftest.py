@@ -15,6 +15,9 @@ whichever registry a test asks for. Any test using one of these fixtures is mark
 The integration tests need ``docker-registry``, ``htpasswd`` and ``skopeo``. When one is missing
 they FAIL (CI must run them, never skip them silently), unless ``HUBACTION_SKIP_INTEGRATION=1``
 is set, which skips them.
+
+Also the fixtures several unit-test modules share: ``step`` and ``_no_github_env_leaks`` for
+tests/test_toolkit_*.py.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from registryfixtures import (  # noqa: E402
     push_all,
     require_tool,
 )
+from toolkit_steps import Step  # noqa: E402
 
 SKIP_ENV = "HUBACTION_SKIP_INTEGRATION"
 
@@ -231,3 +235,20 @@ def retry_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     monkeypatch.setattr(hubaction.registry.transport, "time", clock)
     monkeypatch.setattr(hubaction.registry.errors, "time", clock)
     return clock
+
+
+# -- github.toolkit (tests/test_toolkit_*.py) ------------------------------------------------
+
+
+@pytest.fixture
+def step(tmp_path: Path) -> Step:
+    return Step(tmp_path)
+
+
+@pytest.fixture
+def _no_github_env_leaks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Tests run inside GitHub Actions too; Toolkit() without env must not touch the real files.
+    for variable in list(os.environ):
+        if variable.startswith(("GITHUB_", "INPUT_", "RUNNER_")):
+            monkeypatch.delenv(variable)
+    yield

@@ -1,12 +1,11 @@
-"""Tests for dockerhub.models: the pure parsers of Docker Hub's API answers (tables of valid and
-invalid cases, property tests), the whole-listing checks, and the summary rows made from them.
-"""
+"""Tests for dockerhub.models: the pure parsers of Docker Hub's API answers (pages, items,
+namespaces, rate limits, login tokens): tables of valid and invalid cases, property tests."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,146 +16,18 @@ from hypothesis import strategies as st
 
 from hubaction.dockerhub.models import (
     HubImage,
-    HubListing,
-    HubPage,
     HubRateLimit,
     HubRepository,
     HubTag,
-    ListingShifted,
-    collect_listing,
-    format_hub_time,
     parse_hub_ratelimit,
-    parse_hub_time,
     parse_image,
     parse_login_token,
     parse_namespaces,
     parse_page,
     parse_repository,
     parse_tag,
-    split_hub_repository,
 )
-from hubaction.errors import InvalidInput, Kind, NotFound, RegistryError
-from hubaction.github.summary import repository_table, tag_row
-
-# === pure parsers ===============================================================================
-
-# --- parse_hub_time -------------------------------------------------------------------------------
-
-TIMES_OK = [
-    ("2024-05-01T12:34:56.123456Z", datetime(2024, 5, 1, 12, 34, 56, 123456, tzinfo=UTC)),
-    ("2024-05-01T12:34:56Z", datetime(2024, 5, 1, 12, 34, 56, tzinfo=UTC)),
-    ("2024-05-01T12:34:56.1Z", datetime(2024, 5, 1, 12, 34, 56, 100000, tzinfo=UTC)),
-    # nanoseconds (Go's RFC3339Nano): cut to microseconds, not refused
-    ("2024-05-01T12:34:56.123456789Z", datetime(2024, 5, 1, 12, 34, 56, 123456, tzinfo=UTC)),
-    ("2024-05-01t12:34:56z", datetime(2024, 5, 1, 12, 34, 56, tzinfo=UTC)),
-    ("2024-05-01T14:34:56+02:00", datetime(2024, 5, 1, 12, 34, 56, tzinfo=UTC)),
-    ("2024-05-01T00:00:00-01:30", datetime(2024, 5, 1, 1, 30, tzinfo=UTC)),
-    ("0001-01-01T00:00:00Z", datetime(1, 1, 1, tzinfo=UTC)),  # Go's zero time
-]
-TIMES_BAD = [
-    "",
-    "2024-05-01",  # a date alone
-    "2024-05-01T12:34:56",  # no zone: ambiguous
-    "2024-05-01 12:34:56Z",  # space separator (fromisoformat would take it)
-    "2024-W01",  # fromisoformat takes ISO week dates
-    "2024-13-01T00:00:00Z",  # month 13
-    "2024-02-30T00:00:00Z",
-    "2024-05-01T24:00:00Z",
-    "2024-05-01T12:34:60Z",  # leap seconds are not representable
-    "2024-05-01T12:34:56+24:00",
-    "2024-05-01T12:34:56+02:60",
-    "0001-01-01T00:00:00+01:00",  # before datetime.min once in UTC
-    "9999-12-31T23:59:59-01:00",  # after datetime.max once in UTC
-    "0000-01-01T00:00:00Z",
-    "\uff12\uff10\uff12\uff14-05-01T12:34:56Z",  # full-width digits
-    " 2024-05-01T12:34:56Z",
-    "2024-05-01T12:34:56.Z",
-    1714566896,  # not text at all: Docker Hub sends strings
-]
-
-
-@pytest.mark.parametrize(("text", "expected"), TIMES_OK)
-def test_parse_hub_time_valid(text: str, expected: datetime) -> None:
-    parsed = parse_hub_time(text)
-    assert parsed == expected
-    assert parsed.tzinfo is UTC
-
-
-@pytest.mark.parametrize("text", TIMES_BAD)
-def test_parse_hub_time_invalid(text: Any) -> None:
-    with pytest.raises((ValueError, TypeError)):
-        parse_hub_time(text)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.datetimes(
-        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
-    )
-)
-def test_format_then_parse_hub_time_round_trips(moment: datetime) -> None:
-    text = format_hub_time(moment)
-    assert parse_hub_time(text) == moment
-    assert format_hub_time(parse_hub_time(text)) == text
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 1, 1)),
-    st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59),
-)
-def test_parse_hub_time_normalises_offsets_to_utc(naive: datetime, minutes: int) -> None:
-    zone = timezone(timedelta(minutes=minutes))
-    moment = naive.replace(tzinfo=zone)
-    assert parse_hub_time(moment.isoformat()) == moment
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.text(max_size=40))
-def test_parse_hub_time_only_raises_value_error(text: str) -> None:
-    with contextlib.suppress(ValueError):
-        parse_hub_time(text)
-
-
-# --- split_hub_repository -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("acme/app", ("acme", "app")),
-        ("node", ("library", "node")),
-        ("library/node", ("library", "node")),
-        ("my-org/my.app_x", ("my-org", "my.app_x")),
-        ("a__b/c--d", ("a__b", "c--d")),
-    ],
-)
-def test_split_hub_repository_valid(text: str, expected: tuple[str, str]) -> None:
-    assert split_hub_repository(text) == expected
-    assert split_hub_repository("/".join(expected)) == expected
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "a/b/c",
-        "Acme/app",
-        "acme/",
-        "/app",
-        "acme/app:1",
-        "acme/-app",
-        "acme/app..x",
-        "acme/../x",
-        "acme/%2e%2e",
-        "a" * 256 + "/x",
-        "acme/ app",
-    ],
-)
-def test_split_hub_repository_invalid(text: str) -> None:
-    with pytest.raises(InvalidInput, match="Docker Hub"):
-        split_hub_repository(text)
-
+from hubaction.errors import RegistryError
 
 # --- parse_page and the items ---------------------------------------------------------------------
 
@@ -438,78 +309,3 @@ def test_parse_login_token_refuses_other_answers(body: bytes, why: str) -> None:
     with pytest.raises(RegistryError, match="login of hubuser") as info:
         parse_login_token(body, "access_token", what="login of hubuser")
     assert why in str(info.value)
-
-
-# --- collect_listing ------------------------------------------------------------------------------
-
-LISTING: HubListing[HubTag] = HubListing(
-    "tags",
-    "/v2/namespaces/acme/repositories/app/tags",
-    "/v2/repositories/acme/app/tags",
-    what="tags of acme/app",
-    parse=parse_tag,
-    key=lambda tag: tag.name,
-    missing=NotFound("no acme/app", kind=Kind.REPOSITORY),
-)
-
-
-def page(count: int, *names: str, more: bool = False) -> HubPage:
-    return HubPage(
-        count, "https://hub/?page=next" if more else None, None, tuple({"name": n} for n in names)
-    )
-
-
-def test_collect_listing_of_consistent_pages() -> None:
-    first, second = page(3, "a", "b", more=True), page(3, "c")
-    assert [t.name for t in collect_listing(LISTING, first, [second])] == ["a", "b", "c"]
-    assert collect_listing(LISTING, page(0), []) == []
-
-
-@pytest.mark.parametrize(
-    ("first", "rest", "why"),
-    [
-        (page(3, "a", "b", more=True), [None], "page 2 vanished"),
-        (page(3, "a", "b", more=True), [page(4, "c")], "count went from 3 to 4"),
-        # a push moved "b" to the front: page 2 repeats it and "c" is lost
-        (page(3, "a", "b", more=True), [page(3, "b")], "'b' appeared twice"),
-        (page(2, "a", "b", more=True), [], "says there is a next one"),
-        (page(3, "a", "b", more=True), [page(3, "c", more=True)], "says there is a next one"),
-        # a deletion pulled an item up from page 2 into page 1, already read
-        (page(3, "a", "b", more=True), [page(3)], "2 items read but 3 counted"),
-        (page(1, "a", "b"), [], "2 items read but 1 counted"),
-    ],
-)
-def test_collect_listing_refuses_pages_that_shifted(
-    first: HubPage, rest: list[HubPage | None], why: str
-) -> None:
-    with pytest.raises(ListingShifted, match=why):
-        collect_listing(LISTING, first, rest)
-
-
-def test_collect_listing_items_are_parsed_as_hostile() -> None:
-    with pytest.raises(RegistryError, match="not a valid tag"):
-        collect_listing(LISTING, page(1, "-bad"), [])
-
-
-# --- summary helpers ------------------------------------------------------------------------------
-
-
-def test_tag_row_and_repository_table() -> None:
-    tag = parse_tag(TAG)
-    row = tag_row(tag)
-    assert (row.name, row.digest, row.size, row.pushed) == (
-        "1.2.3",
-        tag.digest,
-        31234567,
-        "2024-05-15 08:00 UTC",
-    )
-    assert tag_row(HubTag("x")).pushed is None
-    repos = [parse_repository(r) for r in load("repositories-page.json")["results"]]
-    text = repository_table(repos, namespace="acme", anonymous=True).render()
-    assert "| `big` | no | 1,234,567 | 12 | 2024-06-01 10:20 UTC |" in text
-    assert "| `secret` | yes | 7 | 0 |  |" in text
-    assert "public ones only" in text
-    assert (
-        "public ones only"
-        not in repository_table(repos, namespace="acme", anonymous=False).render()
-    )

@@ -1,0 +1,146 @@
+"""Tests for registry.errors: hostile error bodies, parse_error_body, and network failures
+as exceptions with their fields (network_error).
+
+HTTP answers come from requests-mock's adapter: real ``requests.Response`` objects.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from error_responses import WHAT, mock_response, oci_errors
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_transport import EndlessBody
+
+from hubaction.errors import Kind, RegistryError, Service, describe
+from hubaction.registry.errors import error_for, network_error, parse_error_body
+
+# ---------------------------------------------------------------------------------------------
+# Hostile error bodies
+
+
+HOSTILE_BODIES: list[tuple[str, bytes]] = [
+    ("huge non-JSON", b"<html>" + b"A" * 5_000_000),
+    (
+        "huge JSON message",
+        json.dumps({"errors": [{"code": "X", "message": "m" * 200_000}]}).encode(),
+    ),
+    ("huge JSON code", json.dumps({"errors": [{"code": "C" * 100_000, "message": "m"}]}).encode()),
+    ("many errors", oci_errors(*[("CODE", "message " * 100)] * 1000)),
+    ("newlines", oci_errors(("UNKNOWN", "line1\nline2\r\n::error::injected\n\n"))),
+    ("detail newlines", b'{"detail": "a\\nb\\n::warning::x"}'),
+    ("binary", bytes(range(256)) * 100),
+    ("errors not a list", b'{"errors": "nope"}'),
+    ("errors of strings", b'{"errors": ["a", "b"]}'),
+    ("code not a string", b'{"errors": [{"code": 5, "message": ["x"]}]}'),
+    ("deep nesting", b"[" * 100_000),
+    ("top-level list", b'[{"code": "X"}]'),
+    ("invalid utf-8", b'{"detail": "\xff\xfe"}'),
+]
+
+
+@pytest.mark.parametrize("body", [b for _, b in HOSTILE_BODIES], ids=[i for i, _ in HOSTILE_BODIES])
+@pytest.mark.parametrize("status", [401, 404, 429, 500])
+@pytest.mark.parametrize("service", list(Service))
+def test_hostile_bodies_give_one_bounded_line(status: int, body: bytes, service: Service) -> None:
+    error = error_for(mock_response(status, body), what=WHAT, service=service)
+    message = describe(error)
+    assert "\n" not in message
+    assert "\r" not in message
+    assert len(message) < 2500
+    assert message.startswith(WHAT)
+    assert len(error.details) <= 5
+
+
+def test_error_for_reads_a_bounded_part_of_an_endless_streamed_body() -> None:
+    endless = EndlessBody()
+    error = error_for(mock_response(500, endless), what=WHAT)
+    assert type(error) is RegistryError
+    assert endless.sent <= 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (oci_errors(("A", "a"), ("B", "b")), ["A: a", "B: b"]),
+        (b'{"errors": [{"code": "A"}]}', ["A"]),
+        (b'{"errors": [{"message": "only message"}]}', ["only message"]),
+        (b'{"detail": "d"}', ["d"]),
+        (b'{"message": "m"}', ["m"]),
+        (b'{"error": "e"}', ["e"]),
+        # The OCI list wins over the Hub fields.
+        (b'{"errors": [{"code": "A", "message": "a"}], "detail": "d"}', ["A: a"]),
+        (b'{"detail": "d", "message": "m"}', ["d"]),
+        (b'{"detail": ""}', []),
+        (b"", []),
+        (b"not json", []),
+        (b"[]", []),
+        (oci_errors(*[("C", str(i)) for i in range(10)]), [f"C: {i}" for i in range(5)]),
+    ],
+)
+def test_parse_error_body(body: bytes, expected: list[str]) -> None:
+    assert [str(d) for d in parse_error_body(body)] == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2048))
+def test_property_parse_error_body_never_raises(body: bytes) -> None:
+    for detail in parse_error_body(body):
+        assert "\n" not in str(detail)
+        assert len(detail.code) <= 300
+        assert len(detail.message) <= 300
+
+
+# ---------------------------------------------------------------------------------------------
+# network_error
+
+
+@pytest.mark.parametrize(
+    ("exc", "service", "kind", "fact", "todo"),
+    [
+        (
+            requests.exceptions.SSLError("certificate verify failed"),
+            Service.REGISTRY,
+            Kind.TLS_FAILED,
+            "TLS verification of registry.test failed (certificate verify failed)",
+            "REQUESTS_CA_BUNDLE",
+        ),
+        (
+            requests.exceptions.ReadTimeout("read timed out"),
+            Service.REGISTRY,
+            Kind.TIMEOUT,
+            "registry.test did not answer in time (timeout)",
+            "retry later",
+        ),
+        (
+            requests.exceptions.ConnectionError(OSError(111, "Connection refused")),
+            Service.REGISTRY,
+            Kind.UNREACHABLE,
+            "could not connect to registry.test ([Errno 111] Connection refused)",
+            "Check the registry address",
+        ),
+        (
+            requests.exceptions.ConnectionError("refused"),
+            Service.HUB_API,
+            Kind.UNREACHABLE,
+            "could not connect to registry.test",
+            "Check `hub-url`",
+        ),
+    ],
+)
+def test_network_error(
+    exc: requests.RequestException, service: Service, kind: Kind, fact: str, todo: str
+) -> None:
+    error = network_error(exc, what=WHAT, url="https://user:pw@registry.test/v2/", service=service)
+    assert (type(error), error.kind, error.service, error.status) == (
+        RegistryError,
+        kind,
+        service,
+        None,
+    )
+    assert str(error).startswith(f"{WHAT}: {fact}")
+    assert todo in describe(error)
+    assert "pw" not in describe(error)
