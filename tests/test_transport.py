@@ -1,5 +1,5 @@
 """Tests for registry.transport: size caps, redaction, timeouts and the time-bounded retries
-(the status mapping and error bodies: test_errors.py).
+(the status mapping and error bodies: test_errors_mapping.py, test_errors_bodies.py).
 
 HTTP goes to requests-mock's adapter or to fakes on 127.0.0.1 (``fakes.server``); the retries'
 waits are asserted on a fake clock (``retry_clock``), never timed, and every real wait is
