@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -16,10 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load_release() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("release", ROOT / "scripts" / "release.py")
+    name = "hubaction_release_script"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "release.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("release", module)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     return module
 
@@ -275,3 +277,48 @@ def test_main_usage_errors_exit_2(arguments: tuple[str, ...]) -> None:
 
 def test_main_on_a_missing_file_exits_1(tmp_path: Path) -> None:
     assert release.main(["--file", str(tmp_path / "absent.yml"), IMAGE]) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# The workflow that runs it
+
+WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
+
+
+def _release_steps() -> list[dict[str, object]]:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert workflow["permissions"] == {}
+    job = workflow["jobs"]["release"]
+    assert job["permissions"] == {"contents": "write", "packages": "write"}
+    steps: list[dict[str, object]] = job["steps"]
+    return steps
+
+
+def test_release_workflow_pins_actions_by_sha_and_keeps_templates_out_of_scripts() -> None:
+    steps = _release_steps()
+    lines = WORKFLOW.read_text(encoding="utf-8").splitlines()
+    uses = [line.strip() for line in lines if line.strip().startswith(("uses:", "- uses:"))]
+    assert len(uses) == sum("uses" in step for step in steps) == 5
+    for line in uses:
+        assert re.fullmatch(r"(- )?uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line)
+    scripts = [str(step["run"]) for step in steps if "run" in step]
+    assert scripts and not any("${{" in script for script in scripts)
+
+
+def test_release_workflow_pins_the_pushed_index_digest() -> None:
+    steps = _release_steps()
+    build = next(
+        step for step in steps if str(step.get("uses", "")).startswith("docker/build-push")
+    )
+    assert build["with"] == build["with"] | {
+        "platforms": "linux/amd64,linux/arm64",
+        "push": True,
+        "provenance": "mode=max",
+        "sbom": True,
+    }
+    pin = next(step for step in steps if "scripts/release.py" in str(step.get("run", "")))
+    assert pin["env"] == {  # the digest is the build step's own output
+        "IMAGE": "${{ steps.version.outputs.image }}:${{ steps.version.outputs.version }}",
+        "DIGEST": f"${{{{ steps.{build['id']}.outputs.digest }}}}",
+    }
+    assert build["with"]["tags"] == pin["env"]["IMAGE"]
