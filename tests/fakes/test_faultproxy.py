@@ -176,8 +176,10 @@ def test_slow_delays_and_hang_never_answers_and_stop_is_prompt(upstream: Upstrea
         idle = connect(proxy)
         idle.request("GET", "/slow")
         idle.getresponse().read()
-        kinds = ["slow", "slow", "hang", "hang", "slow"]
-        assert [r.fault.kind for r in proxy.requests] == kinds
+        seen = [r.fault.kind for r in proxy.requests]
+        # The last two arrive on two connections at once: their order in the log may vary.
+        assert seen[:3] == ["slow", "slow", "hang"]
+        assert sorted(seen[3:]) == ["hang", "slow"]
     finally:
         proxy.stop()
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
