@@ -99,24 +99,12 @@ def parse_login_config(
 def _refuse_credential_helpers(
     doc: Mapping[str, Any], source: str, registries: Iterable[str]
 ) -> None:
-    helpers = doc.get("credHelpers")
-    per_registry = (
-        {normalize_registry_key(str(k)): v for k, v in helpers.items()}
-        if isinstance(helpers, dict)
-        else {}
-    )
-    store = doc.get("credsStore")
     for registry in registries:
         key = normalize_registry_key(registry)
-        # docker/cli's getConfiguredCredentialStore: credHelpers[registry] first, then
-        # credsStore; an empty name means "no helper: the file's own auths".
-        helper = per_registry.get(key)
-        if isinstance(helper, str) and helper:
-            where = f"`credHelpers` names `{helper}` for {key}"
-        elif isinstance(store, str) and store:
-            helper, where = store, f"`credsStore` names `{store}` for every registry, {key} too"
-        else:
+        found = _helper_for(doc, key)
+        if found is None:
             continue
+        helper, where = found
         raise InvalidInput(
             f"{source}: {where}. Credential helpers (here docker-credential-{helper}) run on "
             "the runner, not inside the action's container, so hubaction cannot read the "
@@ -124,6 +112,23 @@ def _refuse_credential_helpers(
             kind=Kind.CREDENTIAL_HELPER,
             registry=key,
         )
+
+
+def _helper_for(doc: Mapping[str, Any], key: str) -> tuple[str, str] | None:
+    """The credential helper Docker would ask for ``key``'s credentials, and where the config
+    names it. As docker/cli's ``getConfiguredCredentialStore``: a ``credHelpers`` entry for the
+    registry, else ``credsStore``; an empty name (even in ``credHelpers``) means none."""
+    helpers = doc.get("credHelpers")
+    if isinstance(helpers, dict):
+        for name, helper in helpers.items():
+            if normalize_registry_key(str(name)) == key:
+                if isinstance(helper, str) and helper:
+                    return helper, f"`credHelpers` names `{helper}` for {key}"
+                return None
+    store = doc.get("credsStore")
+    if isinstance(store, str) and store:
+        return store, f"`credsStore` names `{store}` for every registry, {key} too"
+    return None
 
 
 _EXAMPLE = 'pass the contents of a Docker config.json, e.g. {"auths": {"ghcr.io": {"auth": "..."}}}'
