@@ -90,7 +90,7 @@ def test_without_the_file_the_registry_refuses(
     "doc",
     [
         DESKTOP,
-        {"auths": {}, "credHelpers": {"127.0.0.1": "ignored", "HOST": "secretservice"}},
+        {"auths": {}, "credHelpers": {"gcr.io": "gcloud", "HOST": "secretservice"}},
     ],
 )
 def test_credential_helper_is_one_clear_error(
