@@ -21,18 +21,18 @@ from hubaction.errors import HubActionError, InvalidInput, describe
 from hubaction.oci.platform import Platform, parse_platform
 from hubaction.oci.reference import Reference, parse_reference
 from hubaction.oci.tags import SORTS, compile_tag_filter
-from hubaction.registry.credentials import Credentials, CredentialStore, parse_docker_config
+from hubaction.registry.credentials import (
+    Credentials,
+    CredentialStore,
+    docker_config_path,
+    parse_docker_config,
+)
 from hubaction.startup import lean_imports
 
 if TYPE_CHECKING:  # typing only: keeps `requests` out of --help and usage errors
     from hubaction.dockerhub.client import HubClient
     from hubaction.oci.model import ImageInfo
     from hubaction.registry.client import RegistryClient
-
-
-def _docker_config_path() -> Path:
-    base = os.environ.get("DOCKER_CONFIG")
-    return Path(base) / "config.json" if base else Path.home() / ".docker" / "config.json"
 
 
 def _credentials(args: argparse.Namespace, registry: str, stdin: TextIO) -> CredentialStore:
@@ -48,8 +48,8 @@ def _credentials(args: argparse.Namespace, registry: str, stdin: TextIO) -> Cred
             "history and process lists)"
         )
     config = {}
-    path = Path(args.docker_config) if args.docker_config else _docker_config_path()
-    if path.is_file():
+    path = Path(args.docker_config) if args.docker_config else docker_config_path(os.environ)
+    if path is not None and path.is_file():
         config = parse_docker_config(path.read_text(encoding="utf-8"), source=f"{path}")
     elif args.docker_config:
         raise InvalidInput(f"--docker-config {args.docker_config!r}: no such file")

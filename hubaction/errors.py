@@ -42,6 +42,8 @@ class Kind(StrEnum):
     TLS_FAILED = "tls-failed"
     TIMEOUT = "timeout"
     UNREACHABLE = "unreachable"
+    # InvalidInput.
+    CREDENTIAL_HELPER = "credential-helper"  # a config.json's credsStore/credHelpers
     # Anything whose message already says all there is (input errors, malformed answers).
     OTHER = "other"
 
@@ -271,6 +273,11 @@ ADVICE: dict[tuple[Kind, Service | None], str] = {
     (Kind.UNREACHABLE, None): "Check the registry address and that it is up",
     (Kind.UNREACHABLE, Service.HUB_API): "Check `hub-url` and that it is up",
     (Kind.UNREACHABLE, Service.REALM): "Check the network and retry",
+    (Kind.CREDENTIAL_HELPER, None): (
+        "Pass the credentials as inputs instead: "
+        "`docker-config: ${{ secrets.DOCKER_CONFIG_JSON }}` (a config.json whose `auths` hold "
+        "them), or `username` and `password`"
+    ),
 }
 
 

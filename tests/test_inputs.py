@@ -3,6 +3,9 @@ the input and the accepted forms, and no request is sent."""
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +14,18 @@ import requests
 import requests_mock
 from actionrunner import run_in_process
 
-from hubaction.errors import InvalidInput
-from hubaction.github.inputs import INPUT_DEFAULTS, INPUTS, SECRET_INPUTS, read_inputs
+from hubaction.errors import InvalidInput, Kind
+from hubaction.github.action import run
+from hubaction.github.inputs import (
+    INPUT_DEFAULTS,
+    INPUTS,
+    SECRET_INPUTS,
+    LoginConfig,
+    read_inputs,
+    read_login_config,
+    registries_to_log_in,
+)
+from hubaction.github.toolkit import Toolkit, input_variable
 from hubaction.oci.platform import parse_platform
 from hubaction.oci.reference import parse_reference
 
@@ -150,3 +163,140 @@ def test_rules_across_inputs(values: dict[str, str], words: tuple[str, ...]) -> 
 )
 def test_what_the_rules_allow(values: dict[str, str]) -> None:
     read_inputs(getter(values))
+
+
+# -- docker login's config.json, read when no input gives credentials -------------------------
+
+
+def _login_file(directory: Path, doc: object) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "config.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+HUB_LOGIN = {"auths": {"https://index.docker.io/v1/": {"auth": base64.b64encode(b"u:pw").decode()}}}
+DESKTOP = {"auths": {"ghcr.io": {}}, "credsStore": "desktop"}
+
+
+def test_login_config_is_read_from_home(tmp_path: Path) -> None:
+    path = _login_file(tmp_path / ".docker", HUB_LOGIN)
+    login = read_login_config(getter(OK), {"HOME": str(tmp_path)})
+    assert login == LoginConfig(path, path.read_text(encoding="utf-8"))
+
+
+def test_docker_config_wins_over_home_and_has_no_fallback(tmp_path: Path) -> None:
+    _login_file(tmp_path / "home" / ".docker", HUB_LOGIN)
+    path = _login_file(tmp_path / "elsewhere", DESKTOP)
+    env = {"HOME": str(tmp_path / "home"), "DOCKER_CONFIG": str(tmp_path / "elsewhere")}
+    login = read_login_config(getter(OK), env)
+    assert login is not None and login.path == path
+    # DOCKER_CONFIG naming a folder without config.json: no credentials, as for docker
+    env["DOCKER_CONFIG"] = str(tmp_path / "empty")
+    assert read_login_config(getter(OK), env) is None
+
+
+@pytest.mark.parametrize(
+    "given",
+    [{"docker-config": '{"auths": {}}'}, {"username": "u"}, {"password": "p"}],
+)
+def test_credential_inputs_leave_the_file_unread(tmp_path: Path, given: dict[str, str]) -> None:
+    _login_file(tmp_path / ".docker", DESKTOP)
+    assert read_login_config(getter({**OK, **given}), {"HOME": str(tmp_path)}) is None
+
+
+@pytest.mark.parametrize("environ", [{}, {"HOME": "/nonexistent"}, {"HOME": "/dev/null"}])
+def test_no_login_file_means_anonymous(environ: dict[str, str]) -> None:
+    assert read_login_config(getter(OK), environ) is None
+
+
+def test_an_unreadable_login_file_is_one_input_error(tmp_path: Path) -> None:
+    (tmp_path / ".docker" / "config.json").mkdir(parents=True)  # a folder: IsADirectoryError
+    with pytest.raises(InvalidInput) as raised:
+        read_login_config(getter(OK), {"HOME": str(tmp_path)})
+    assert str(tmp_path / ".docker" / "config.json") in str(raised.value)
+    assert "`docker-config`" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"repository": "ghcr.io/a/b"}, ("ghcr.io",)),
+        ({"repository": "node"}, ("docker.io",)),
+        ({"repository": "ghcr.io/a/b", "base-image": "quay.io/x/y"}, ("ghcr.io", "quay.io")),
+        ({"repository": "ghcr.io/a/b", "base-image": "ghcr.io/x/y"}, ("ghcr.io",)),
+        ({"namespace": "acme"}, ("docker.io",)),
+        ({"repository": "ghcr.io/a/b", "list-namespaces": "true"}, ("ghcr.io", "docker.io")),
+    ],
+)
+def test_registries_to_log_in(values: dict[str, str], expected: tuple[str, ...]) -> None:
+    inputs = read_inputs(getter(values))
+    hub = bool(inputs.namespace or inputs.list_namespaces)
+    got = registries_to_log_in(inputs.reference, inputs.base_image, (), hub=hub)
+    assert got == expected
+
+
+def test_registries_to_log_in_include_the_dockerfile_images(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    (tmp_path / "Dockerfile").write_text("FROM gcr.io/distroless/base\nFROM node:20\n")
+    inputs = read_inputs(getter({"dockerfile": "Dockerfile"}))
+    got = registries_to_log_in(None, None, inputs.dockerfile_images, hub=False)
+    assert got == ("gcr.io", "docker.io")
+
+
+def test_login_credentials_serve_the_registries(tmp_path: Path) -> None:
+    _login_file(tmp_path / ".docker", HUB_LOGIN)
+    login = read_login_config(getter({"repository": "node"}), {"HOME": str(tmp_path)})
+    inputs = read_inputs(getter({"repository": "node"}), login)
+    creds = inputs.credentials.get("registry-1.docker.io")
+    assert creds is not None and (creds.username, creds.password) == ("u", "pw")
+
+
+@pytest.mark.parametrize(
+    ("values", "doc", "registry"),
+    [
+        ({"repository": "ghcr.io/a/b"}, DESKTOP, "ghcr.io"),
+        # a helper only for a registry the run needs: here a Dockerfile's FROM image
+        (
+            {"dockerfile": "Dockerfile"},
+            {"auths": {}, "credHelpers": {"gcr.io": "gcloud"}},
+            "gcr.io",
+        ),
+    ],
+)
+def test_login_credential_helper_is_one_input_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    values: dict[str, str],
+    doc: object,
+    registry: str,
+) -> None:
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    (tmp_path / "Dockerfile").write_text("FROM gcr.io/distroless/base\n")
+    _login_file(tmp_path / ".docker", doc)
+    login = read_login_config(getter(values), {"HOME": str(tmp_path)})
+    with pytest.raises(InvalidInput) as raised:
+        read_inputs(getter(values), login)
+    assert (raised.value.kind, raised.value.registry) == (Kind.CREDENTIAL_HELPER, registry)
+
+
+def test_login_helper_error_in_process_sends_nothing_and_masks_first(tmp_path: Path) -> None:
+    secret = "pw-from-the-file"
+    doc = {"auths": {"quay.io": {"username": "q", "password": secret}}, "credsStore": "desktop"}
+    _login_file(tmp_path / "home" / ".docker", doc)
+    session = requests.Session()
+    network = requests_mock.Adapter()
+    session.mount("http://", network)
+    session.mount("https://", network)
+    env = {input_variable(k): v or "" for k, v in INPUT_DEFAULTS.items()}
+    env[input_variable("repository")] = "ghcr.io/acme/app"
+    out = io.StringIO()
+    code = run(Toolkit(env, out), session=session, environ={"HOME": str(tmp_path / "home")})
+    lines = out.getvalue().splitlines()
+    assert code == 1
+    assert lines[0] == f"::add-mask::{secret}"
+    errors = [line for line in lines if line.startswith("::error")]
+    assert len(errors) == 1 and "credsStore" in errors[0] and "docker-config" in errors[0]
+    assert network.request_history == []

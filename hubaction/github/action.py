@@ -1,18 +1,21 @@
 """The GitHub Action: inputs -> lookups -> outputs and job summary.
 
-Only wiring: every input is read and checked up front (:mod:`hubaction.github.inputs`), secrets
-are masked before anything else is printed, the lookups (:mod:`hubaction.github.steps`) run on
+Only wiring: every input is read and checked up front (:mod:`hubaction.github.inputs`), with
+the config.json of docker/login-action when no input gives credentials; secrets are masked
+before anything else is printed, the lookups (:mod:`hubaction.github.steps`) run on
 one session, and the outputs are written together at the end, so a failure leaves no
 half-written set of outputs.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from hubaction.errors import HubActionError, describe
-from hubaction.github.inputs import read_inputs
+from hubaction.github.inputs import LoginConfig, read_inputs, read_login_config
 from hubaction.github.toolkit import Toolkit
 from hubaction.registry.credentials import Credentials, basic_token, docker_config_secrets
 
@@ -20,9 +23,10 @@ if TYPE_CHECKING:
     import requests
 
 
-def mask_secrets(kit: Toolkit) -> None:
+def mask_secrets(kit: Toolkit, login: LoginConfig | None = None) -> None:
     """Mask every secret input, and the forms derived from it (the base64 ``user:password``
-    of Basic auth, the credentials inside ``docker-config``), before anything is printed."""
+    of Basic auth, the credentials inside ``docker-config``), and the credentials in
+    ``login``'s config.json, before anything is printed."""
     secrets: list[str] = []
     password = kit.get_input("password")
     if password:
@@ -31,15 +35,29 @@ def mask_secrets(kit: Toolkit) -> None:
         if username:
             secrets.append(basic_token(Credentials(username, password)))
     secrets += docker_config_secrets(kit.get_input("docker-config"))
+    if login is not None:
+        secrets += docker_config_secrets(login.text, auths_required=False)
     for secret in secrets:
         kit.mask(secret)
 
 
-def run(kit: Toolkit, *, session: requests.Session | None = None) -> int:
-    """Run the action with ``kit``'s inputs; returns the exit code."""
+def run(
+    kit: Toolkit,
+    *,
+    session: requests.Session | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """Run the action with ``kit``'s inputs; returns the exit code. ``environ`` has the
+    ``HOME`` and ``DOCKER_CONFIG`` that locate docker login's config.json (``main`` passes
+    :data:`os.environ`; ``None`` reads none, so tests in-process never see the user's)."""
     try:
-        mask_secrets(kit)
-        inputs = read_inputs(kit.get_input)
+        # Read only when `docker-config`, `username` and `password` are empty: masking it
+        # after reading leaves no secret input unmasked, and a read error quotes no secret.
+        login = read_login_config(kit.get_input, environ or {})
+        mask_secrets(kit, login)
+        if login is not None and kit.debug_enabled:
+            kit.debug(f"Credentials: from {login.path} (no credential inputs given)")
+        inputs = read_inputs(kit.get_input, login)
         from hubaction.github import steps
 
         result = steps.lookup(kit, inputs, session)
@@ -61,7 +79,7 @@ def main() -> int:
     """The container's entry point: never a traceback for anything expected."""
     kit = Toolkit()
     try:
-        return run(kit)
+        return run(kit, environ=os.environ)
     except Exception as exc:  # an unexpected bug: one clear line, details only in debug
         kit.error(
             f"hubaction hit an internal error ({type(exc).__name__}: {exc}). This is a bug; "

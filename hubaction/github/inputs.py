@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -24,7 +24,13 @@ from hubaction.oci.reference import (
     parse_tag,
 )
 from hubaction.oci.tags import SORTS, compile_tag_filter
-from hubaction.registry.credentials import Credentials, CredentialStore, parse_docker_config
+from hubaction.registry.credentials import (
+    Credentials,
+    CredentialStore,
+    docker_config_path,
+    parse_docker_config,
+    parse_login_config,
+)
 
 if TYPE_CHECKING:
     from hubaction.dockerfile import BaseImage
@@ -213,6 +219,42 @@ SECRET_INPUTS: tuple[str, ...] = tuple(i.name for i in INPUTS if i.secret)
 TAG_FORM = "a tag such as `1.2` or a digest `sha256:<64 hex>`"
 
 
+# -- the config.json of `docker login`, when no credentials are given --------------------------
+
+
+@dataclass(frozen=True)
+class LoginConfig:
+    """A config.json read where ``docker login`` writes it, docker/login-action included
+    (inside the container: ``$HOME/.docker``, the runner's ``$RUNNER_TEMP/_github_home``)."""
+
+    path: Path
+    text: str
+
+    def credentials(self, registries: tuple[str, ...]) -> dict[str, Credentials]:
+        return parse_login_config(self.text, source=str(self.path), registries=registries)
+
+
+def read_login_config(get_input: GetInput, environ: Mapping[str, str]) -> LoginConfig | None:
+    """The config.json at ``$DOCKER_CONFIG`` or ``$HOME/.docker`` when ``docker-config``,
+    ``username`` and ``password`` are all empty; ``None`` when they are not, or no file is
+    there (anonymous access, as without one)."""
+    if any(get_input(i.name) for i in (DOCKER_CONFIG, USERNAME, PASSWORD)):
+        return None
+    path = docker_config_path(environ)
+    if path is None:
+        return None
+    try:
+        return LoginConfig(path, path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            f"Cannot read {path} ({exc.__class__.__name__}), the Docker config read when "
+            "`docker-config` and `username` are empty: fix or remove it, or pass the "
+            "credentials as inputs"
+        ) from None
+
+
 # -- rules across inputs ----------------------------------------------------------------------
 
 
@@ -272,6 +314,19 @@ def credentials(
     )
 
 
+def registries_to_log_in(
+    ref: Reference | None,
+    base: Reference | None,
+    images: tuple[BaseImage, ...],
+    *,
+    hub: bool,
+) -> tuple[str, ...]:
+    """The registries a run may need credentials for, the image's first."""
+    refs = [r for r in (ref, base) if r is not None] + [i.lookup_reference for i in images]
+    names = [r.registry for r in refs] + (["docker.io"] if hub else [])
+    return tuple(dict.fromkeys(names))
+
+
 def require_hub_for_updated(sort: str, ref: Reference | None) -> None:
     if sort == "updated" and (ref is None or not ref.is_docker_hub):
         raise InvalidInput(
@@ -315,8 +370,9 @@ class ActionInputs:
     hub_url: str
 
 
-def read_inputs(get_input: GetInput) -> ActionInputs:
-    """Every input parsed and checked; the first bad one raises :class:`InvalidInput`."""
+def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> ActionInputs:
+    """Every input parsed and checked, with ``login``'s credentials (:func:`read_login_config`)
+    when no input gives any; the first bad one raises :class:`InvalidInput`."""
     ref = reference(REPOSITORY.read(get_input), TAG.read(get_input))
     namespace = NAMESPACE.read(get_input)
     list_namespaces = LIST_NAMESPACES.read(get_input)
@@ -326,9 +382,8 @@ def read_inputs(get_input: GetInput) -> ActionInputs:
         list_namespaces=list_namespaces,
         dockerfile=get_input(DOCKERFILE.name),
     )
-    store = credentials(
-        USERNAME.read(get_input), PASSWORD.read(get_input), DOCKER_CONFIG.read(get_input), ref
-    )
+    username, password = USERNAME.read(get_input), PASSWORD.read(get_input)
+    store = credentials(username, password, DOCKER_CONFIG.read(get_input), ref)
     platform = PLATFORM.read(get_input)
     sort = TAG_SORT.read(get_input)
     require_hub_for_updated(sort, ref)
@@ -341,6 +396,10 @@ def read_inputs(get_input: GetInput) -> ActionInputs:
     tag_filter = TAG_FILTER.read(get_input)
     max_tags = MAX_TAGS.read(get_input)
     dockerfile = DOCKERFILE.read(get_input)
+    if login is not None:
+        hub = bool(namespace or list_namespaces)
+        needed = registries_to_log_in(ref, base, dockerfile.images, hub=hub)
+        store = credentials(username, password, login.credentials(needed), ref)
     return ActionInputs(
         reference=ref,
         credentials=store,

@@ -5,6 +5,7 @@ in many ways: ``ghcr.io``, ``https://ghcr.io``, ``https://index.docker.io/v1/`` 
 login`` writes for Docker Hub), ``registry-1.docker.io``. Each entry holds either ``auth``
 (base64 of ``user:password``) or ``username`` and ``password``. ``identitytoken`` entries (OAuth
 refresh tokens from credential helpers) cannot be used without the helper and are skipped.
+:func:`docker_config_path` is where the Docker CLI keeps that file, for the CLI and the action.
 
 Pure: no I/O.
 """
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from hubaction.errors import InvalidInput
+from hubaction.errors import InvalidInput, Kind
 from hubaction.oci.reference import DOCKER_HUB
 from hubaction.oci.wire import NotJSON, load_json
 
@@ -47,6 +50,16 @@ def normalize_registry_key(key: str) -> str:
     return DOCKER_HUB if host in _HUB_ALIASES else host
 
 
+def docker_config_path(environ: Mapping[str, str]) -> Path | None:
+    """Where the Docker CLI reads its config.json: ``$DOCKER_CONFIG/config.json``, else
+    ``$HOME/.docker/config.json`` (an empty variable counts as unset, as in docker/cli's
+    ``config.Dir``); ``None`` when neither is set."""
+    if base := environ.get("DOCKER_CONFIG"):
+        return Path(base) / "config.json"
+    home = environ.get("HOME")
+    return Path(home) / ".docker" / "config.json" if home else None
+
+
 def parse_docker_config(
     text: str, *, source: str = "Input `docker-config`"
 ) -> dict[str, Credentials]:
@@ -57,22 +70,84 @@ def parse_docker_config(
     """
     if not text.strip():
         return {}
+    return _auths_credentials(_load_config(text, source), source)
+
+
+def parse_login_config(
+    text: str, *, source: str, registries: Iterable[str]
+) -> dict[str, Credentials]:
+    """The credentials of a config.json that ``docker login`` wrote, for a run that needs
+    ``registries``.
+
+    Unlike the ``docker-config`` input, a file without ``auths`` holds no credentials, as
+    Docker reads it (``gcloud auth configure-docker`` writes only ``credHelpers``). A
+    credential helper that Docker would ask for one of ``registries`` (``credHelpers`` names
+    the registries it serves, ``credsStore`` serves every other one) raises
+    :class:`InvalidInput` of kind ``CREDENTIAL_HELPER``: a helper is a program on the host,
+    which a container action cannot run.
+    """
+    if not text.strip():
+        return {}
+    doc = _load_config(text, source)
+    if isinstance(doc, dict):
+        _refuse_credential_helpers(doc, source, registries)
+        if "auths" not in doc:
+            return {}
+    return _auths_credentials(doc, source)
+
+
+def _refuse_credential_helpers(
+    doc: Mapping[str, Any], source: str, registries: Iterable[str]
+) -> None:
+    for registry in registries:
+        key = normalize_registry_key(registry)
+        found = _helper_for(doc, key)
+        if found is None:
+            continue
+        helper, where = found
+        raise InvalidInput(
+            f"{source}: {where}. Credential helpers (here docker-credential-{helper}) run on "
+            "the runner, not inside the action's container, so hubaction cannot read the "
+            "credentials they keep",
+            kind=Kind.CREDENTIAL_HELPER,
+            registry=key,
+        )
+
+
+def _helper_for(doc: Mapping[str, Any], key: str) -> tuple[str, str] | None:
+    """The credential helper Docker would ask for ``key``'s credentials, and where the config
+    names it. As docker/cli's ``getConfiguredCredentialStore``: a ``credHelpers`` entry for the
+    registry, else ``credsStore``; an empty name (even in ``credHelpers``) means none."""
+    helpers = doc.get("credHelpers")
+    if isinstance(helpers, dict):
+        for name, helper in helpers.items():
+            if normalize_registry_key(str(name)) == key:
+                if isinstance(helper, str) and helper:
+                    return helper, f"`credHelpers` names `{helper}` for {key}"
+                return None
+    store = doc.get("credsStore")
+    if isinstance(store, str) and store:
+        return store, f"`credsStore` names `{store}` for every registry, {key} too"
+    return None
+
+
+_EXAMPLE = 'pass the contents of a Docker config.json, e.g. {"auths": {"ghcr.io": {"auth": "..."}}}'
+
+
+def _load_config(text: str, source: str) -> object:
     try:
-        doc = load_json(text)
+        return load_json(text)
     except NotJSON as exc:
         # The line of a json.JSONDecodeError (NotJSON keeps it as its context) helps find the
         # mistake without showing the text, which is a secret.
         line = getattr(exc.__context__, "lineno", "?")
-        raise InvalidInput(
-            f"{source} is not JSON (line {line}); pass the "
-            'contents of a Docker config.json, e.g. {"auths": {"ghcr.io": {"auth": "..."}}}'
-        ) from None
+        raise InvalidInput(f"{source} is not JSON (line {line}); {_EXAMPLE}") from None
+
+
+def _auths_credentials(doc: object, source: str) -> dict[str, Credentials]:
     auths = doc.get("auths") if isinstance(doc, dict) else None
     if not isinstance(auths, dict):
-        raise InvalidInput(
-            f"{source} has no `auths` object; pass the contents of a Docker "
-            'config.json, e.g. {"auths": {"ghcr.io": {"auth": "..."}}}'
-        )
+        raise InvalidInput(f"{source} has no `auths` object; {_EXAMPLE}")
     found: dict[str, Credentials] = {}
     for key, entry in auths.items():
         if not isinstance(entry, dict):
@@ -111,17 +186,21 @@ _SECRET_KEYS = ("auth", "password", "identitytoken", "registrytoken")
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9+/=_.~-]{6,}")
 
 
-def docker_config_secrets(text: str) -> list[str]:
+def docker_config_secrets(text: str, *, auths_required: bool = True) -> list[str]:
     """Every secret in a config.json text, for masking; never raises.
 
     The secrets themselves, not the text's lines: masking a pretty-printed config line by line
     would register `{` and `"auths": {` as secrets and blank them out of every later log line.
-    Text that is not a config.json is masked by its token-like words.
+    Text that is not a config.json is masked by its token-like words; so is a JSON object
+    without ``auths``, unless ``auths_required`` is false (a file ``docker login`` wrote may
+    have none, and then no secret: masking its words would blank registry names out of logs).
     """
     try:
         doc = load_json(text)
     except NotJSON:
         return _TOKEN_LIKE.findall(text)
+    if not auths_required and isinstance(doc, dict) and "auths" not in doc:
+        return []
     auths = doc.get("auths") if isinstance(doc, dict) else None
     if not isinstance(auths, dict):
         return _TOKEN_LIKE.findall(text)
