@@ -1,12 +1,13 @@
 """The ``hubaction`` command line: the same lookups as the action, for local use.
 
-Exit codes: 0 success, 1 a lookup failed, 2 bad usage or input. Expected failures print one
-``error:`` line on stderr, never a traceback.
+Exit codes: 0 success, 1 a lookup failed, 2 bad usage or input. Failures print one ``error:``
+line on stderr, never a traceback. Text from a registry is printed escaped (:func:`shown`).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
@@ -33,6 +34,47 @@ if TYPE_CHECKING:  # typing only: keeps `requests` out of --help and usage error
     from hubaction.dockerhub.client import HubClient
     from hubaction.oci.model import ImageInfo
     from hubaction.registry.client import RegistryClient
+
+
+# What a registry sends must not reach a terminal or a CI log as it is. The runner reads a line
+# as a workflow command when it starts, after whitespace, with `::` (TryParseV2), or when it
+# holds `##[` anywhere (the legacy parser): a newline in a tag would start such a line. ESC and
+# C1 controls drive the terminal; U+2028/U+2029 break lines in some log viewers; bidi controls
+# make text read other than it is (CVE-2021-42574); a lone surrogate (JSON's "\ud800") cannot be
+# written as UTF-8 at all. Each is escaped, and the first `#` of `##[`.
+_JSON_UNSAFE = "[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]|#(?=#\\[)"
+# json.dumps escapes C0 controls itself, and its indentation is made of real newlines.
+_UNSAFE_IN_JSON = re.compile(_JSON_UNSAFE)
+_UNSAFE = re.compile(f"[\x00-\x1f]|{_JSON_UNSAFE}")
+# As the toolkit's: .NET's TrimStart() whitespace, erring wide.
+_COMMAND_START = re.compile(r"[\s\u180e\u200b\u2060\ufeff]*::")
+#: Quoted exception text of an internal error is cut here (it may quote a whole registry body).
+_MAX_INTERNAL_TEXT = 500
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return "\\x23" if char == "#" else char.encode("unicode_escape").decode("ascii")
+
+
+def shown(text: str) -> str:
+    """*text* safe to print, even at the start of a line: the characters above backslash-escaped
+    (``\\n``, ``\\x1b``, ``\\u2028``, ``\\ud800``, ``\\x23#[``), and a leading ``::`` as
+    ``\\x3a:``; the rest as is."""
+    text = _UNSAFE.sub(_escape, text)
+    start = _COMMAND_START.match(text)
+    if start is not None:
+        colon = start.end() - 2
+        text = f"{text[:colon]}\\x3a{text[colon + 1 :]}"
+    return text
+
+
+def _json(value: object, *, indent: int | None = 2) -> str:
+    """*value* as JSON, non-ASCII kept readable but what :func:`shown` escapes (bar the C0
+    controls json.dumps escapes itself) written as ``\\uXXXX``: the document parses to the
+    same value. No line of it can start with ``::``: each starts with a bracket or a quote."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _credentials(args: argparse.Namespace, registry: str, stdin: TextIO) -> CredentialStore:
@@ -69,8 +111,9 @@ def _client(
 
 
 def _table(rows: Sequence[tuple[str, str]], out: TextIO) -> None:
-    width = max((len(k) for k, _ in rows), default=0)
-    for key, value in rows:
+    safe = [(shown(key), shown(value)) for key, value in rows]
+    width = max((len(k) for k, _ in safe), default=0)
+    for key, value in safe:
         out.write(f"{key.ljust(width)}  {value}\n")
 
 
@@ -113,7 +156,7 @@ def _inspect_json(ref: Reference, info: ImageInfo, outputs: dict[str, str], out:
             for e in info.entries
         ],
     }
-    out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    out.write(_json(doc) + "\n")
 
 
 def _inspect_text(ref: Reference, info: ImageInfo, outputs: dict[str, str], out: TextIO) -> None:
@@ -145,7 +188,7 @@ def _inspect_text(ref: Reference, info: ImageInfo, outputs: dict[str, str], out:
         )
     if info.config is not None and info.config.labels:
         out.write("\nLabels:\n")
-        # repr-style escaping keeps a label's newlines from forging lines of output.
+        # Quoted: a label's spaces and empty values stay visible (_table escapes the rest).
         _table([(k, json.dumps(v, ensure_ascii=False)) for k, v in info.config.labels.items()], out)
 
 
@@ -169,7 +212,7 @@ def _tags_options(args: argparse.Namespace) -> tuple[Reference, re.Pattern[str] 
 
 def _note_fallback(exc: HubActionError) -> None:
     # As the action: the registry's own tag list still answers, without dates.
-    sys.stderr.write(f"note: Docker Hub's API failed ({exc}); using the registry\n")
+    sys.stderr.write(f"note: Docker Hub's API failed ({shown(str(exc))}); using the registry\n")
 
 
 def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -192,12 +235,12 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             "tag-count": selection.count,
             "latest-semver": selection.latest_semver or "",
         }
-        out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        out.write(_json(doc) + "\n")
         return 0
     pushed = listing.pushed or {}
     for tag in selection.tags:
         when = pushed.get(tag)
-        out.write(f"{tag}  {when:%Y-%m-%d %H:%M}\n" if when else tag + "\n")
+        out.write(f"{shown(tag)}  {when:%Y-%m-%d %H:%M}\n" if when else shown(tag) + "\n")
     if len(selection.tags) < selection.count:
         sys.stderr.write(f"({len(selection.tags)} of {selection.count} tags; --limit 0 for all)\n")
     return 0
@@ -213,9 +256,9 @@ def _hub(args: argparse.Namespace, creds: CredentialStore) -> HubClient:
 def cmd_namespaces(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     names = _hub(args, _credentials(args, "docker.io", stdin)).namespaces()
     if args.json:
-        out.write(json.dumps(names) + "\n")
+        out.write(_json(names, indent=None) + "\n")
     else:
-        out.writelines(name + "\n" for name in names)
+        out.writelines(shown(name) + "\n" for name in names)
     return 0
 
 
@@ -233,7 +276,7 @@ def cmd_repos(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             }
             for r in repositories
         ]
-        out.write(json.dumps(doc, indent=2) + "\n")
+        out.write(_json(doc) + "\n")
         return 0
     _table(
         [
@@ -325,21 +368,33 @@ def main(
     stdin: TextIO | None = None,
 ) -> int:
     lean_imports()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    func: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.func
     try:
+        args = build_parser().parse_args(argv)
+        func: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.func
         return func(args, out or sys.stdout, stdin or sys.stdin)
     except HubActionError as exc:
-        sys.stderr.write(f"error: {describe(exc)}\n")
+        sys.stderr.write(f"error: {shown(describe(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    except BrokenPipeError:  # the reader went away (`hubaction tags x | head`): nothing to say
+        return 1
+    except Exception as exc:  # an unexpected bug: one clear line, as the action's main()
+        text = shown(f"{type(exc).__name__}: {exc}")[:_MAX_INTERNAL_TEXT]
+        sys.stderr.write(
+            f"error: hubaction hit an internal error ({text}). This is a bug; please "
+            "report it with the command that caused it\n"
+        )
+        return 1
 
 
 def run() -> None:
     """The ``hubaction`` command (console script and ``python -m hubaction.cli``)."""
+    # Strict encoding would turn text that slipped past shown() (a lone surrogate) into a
+    # UnicodeEncodeError halfway through the output; stderr is backslashreplace already.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
     code = main()
     # Skip the interpreter's teardown (freeing every module, OpenSSL's exit handlers): tens of
     # milliseconds per call, for nothing. Only the standard streams may hold buffered text.

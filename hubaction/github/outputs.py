@@ -5,6 +5,7 @@ JSON so that ``fromJSON()`` works in expressions. Pure.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from hubaction.oci.model import ImageInfo, ManifestHead, RateLimit
@@ -37,9 +38,22 @@ OUTPUT_NAMES: tuple[str, ...] = (
 )
 
 
+# A lone surrogate: what json.loads makes of a registry's "\ud800". It is not Unicode and cannot
+# be written as UTF-8, so it must not reach the output file (the toolkit refuses it as a bug).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def compact_json(value: object) -> str:
-    """JSON without spaces; non-ASCII kept as is (the output file is UTF-8)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """JSON without spaces; non-ASCII kept as is (the output file is UTF-8), except a lone
+    surrogate, written as its ``\\uXXXX`` escape: valid JSON that reads back the same."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def plain_text(value: str) -> str:
+    """*value* for an output that is not JSON: a lone surrogate has no escape there, so it
+    becomes U+FFFD, as Go's JSON decoder (``docker inspect``) shows it."""
+    return _SURROGATE.sub("\ufffd", value)
 
 
 def boolean(value: bool) -> str:
@@ -54,7 +68,7 @@ def image_outputs(info: ImageInfo) -> dict[str, str]:
         "config-digest": str(info.config_digest),
         "media-type": info.media_type,
         "platforms": compact_json(format_platforms(info.platforms)),
-        "created": (config.created or "") if config is not None else "",
+        "created": plain_text(config.created or "") if config is not None else "",
         "labels": compact_json(dict(config.labels) if config is not None else {}),
         "pinned": str(info.pinned),
         "exists": "true",
