@@ -214,11 +214,9 @@ def tag_table(tags: Sequence[TagRow], *, total: int, source: str, sort: str) -> 
         return md_text(row.pushed or "")
 
     shown = len(tags)
-    note = (
-        f"{shown} of {total} tags, sorted by {sort}; source: {source}."
-        if shown != total
-        else f"{total} tags, sorted by {sort}; source: {source}."
-    )
+    # Our own words today; escaped all the same, as everything else placed in the summary.
+    said = f"sorted by {md_text(sort)}; source: {md_text(source)}."
+    note = f"{shown} of {total} tags, {said}" if shown != total else f"{total} tags, {said}"
     return Table(
         "Tags",
         tuple(name for name, _ in columns),
