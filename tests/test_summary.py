@@ -79,9 +79,10 @@ def _shown(text: str) -> str:
         ("[link](https://evil.example)", f"\\[link\\]\\(https{WJ}://evil.example\\)"),
         ("see www.evil.example", f"see www{WJ}.evil.example"),
         ("WWW.Evil.example", f"WWW{WJ}.Evil.example"),
-        ("me@evil.example", f"me{WJ}@evil.example"),
-        ("mailto:me@evil.example", f"mailto:me{WJ}@evil.example"),
-        ("user&#64;evil.example", "user\\&\\#64;evil.example"),
+        ("me@evil.example", f"me{WJ}@{WJ}evil.example"),
+        ("mailto:me@evil.example", f"mailto:me{WJ}@{WJ}evil.example"),
+        ("@octocat fixes #123", f"{WJ}@{WJ}octocat fixes \\#{WJ}123"),
+        ("user&#64;evil.example", f"user\\&\\#{WJ}64;evil.example"),
         ("ghcr.io/org/app:1.2", "ghcr.io/org/app:1.2"),
         ("\x1b[31mred\x9b", "\\\\x1b\\[31mred\\\\x9b"),
         ("a\u202eb\u2066", "a\\\\u202eb\\\\u2066"),
@@ -133,8 +134,9 @@ def _unescape_md_text(out: str) -> str:
     i = 0
     while i < len(out):
         char = out[i]
-        if char == WJ:  # md_text's own, before "://", '@' or www's '.'
-            assert out[i + 1 : i + 4] == "://" or out[i + 1 : i + 2] in ("@", "."), out
+        if char == WJ:  # md_text's own: before "://" or www's '.', around '@', after '#'
+            after, before = out[i + 1 : i + 2], out[i - 1 : i]
+            assert out[i + 1 : i + 4] == "://" or after in ("@", ".") or before in ("@", "#"), out
             i += 1
             continue
         if char == "\\":

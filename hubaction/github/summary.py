@@ -43,9 +43,20 @@ _INVISIBLE = re.compile(
 # text that CommonMark escaping leaves alone: "www." after a delimiter, "scheme://" (http, https,
 # ftp) and "local@domain" (also after mailto: or xmpp:). A WORD JOINER (U+2060: invisible, no
 # line break) before "://", before each '@' and before the '.' of "www." stops each of those
-# scanners, which need those characters adjacent; the text reads the same.
-_AUTOLINK_TRIGGER = re.compile(r":(?=//)|@|(?i:(?<=www))\.")
+# scanners, which need those characters adjacent; the text reads the same. One after '@' and
+# after a '#' before a letter or digit, too: GitHub's own filters link @mentions and #123
+# references in rendered text (not modelled by cmark-gfm; the joiner costs nothing).
+_AUTOLINK_TRIGGER = re.compile(r":(?=//)|@|#(?=[A-Za-z0-9])|(?i:(?<=www))\.")
 _WORD_JOINER = "\u2060"
+
+
+def _defuse(match: re.Match[str]) -> str:
+    trigger = match.group()
+    if trigger == "@":
+        return _WORD_JOINER + trigger + _WORD_JOINER
+    if trigger == "#":
+        return trigger + _WORD_JOINER
+    return _WORD_JOINER + trigger
 
 
 def _visible(text: str) -> str:
@@ -57,7 +68,7 @@ def _visible(text: str) -> str:
 def md_text(text: str) -> str:
     """``text`` as literal Markdown inline text: one line, never a link, an image or HTML."""
     escaped = _MD_SPECIAL.sub(r"\\\1", _visible(text))
-    return _AUTOLINK_TRIGGER.sub(lambda m: _WORD_JOINER + m.group(), escaped)
+    return _AUTOLINK_TRIGGER.sub(_defuse, escaped)
 
 
 def md_code(text: str) -> str:
@@ -253,6 +264,9 @@ def render(parts: Sequence[str | Table | None], *, limit: int = SUMMARY_LIMIT) -
         text = build()
     if len(text.encode("utf-8")) > limit:
         text = text.encode("utf-8")[: limit - 200].decode("utf-8", "ignore")
+        # Whole lines only: a line cut inside a code span would leave its text bare Markdown,
+        # links included (every inline construct made here ends on the line it starts).
+        text = text[: text.rfind("\n") + 1]
         text += "\n\n_The summary was truncated to stay under GitHub's 1 MiB limit._\n"
     return text
 
