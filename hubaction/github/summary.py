@@ -2,8 +2,9 @@
 
 GitHub refuses a step summary over 1 MiB ("Job summary ... exceeds the maximum allowed size",
 GitHub docs, "Adding a job summary"), so tables are cut to fit a budget below that, with a note
-saying how many rows were left out. Registry-supplied text (tags, labels, platform names) is
-escaped so that it renders as text: it cannot close a table cell, open HTML or inject links.
+saying how many rows were left out. Registry-supplied text (tags, labels, platform names, error
+messages) enters only through :func:`md_text` and :func:`md_code`, which make it render as text:
+it cannot close a table cell, open HTML, make a link or an image, or carry control characters.
 
 Pure: no I/O.
 """
@@ -26,19 +27,54 @@ if TYPE_CHECKING:
 # GitHub's limit is 1 MiB per step summary; stay clear of it for the closing note.
 SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+# Every ASCII punctuation character that can start Markdown syntax; '&' too, else an entity
+# such as "&#64;" would become an '@' that the autolink extension then links.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
 _BACKTICK_RUN = re.compile(r"`+")
+
+# Shown as escapes (\x1b, \u202e), never written raw: C0 and C1 controls (ESC starts terminal
+# sequences), bidi embeddings, overrides, isolates and marks (Unicode TR9: they reorder what
+# the reader sees, "Trojan Source", CVE-2021-42574), and lone surrogates (not encodable).
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+# GFM's autolink extension (cmark-gfm extensions/autolink.c, and GitHub's renderer) links bare
+# text that CommonMark escaping leaves alone: "www." after a delimiter, "scheme://" (http, https,
+# ftp) and "local@domain" (also after mailto: or xmpp:). A WORD JOINER (U+2060: invisible, no
+# line break) before "://", before each '@' and before the '.' of "www." stops each of those
+# scanners, which need those characters adjacent; the text reads the same. One after '@' and
+# after a '#' before a letter or digit, too: GitHub's own filters link @mentions and #123
+# references in rendered text (not modelled by cmark-gfm; the joiner costs nothing).
+_AUTOLINK_TRIGGER = re.compile(r":(?=//)|@|#(?=[A-Za-z0-9])|(?i:(?<=www))\.")
+_WORD_JOINER = "\u2060"
+
+
+def _defuse(match: re.Match[str]) -> str:
+    trigger = match.group()
+    if trigger == "@":
+        return _WORD_JOINER + trigger + _WORD_JOINER
+    if trigger == "#":
+        return trigger + _WORD_JOINER
+    return _WORD_JOINER + trigger
+
+
+def _visible(text: str) -> str:
+    """``text`` on one line, with whitespace runs folded and invisible characters escaped."""
+    flat = " ".join(text.split())
+    return _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), flat)
 
 
 def md_text(text: str) -> str:
-    """``text`` as literal Markdown inline text: one line, special characters escaped."""
-    flat = " ".join(text.split())
-    return _MD_SPECIAL.sub(r"\\\1", flat)
+    """``text`` as literal Markdown inline text: one line, never a link, an image or HTML."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", _visible(text))
+    return _AUTOLINK_TRIGGER.sub(_defuse, escaped)
 
 
 def md_code(text: str) -> str:
     """``text`` as inline code; backticks and pipes can't end it or the table cell."""
-    flat = " ".join(text.split()).replace("|", "\\|")
+    # Code spans are never autolinked and show backslashes and entities literally.
+    flat = _visible(text).replace("|", "\\|")
     if not flat:
         return ""
     # A code span ends at the first backtick run as long as its opening one (CommonMark 0.31,
@@ -189,11 +225,9 @@ def tag_table(tags: Sequence[TagRow], *, total: int, source: str, sort: str) -> 
         return md_text(row.pushed or "")
 
     shown = len(tags)
-    note = (
-        f"{shown} of {total} tags, sorted by {sort}; source: {source}."
-        if shown != total
-        else f"{total} tags, sorted by {sort}; source: {source}."
-    )
+    # Our own words today; escaped all the same, as everything else placed in the summary.
+    said = f"sorted by {md_text(sort)}; source: {md_text(source)}."
+    note = f"{shown} of {total} tags, {said}" if shown != total else f"{total} tags, {said}"
     return Table(
         "Tags",
         tuple(name for name, _ in columns),
@@ -230,6 +264,9 @@ def render(parts: Sequence[str | Table | None], *, limit: int = SUMMARY_LIMIT) -
         text = build()
     if len(text.encode("utf-8")) > limit:
         text = text.encode("utf-8")[: limit - 200].decode("utf-8", "ignore")
+        # Whole lines only: a line cut inside a code span would leave its text bare Markdown,
+        # links included (every inline construct made here ends on the line it starts).
+        text = text[: text.rfind("\n") + 1]
         text += "\n\n_The summary was truncated to stay under GitHub's 1 MiB limit._\n"
     return text
 

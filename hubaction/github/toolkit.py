@@ -25,7 +25,7 @@ sure such text can never raise a command or end an output early:
   mechanism, chosen over escaping because the log then shows the text unchanged;
 * values given to :meth:`Toolkit.mask` are also replaced by ``***`` in everything this class
   prints (defense in depth: the runner masks only what it has been told about, and only on the
-  runner).
+  runner); values too short to be a credential are refused, not masked.
 
 :class:`Toolkit` takes its environment and stdout as arguments so tests can inject them.
 """
@@ -45,6 +45,7 @@ from hubaction.errors import HubActionError, InvalidInput
 
 __all__ = [
     "FALSE_VALUES",
+    "MIN_SECRET_LENGTH",
     "TRUE_VALUES",
     "Toolkit",
     "escape_data",
@@ -52,6 +53,7 @@ __all__ = [
     "input_variable",
     "parse_bool_input",
     "parse_int_input",
+    "plausible_secret",
 ]
 
 #: YAML 1.2 core schema booleans, exactly the set ``@actions/core`` ``getBooleanInput`` accepts.
@@ -80,6 +82,22 @@ _COMMAND_START = re.compile(r"[\s\u180e\u200b\u2060\ufeff]*::")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 _REDACTED = "***"
+
+#: Shorter lines of a secret are not masked (:meth:`Toolkit.mask`). Registry tokens are far
+#: longer (a JWT, or 32+ random characters), and so are the secrets worth hiding; text this
+#: short is ordinary text -- ``|``, ``sha256``, ``latest`` -- that masking would blank out.
+MIN_SECRET_LENGTH = 8
+
+
+def plausible_secret(line: str) -> bool:
+    """Whether one line of a secret is worth masking: at least :data:`MIN_SECRET_LENGTH`
+    characters besides surrounding whitespace.
+
+    Whitespace and control characters are no reason here: passwords may have them. Whoever
+    receives a token from a registry should refuse those (and short tokens) as a registry
+    error before masking; this is the toolkit's last line of defense.
+    """
+    return len(line.strip()) >= MIN_SECRET_LENGTH
 
 
 def input_variable(name: str) -> str:
@@ -215,6 +233,7 @@ class Toolkit:
         self._env: Mapping[str, str] = os.environ if env is None else env
         self._stdout = stdout
         self._masked: set[str] = set()
+        self._refused: set[str] = set()
         self._mask_pattern: re.Pattern[str] | None = None
 
     # -- inputs -----------------------------------------------------------------------------
@@ -329,10 +348,20 @@ class Toolkit:
         line at a time (split as the runner splits lines). Empty and whitespace-only lines are
         skipped -- the runner answers ``::add-mask::`` with only whitespace by a warning -- and
         every value is registered once.
+
+        A line that cannot be a credential (:func:`plausible_secret`: shorter than
+        :data:`MIN_SECRET_LENGTH`) is refused with a warning that does not quote it: the runner
+        would blank every occurrence of ``|`` or ``sha256`` in the job log and drop every output
+        containing it.
         """
+        refused = 0
         added = False
         for piece in _LINE_BREAK.split(secret):
             if not piece.strip() or piece in self._masked:
+                continue
+            if not plausible_secret(piece):
+                refused += piece not in self._refused  # warned about once
+                self._refused.add(piece)
                 continue
             # Not redacted, of course: the runner needs the value itself.
             self._write("::add-mask::" + escape_data(_printable(piece)))
@@ -342,6 +371,12 @@ class Toolkit:
             # Longest first so a secret containing a shorter one is hidden whole.
             alternatives = sorted(self._masked, key=len, reverse=True)
             self._mask_pattern = re.compile("|".join(map(re.escape, alternatives)))
+        if refused:
+            self.warning(
+                f"{refused} secret value(s) shorter than {MIN_SECRET_LENGTH} characters not "
+                "masked: masking text that short would blank it wherever it appears in the log "
+                "and make the runner drop every output containing it."
+            )
 
     # -- log --------------------------------------------------------------------------------
 
