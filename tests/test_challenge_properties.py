@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hubaction.errors import InvalidHeader
-from hubaction.oci.challenge import Challenge, Link, next_link, parse_link, parse_www_authenticate
+from hubaction.oci.challenge import Challenge, parse_www_authenticate
+from hubaction.oci.link import Link, next_link, parse_link
 
 # --- properties ---------------------------------------------------------------------------------
 
