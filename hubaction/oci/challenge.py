@@ -37,17 +37,20 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+", re.ASCII)
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
 # RFC 9110 §5.6.3: OWS / BWS.
 _OWS = re.compile(r"[ \t]*")
+# RFC 9110 §5.6.1: a list may hold empty elements, which recipients skip.
+_EMPTY_ELEMENTS = re.compile(r"[ \t,]*")
 # RFC 9110 §5.6.4: the character after a backslash in a quoted-pair: HTAB, SP, VCHAR and
-# obs-text (%x80-FF). Any other control character makes the header malformed.
-_QUOTABLE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
-# qdtext: the same without '"' and '\', so that one match reaches the next quote or escape
-# and no character is scanned twice (re-scanning the rest after each escape was quadratic).
-_QDTEXT = re.compile(r"[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]*")
-# RFC 9110 §5.6.4: quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE, matched in one go;
-# the possessive quantifiers never backtrack, so a failed match is linear too.
-_QUOTED_STRING = re.compile(
-    r'"((?:[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]++|\\[\t\x20-\x7e\x80-\xff])*+)"'
-)
+# obs-text (%x80-FF); qdtext is the same without '"' and '\'. Any other control character
+# makes the header malformed.
+_QUOTABLE_CHARS = r"\t\x20-\x7e\x80-\xff"
+_QDTEXT_CHARS = r"\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff"
+_QUOTABLE = re.compile(f"[{_QUOTABLE_CHARS}]*")
+# quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE, read by one match: possessive
+# quantifiers never backtrack, so it is linear whether it matches or not. (Re-scanning the
+# rest of the header after each escape, as before, was quadratic.) The prefix says where a
+# malformed one fails.
+_QUOTED_PREFIX = re.compile(f'"(?:[{_QDTEXT_CHARS}]++|\\\\[{_QUOTABLE_CHARS}])*+')
+_QUOTED_STRING = re.compile(f'"((?:[{_QDTEXT_CHARS}]++|\\\\[{_QUOTABLE_CHARS}])*+)"')
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 
 # The usual spelling of registered schemes (IANA HTTP Authentication Scheme Registry), used by
@@ -178,18 +181,18 @@ class Scanner:
     def peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
-    def ows(self) -> None:
-        match = _OWS.match(self.text, self.pos)
-        assert match is not None  # `*` always matches
+    def skip(self, pattern: re.Pattern[str]) -> None:
+        """Move past what ``pattern`` (which matches the empty string too) matches here."""
+        match = pattern.match(self.text, self.pos)
+        assert match is not None, pattern
         self.pos = match.end()
+
+    def ows(self) -> None:
+        self.skip(_OWS)
 
     def skip_empty_elements(self) -> None:
         """Skip OWS and commas: RFC 9110 §5.6.1 lets recipients ignore empty list elements."""
-        while True:
-            self.ows()
-            if self.peek() != ",":
-                return
-            self.pos += 1
+        self.skip(_EMPTY_ELEMENTS)
 
     def token(self) -> str | None:
         match = _TOKEN.match(self.text, self.pos)
@@ -209,24 +212,15 @@ class Scanner:
     def _quoted_string_error(self, what_to_do: str) -> InvalidHeader:
         """Why the quoted-string at the cursor is malformed, with the cursor where it fails."""
         start = self.pos
-        self.pos += 1
-        while True:
-            run = _QDTEXT.match(self.text, self.pos)
-            assert run is not None  # `*` always matches
-            self.pos = run.end()
-            char = self.peek()
-            if char == "\\":
-                escaped = self.text[self.pos + 1 : self.pos + 2]
-                if not escaped or not _QUOTABLE.fullmatch(escaped):
-                    self.pos += 1
-                    return self.fail("a backslash escapes nothing valid", what_to_do)
-                self.pos += 2
-                continue
-            if char == "":
-                self.pos = start
-                return self.fail("the quoted string starting here is never closed", what_to_do)
-            # _QUOTED_STRING would have matched up to a '"'.
-            return self.fail(f"control character {char!r} inside a quoted string", what_to_do)
+        self.skip(_QUOTED_PREFIX)
+        char = self.peek()
+        if char == "\\":  # the prefix would have taken a valid quoted-pair
+            self.pos += 1
+            return self.fail("a backslash escapes nothing valid", what_to_do)
+        if char == "":
+            self.pos = start
+            return self.fail("the quoted string starting here is never closed", what_to_do)
+        return self.fail(f"control character {char!r} inside a quoted string", what_to_do)
 
     def value(self, what_to_do: str) -> str:
         """A parameter value: token or quoted-string (RFC 9110 §11.2, RFC 8288 §3)."""

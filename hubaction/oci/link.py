@@ -25,6 +25,7 @@ MAX_LINKS = 32
 _LINK_URL = re.compile(r"[^\x00-\x20\x7f<>]*")
 # RFC 3986 §3.1: a reference with a scheme is absolute and must not be resolved.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:", re.ASCII)
+_SEMICOLONS = re.compile(r"[ \t;]*")
 
 
 @dataclass(frozen=True)
@@ -120,10 +121,10 @@ def _link_params(scan: Scanner) -> dict[str, str]:
             raise scan.fail(
                 f"expected ';', ',' or the end after a link, found {scan.peek()!r}", _LINK_ADVICE
             )
-        scan.pos += 1
-        scan.ows()
-        if scan.done or scan.peek() in ";,":
-            continue
+        # RFC 8288 Appendix B: stray ';' with no parameter (`<u>; ; rel=next;`) are skipped.
+        scan.skip(_SEMICOLONS)
+        if scan.done or scan.peek() == ",":
+            return params
         count += 1
         if count > MAX_PARAMS:
             raise scan.fail(f"a link has more than {MAX_PARAMS} parameters", _LINK_ADVICE)
