@@ -141,7 +141,7 @@ def test_hundred_lines_of_64_kB_are_refused_under_a_second(
     for value in hostile_lines(shapes, HOSTILE_CHARS):
         message = parse_or_refuse(parse, value)
         assert message is not None
-        assert f"longer than the {MAX_HEADER_CHARS} characters read" in message
+        assert f"longer than the {MAX_HEADER_CHARS} characters hubaction reads" in message
 
 
 @pytest.mark.timeout(1)

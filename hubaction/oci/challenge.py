@@ -49,8 +49,9 @@ _QUOTABLE = re.compile(f"[{_QUOTABLE_CHARS}]*")
 # quantifiers never backtrack, so it is linear whether it matches or not. (Re-scanning the
 # rest of the header after each escape, as before, was quadratic.) The prefix says where a
 # malformed one fails.
-_QUOTED_PREFIX = re.compile(f'"(?:[{_QDTEXT_CHARS}]++|\\\\[{_QUOTABLE_CHARS}])*+')
-_QUOTED_STRING = re.compile(f'"((?:[{_QDTEXT_CHARS}]++|\\\\[{_QUOTABLE_CHARS}])*+)"')
+_QUOTED_BODY = f"(?:[{_QDTEXT_CHARS}]++|\\\\[{_QUOTABLE_CHARS}])*+"
+_QUOTED_PREFIX = re.compile(f'"{_QUOTED_BODY}')
+_QUOTED_STRING = re.compile(f'"({_QUOTED_BODY})"')
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 
 # The usual spelling of registered schemes (IANA HTTP Authentication Scheme Registry), used by
@@ -170,12 +171,18 @@ class Scanner:
         self.pos = 0
         self.name = name
         if len(header) > MAX_HEADER_CHARS:
-            raise self.fail(f"it is longer than the {MAX_HEADER_CHARS} characters read", what_to_do)
+            raise self.fail(
+                f"it is longer than the {MAX_HEADER_CHARS} characters hubaction reads",
+                what_to_do,
+                located=False,
+            )
 
-    def fail(self, why: str, what_to_do: str) -> InvalidHeader:
+    def fail(self, why: str, what_to_do: str, *, located: bool = True) -> InvalidHeader:
+        """The error for the header, saying ``why`` (at the cursor, if ``located``)."""
+        where = f" at character {self.pos}" if located else ""
         return InvalidHeader(
-            f"cannot parse the {self.name} header {quote_bounded(self.text)}: {why} at character "
-            f"{self.pos}; {what_to_do}"
+            f"cannot parse the {self.name} header {quote_bounded(self.text)}: {why}{where}; "
+            f"{what_to_do}"
         )
 
     @property
