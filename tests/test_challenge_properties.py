@@ -1,5 +1,5 @@
-"""Property tests for hubaction.oci.challenge: WWW-Authenticate (RFC 9110 §11.6.1) and Link
-(RFC 8288) round trips, and arbitrary text."""
+"""Property tests for hubaction.oci.challenge and hubaction.oci.link: WWW-Authenticate (RFC 9110
+§11.6.1) and Link (RFC 8288) round trips, and arbitrary text."""
 
 from __future__ import annotations
 

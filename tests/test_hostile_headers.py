@@ -112,6 +112,19 @@ def test_pathological_link_at_the_bound(shape: tuple[str, str, str], outcome: st
         assert message is not None and outcome in message
 
 
+@pytest.mark.parametrize(
+    ("head", "tail", "parse"),
+    [('Bearer realm="', '"', parse_www_authenticate), ("<", '>; rel="next"', parse_link)],
+    ids=["WWW-Authenticate", "Link"],
+)
+def test_the_size_bound_is_exact(head: str, tail: str, parse: Callable[[str], object]) -> None:
+    value = fill(head, "x", tail, MAX_HEADER_CHARS)
+    assert len(value) == MAX_HEADER_CHARS
+    assert parse_or_refuse(parse, value) is None
+    message = parse_or_refuse(parse, value + " ")
+    assert message is not None and "longer than" in message
+
+
 @pytest.mark.timeout(1)
 @pytest.mark.parametrize(
     ("shapes", "parse"),

@@ -184,9 +184,8 @@ def _required_string(obj: Mapping[str, object], key: str) -> str:
         found = "has no" if key not in obj else f"has {show_bounded(value)} as"
         raise RegistryError(
             f"the registry sent an index entry whose platform {show_bounded(dict(obj))} {found} "
-            f"{key!r}, "
-            "which must be a non-empty string; the image index is malformed, report it to the "
-            "image's maintainers"
+            f"{key!r}, which must be a non-empty string; the image index is malformed, report it "
+            "to the image's maintainers"
         )
     return value
 
