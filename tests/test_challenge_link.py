@@ -1,11 +1,11 @@
-"""Tests for hubaction.oci.challenge: Link (RFC 8288) and next_link."""
+"""Tests for hubaction.oci.link: Link (RFC 8288) and next_link."""
 
 from __future__ import annotations
 
 import pytest
 
 from hubaction.errors import InvalidHeader
-from hubaction.oci.challenge import Link, next_link, parse_link
+from hubaction.oci.link import Link, next_link, parse_link
 
 # --- Link ---------------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Property tests for hubaction.oci.challenge: WWW-Authenticate (RFC 9110 §11.6.1) and Link
-(RFC 8288) round trips, and arbitrary text."""
+"""Property tests for hubaction.oci.challenge and hubaction.oci.link: WWW-Authenticate (RFC 9110
+§11.6.1) and Link (RFC 8288) round trips, and arbitrary text."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hubaction.errors import InvalidHeader
-from hubaction.oci.challenge import Challenge, Link, next_link, parse_link, parse_www_authenticate
+from hubaction.oci.challenge import Challenge, parse_www_authenticate
+from hubaction.oci.link import Link, next_link, parse_link
 
 # --- properties ---------------------------------------------------------------------------------
 

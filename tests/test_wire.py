@@ -1,10 +1,22 @@
-"""Tests for oci.wire: JSON documents, decimal counts and secret scrubbing."""
+"""Tests for oci.wire: JSON documents, decimal counts, secret scrubbing and bounded quotes."""
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
-from hubaction.oci.wire import NotJSON, decimal_count, load_json, load_object, scrub
+from hubaction.oci.wire import (
+    QUOTE_LIMIT,
+    QUOTE_SUFFIX_LIMIT,
+    NotJSON,
+    decimal_count,
+    load_json,
+    load_object,
+    quote_bounded,
+    scrub,
+    show_bounded,
+)
 
 
 @pytest.mark.parametrize(
@@ -68,3 +80,73 @@ def test_decimal_count(text: str | None, expected: int | None) -> None:
 )
 def test_scrub(text: str, secrets: list[str], expected: str) -> None:
     assert scrub(text, secrets) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "linux/amd64", "it's", 'say "hi"', "tab\there", "x" * (QUOTE_LIMIT - 2)],
+    ids=["empty", "plain", "apostrophe", "quotes", "tab", "repr-at-the-limit"],
+)
+def test_quote_bounded_is_repr_when_short(text: str) -> None:
+    assert quote_bounded(text) == repr(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        ("x" * 3_000_000, QUOTE_LIMIT),
+        ("\x01" * 10_000, QUOTE_LIMIT),  # each shown as 4 characters
+        ("\U0010ffff" * 10_000, QUOTE_LIMIT),  # unprintable: 10 characters each
+        ("line\n::error::" * 10_000, QUOTE_LIMIT),
+        ("\\" * 10_000, 64),
+        ("abc" * 100, 8),
+        ("x" * (QUOTE_LIMIT - 1), QUOTE_LIMIT),
+    ],
+    ids=[
+        "3MB",
+        "controls",
+        "astral-unprintable",
+        "newlines",
+        "backslashes",
+        "tiny-limit",
+        "repr-one-over",
+    ],
+)
+def test_quote_bounded_cuts_long_text_on_one_line(text: str, limit: int) -> None:
+    quoted = quote_bounded(text, limit)
+    assert len(quoted) <= limit + QUOTE_SUFFIX_LIMIT
+    assert quoted.endswith(f" (truncated, {len(text)} characters)")
+    assert "\n" not in quoted
+    shown = quoted.rsplit(" (truncated", 1)[0]
+    # The shown part is the repr of a prefix of the text.
+    assert text.startswith(ast.literal_eval(shown))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("text", "'text'"),
+        (12, "12"),
+        ({"os": "linux"}, "{'os': 'linux'}"),
+        (None, "None"),
+    ],
+)
+def test_show_bounded_small_values(value: object, expected: str) -> None:
+    assert show_bounded(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ["x" * 1000] * 100_000,
+        {f"k{i}": "v" * 1000 for i in range(10_000)},
+        [[[[[[[[[["deep"]]]]]]]]]],
+        "s" * 3_000_000,
+        10**4000,
+    ],
+    ids=["long-list", "big-object", "deep", "long-string", "big-int"],
+)
+def test_show_bounded_any_value(value: object) -> None:
+    shown = show_bounded(value)
+    assert len(shown) <= QUOTE_LIMIT + QUOTE_SUFFIX_LIMIT
+    assert "\n" not in shown

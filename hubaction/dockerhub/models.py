@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from hubaction.errors import InvalidInput, NotFound, RegistryError
 from hubaction.oci.reference import is_path_component, parse_digest
 from hubaction.oci.reference import parse_tag as parse_tag_name
-from hubaction.oci.wire import NotJSON, decimal_count, load_json
+from hubaction.oci.wire import NotJSON, decimal_count, load_json, quote_bounded, show_bounded
 
 __all__ = [
     "HubImage",
@@ -146,7 +146,8 @@ def parse_hub_time(text: str) -> datetime:
     match = _TIME_RE.fullmatch(text)
     if match is None:
         raise ValueError(
-            f"time {text[:64]!r} is not an RFC 3339 date-time such as 2024-05-01T12:34:56Z"
+            f"time {quote_bounded(text, 64)} is not an RFC 3339 date-time such as "
+            "2024-05-01T12:34:56Z"
         )
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
     fraction = (match[7] or "").ljust(6, "0")[:6]
@@ -156,14 +157,14 @@ def parse_hub_time(text: str) -> datetime:
     else:
         hours, minutes = int(zone[1:3]), int(zone[4:6])
         if hours > 23 or minutes > 59:
-            raise ValueError(f"time {text[:64]!r} has an invalid UTC offset {zone!r}")
+            raise ValueError(f"time {quote_bounded(text, 64)} has an invalid UTC offset {zone!r}")
         offset = timedelta(hours=hours, minutes=minutes)
         tz = timezone(-offset if zone[0] == "-" else offset)
     moment = datetime(year, month, day, hour, minute, second, int(fraction), tzinfo=tz)
     try:
         return moment.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00:00+01:00 is before datetime.min in UTC
-        raise ValueError(f"time {text[:64]!r} is out of range") from None
+        raise ValueError(f"time {quote_bounded(text, 64)} is out of range") from None
 
 
 def format_hub_time(moment: datetime) -> str:
@@ -186,9 +187,9 @@ def split_hub_repository(repository: str) -> tuple[str, str]:
         parts = ["library", *parts]
     if len(parts) != 2:
         raise InvalidInput(
-            f"Docker Hub repository {repository!r} has {len(parts)} path components; Docker "
-            "Hub repositories are `namespace/name`, e.g. `acme/app` (or `node` for "
-            "`library/node`)"
+            f"Docker Hub repository {quote_bounded(repository)} has {len(parts)} path "
+            "components; Docker Hub repositories are `namespace/name`, e.g. `acme/app` (or "
+            "`node` for `library/node`)"
         )
     return parse_hub_name(parts[0], "namespace"), parse_hub_name(parts[1], "repository")
 
@@ -198,8 +199,8 @@ def parse_hub_name(name: str, kind: str) -> str:
     name; :class:`InvalidInput` otherwise."""
     if not is_path_component(name):
         raise InvalidInput(
-            f"Docker Hub {kind} {name[:300]!r} is not a valid name: lowercase letters and "
-            "digits, separated by `.`, `_`, `__` or `-` (e.g. `acme`, `my-app`)"
+            f"Docker Hub {kind} {quote_bounded(name, 300)} is not a valid name: lowercase "
+            "letters and digits, separated by `.`, `_`, `__` or `-` (e.g. `acme`, `my-app`)"
         )
     return name
 
@@ -240,7 +241,9 @@ def _opt_time(doc: Mapping[str, Any], key: str, what: str) -> str | None:
     try:
         parse_hub_time(value)
     except ValueError:
-        raise _malformed(what, f"`{key}` is {value[:64]!r}, not an RFC 3339 time") from None
+        raise _malformed(
+            what, f"`{key}` is {quote_bounded(value, 64)}, not an RFC 3339 time"
+        ) from None
     return value
 
 
@@ -250,7 +253,7 @@ def _opt_count(doc: Mapping[str, Any], key: str, what: str) -> int | None:
         return None
     # bool is an int in Python; `true` is no count.
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _malformed(what, f"`{key}` is {str(value)[:32]!r}, not a count")
+        raise _malformed(what, f"`{key}` is {show_bounded(value, 32)}, not a count")
     return value
 
 
@@ -261,7 +264,7 @@ def _opt_digest(doc: Mapping[str, Any], key: str, what: str) -> str | None:
     try:
         return str(parse_digest(value))
     except InvalidInput:
-        raise _malformed(what, f"`{key}` is {value[:80]!r}, not a digest") from None
+        raise _malformed(what, f"`{key}` is {quote_bounded(value, 80)}, not a digest") from None
 
 
 def _name(doc: Mapping[str, Any], key: str, what: str) -> str:
@@ -312,10 +315,10 @@ def parse_repository(
     namespace = _name(doc, "namespace", what)
     for value, kind in ((name, "repository"), (namespace, "namespace")):
         if not is_path_component(value):
-            raise _malformed(what, f"{kind} name {value[:80]!r} is not a valid name")
+            raise _malformed(what, f"{kind} name {quote_bounded(value, 80)} is not a valid name")
     private = doc.get("is_private", False)
     if not isinstance(private, bool):
-        raise _malformed(what, f"`is_private` of {name!r} is not true or false")
+        raise _malformed(what, f"`is_private` of {quote_bounded(name)} is not true or false")
     return HubRepository(
         name=name,
         namespace=namespace,
@@ -347,19 +350,19 @@ def parse_tag(doc: Mapping[str, Any], *, what: str = "Docker Hub tag") -> HubTag
     try:
         name = parse_tag_name(name)
     except InvalidInput:
-        raise _malformed(what, f"tag {name[:140]!r} is not a valid tag") from None
+        raise _malformed(what, f"tag {quote_bounded(name, 140)} is not a valid tag") from None
     images = doc.get("images")
     if images is None:
         images = []
     if not isinstance(images, list) or not all(isinstance(i, dict) for i in images):
-        raise _malformed(what, f"`images` of tag {name!r} is not a list of objects")
+        raise _malformed(what, f"`images` of tag {quote_bounded(name)} is not a list of objects")
     return HubTag(
         name=name,
         digest=_opt_digest(doc, "digest", what),
         full_size=_opt_count(doc, "full_size", what),
         last_updated=_opt_time(doc, "last_updated", what),
         last_pushed=_opt_time(doc, "tag_last_pushed", what),
-        images=tuple(parse_image(i, what=f"{what} {name!r}") for i in images),
+        images=tuple(parse_image(i, what=f"{what} {quote_bounded(name)}") for i in images),
     )
 
 
@@ -429,7 +432,7 @@ def collect_listing(
             item = listing.parse(doc)
             name = listing.key(item)
             if name in found:
-                raise ListingShifted(f"{name!r} appeared twice (pages shifted)")
+                raise ListingShifted(f"{quote_bounded(name)} appeared twice (pages shifted)")
             found[name] = item
     last = rest[-1] if rest else first
     if last is not None and last.next is not None:

@@ -1,7 +1,8 @@
-"""Parse the two structured headers a registry answers with: ``WWW-Authenticate`` (RFC 9110
-§11.6.1, how to log in after a 401) and ``Link`` (RFC 8288, the next page of a tag list).
+"""Parse ``WWW-Authenticate`` (RFC 9110 §11.6.1, how to log in after a 401), with the RFC 9110
+lexer that :mod:`hubaction.oci.link` shares for ``Link``.
 
-Everything malformed raises :class:`~hubaction.errors.InvalidHeader` quoting the header.
+Everything malformed, or larger than :data:`MAX_HEADER_CHARS`, raises
+:class:`~hubaction.errors.InvalidHeader` quoting the header. Every scan is linear in the text.
 """
 
 from __future__ import annotations
@@ -10,18 +11,25 @@ import re
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
 
 from hubaction.errors import InvalidHeader
+from hubaction.oci.wire import quote_bounded, show_bounded
 
 __all__ = [
+    "MAX_CHALLENGES",
+    "MAX_HEADER_CHARS",
+    "MAX_PARAMS",
     "Challenge",
-    "Link",
-    "next_link",
-    "parse_link",
     "parse_www_authenticate",
     "parse_www_authenticate_headers",
 ]
+
+# Bounds on what a registry may send. Real values are a few hundred characters (a realm, a
+# service, one scope; a next-page URL) with 1-3 challenges or links of 1-5 parameters; the
+# bounds are far above that and keep a hostile header from costing more than a glance.
+MAX_HEADER_CHARS = 16 * 1024  # per header value, after the HTTP client joined repeated lines
+MAX_CHALLENGES = 32  # per response, over all WWW-Authenticate lines
+MAX_PARAMS = 64  # per challenge or per link-value
 
 # RFC 9110 §5.6.2: tchar. re.ASCII so that str.isalnum()-style Unicode letters never count.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+", re.ASCII)
@@ -29,17 +37,22 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+", re.ASCII)
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
 # RFC 9110 §5.6.3: OWS / BWS.
 _OWS = re.compile(r"[ \t]*")
-# RFC 9110 §5.6.4: qdtext and the character after a backslash in a quoted-pair: HTAB, SP,
-# VCHAR and obs-text (%x80-FF). Any other control character makes the header malformed.
-_QUOTABLE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
-# A URI-reference (RFC 3986) never holds whitespace, controls or angle brackets; anything
-# else is left exactly as the registry sent it.
-_LINK_URL = re.compile(r"[^\x00-\x20\x7f<>]*")
-# RFC 3986 §3.1: a reference with a scheme is absolute and must not be resolved.
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:", re.ASCII)
-
-# How long a header may be before messages show only its start.
-_SHOWN_CHARS = 200
+# RFC 9110 §5.6.1: a list may hold empty elements, which recipients skip.
+_EMPTY_ELEMENTS = re.compile(r"[ \t,]*")
+# RFC 9110 §5.6.4: the character after a backslash in a quoted-pair: HTAB, SP, VCHAR and
+# obs-text (%x80-FF); qdtext is the same without '"' and '\'. Any other control character
+# makes the header malformed.
+_QUOTABLE_CHARS = r"\t\x20-\x7e\x80-\xff"
+_QDTEXT_CHARS = r"\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff"
+_QUOTABLE = re.compile(f"[{_QUOTABLE_CHARS}]*")
+# quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE, read by one match: possessive
+# quantifiers never backtrack, so it is linear whether it matches or not. (Re-scanning the
+# rest of the header after each escape, as before, was quadratic.) The prefix says where a
+# malformed one fails.
+_QUOTED_BODY = f"(?:[{_QDTEXT_CHARS}]++|\\\\[{_QUOTABLE_CHARS}])*+"
+_QUOTED_PREFIX = re.compile(f'"{_QUOTED_BODY}')
+_QUOTED_STRING = re.compile(f'"({_QUOTED_BODY})"')
+_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 
 # The usual spelling of registered schemes (IANA HTTP Authentication Scheme Registry), used by
 # str(); schemes compare case-insensitively (RFC 9110 §11.1), so this is cosmetic.
@@ -57,32 +70,28 @@ _SCHEME_SPELLING = {
 }
 
 
-def _shown(header: str) -> str:
-    """The header as messages quote it: at most ~200 characters, so a huge header stays readable."""
-    if len(header) > _SHOWN_CHARS:
-        return repr(header[:_SHOWN_CHARS]) + f" (truncated, {len(header)} characters)"
-    return repr(header)
-
-
-def _quote(value: str) -> str:
+def quote_string(value: str) -> str:
     """``value`` as an RFC 9110 quoted-string: backslash-escape ``"`` and ``\\``."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _freeze(params: Mapping[str, str]) -> Mapping[str, str]:
+def freeze_params(params: Mapping[str, str]) -> Mapping[str, str]:
     """A read-only copy of ``params`` with lowercased names; ValueError on bad names or values."""
     frozen: dict[str, str] = {}
     for name, value in params.items():
         if not isinstance(name, str) or not _TOKEN.fullmatch(name):
-            raise ValueError(f"parameter name {name!r} is not an RFC 9110 token")
+            raise ValueError(f"parameter name {show_bounded(name)} is not an RFC 9110 token")
         if not isinstance(value, str) or not _QUOTABLE.fullmatch(value):
             raise ValueError(
-                f"parameter {name!r} has value {value!r}, which holds characters a "
-                "quoted-string cannot carry (control characters other than tab, or above U+00FF)"
+                f"parameter {show_bounded(name)} has value {show_bounded(value)}, which holds "
+                "characters a quoted-string cannot carry (control characters other than tab, "
+                "or above U+00FF)"
             )
         key = name.lower()
         if key in frozen:
-            raise ValueError(f"parameter {name!r} is given twice (names are case-insensitive)")
+            raise ValueError(
+                f"parameter {show_bounded(name)} is given twice (names are case-insensitive)"
+            )
         frozen[key] = value
     return types.MappingProxyType(frozen)
 
@@ -104,12 +113,12 @@ class Challenge:
 
     def __post_init__(self) -> None:
         if not isinstance(self.scheme, str) or not _TOKEN.fullmatch(self.scheme):
-            raise ValueError(f"auth scheme {self.scheme!r} is not an RFC 9110 token")
+            raise ValueError(f"auth scheme {show_bounded(self.scheme)} is not an RFC 9110 token")
         object.__setattr__(self, "scheme", self.scheme.lower())
-        object.__setattr__(self, "params", _freeze(self.params))
+        object.__setattr__(self, "params", freeze_params(self.params))
         if self.token68 is not None:
             if not _TOKEN68.fullmatch(self.token68):
-                raise ValueError(f"{self.token68!r} is not an RFC 9110 token68")
+                raise ValueError(f"{show_bounded(self.token68)} is not an RFC 9110 token68")
             if self.params:
                 raise ValueError("a challenge carries either a token68 or parameters, not both")
 
@@ -125,7 +134,7 @@ class Challenge:
             return scheme
         # Always quote: a quoted-string can carry every value a token can, and registries
         # themselves send the quoted form.
-        return scheme + " " + ",".join(f"{k}={_quote(v)}" for k, v in self.params.items())
+        return scheme + " " + ",".join(f"{k}={quote_string(v)}" for k, v in self.params.items())
 
     @property
     def realm(self) -> str | None:
@@ -148,49 +157,32 @@ class Challenge:
         return self.params.get("error")
 
 
-@dataclass(frozen=True)
-class Link:
-    """One link-value of a ``Link`` header (RFC 8288 §3).
-
-    ``url`` is the URI-reference exactly as sent (maybe relative); parameter names are
-    lowercased and, as RFC 8288 §3.3 requires for ``rel``, only the first occurrence of a
-    parameter counts. A parameter without a value (``; crossorigin``) has the value ``""``.
-    """
-
-    url: str
-    params: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.url, str) or not _LINK_URL.fullmatch(self.url):
-            raise ValueError(
-                f"link target {self.url!r} holds whitespace, control characters or angle brackets"
-            )
-        object.__setattr__(self, "params", _freeze(self.params))
-
-    def __hash__(self) -> int:
-        return hash((self.url, frozenset(self.params.items())))
-
-    def __str__(self) -> str:
-        return "".join([f"<{self.url}>", *(f"; {k}={_quote(v)}" for k, v in self.params.items())])
-
-    @property
-    def rels(self) -> tuple[str, ...]:
-        """The relation types: ``rel`` holds space-separated, case-insensitive values."""
-        return tuple(self.params.get("rel", "").lower().split())
+def _escaped_char(pair: re.Match[str]) -> str:
+    return pair[1]
 
 
-class _Scanner:
-    """A cursor over one header value, with the shared RFC 9110 lexical rules."""
+class Scanner:
+    """A cursor over one header value, with the shared RFC 9110 lexical rules. Every method
+    moves the cursor forward past what it matched, so a whole parse reads each character a
+    bounded number of times."""
 
-    def __init__(self, header: str, name: str) -> None:
+    def __init__(self, header: str, name: str, what_to_do: str) -> None:
         self.text = header
         self.pos = 0
         self.name = name
+        if len(header) > MAX_HEADER_CHARS:
+            raise self.fail(
+                f"it is longer than the {MAX_HEADER_CHARS} characters hubaction reads",
+                what_to_do,
+                located=False,
+            )
 
-    def fail(self, why: str, what_to_do: str) -> InvalidHeader:
+    def fail(self, why: str, what_to_do: str, *, located: bool = True) -> InvalidHeader:
+        """The error for the header, saying ``why`` (at the cursor, if ``located``)."""
+        where = f" at character {self.pos}" if located else ""
         return InvalidHeader(
-            f"cannot parse the {self.name} header {_shown(self.text)}: {why} at character "
-            f"{self.pos}; {what_to_do}"
+            f"cannot parse the {self.name} header {quote_bounded(self.text)}: {why}{where}; "
+            f"{what_to_do}"
         )
 
     @property
@@ -200,18 +192,18 @@ class _Scanner:
     def peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
-    def ows(self) -> None:
-        match = _OWS.match(self.text, self.pos)
-        assert match is not None  # `*` always matches
+    def skip(self, pattern: re.Pattern[str]) -> None:
+        """Move past what ``pattern`` (which matches the empty string too) matches here."""
+        match = pattern.match(self.text, self.pos)
+        assert match is not None, pattern
         self.pos = match.end()
+
+    def ows(self) -> None:
+        self.skip(_OWS)
 
     def skip_empty_elements(self) -> None:
         """Skip OWS and commas: RFC 9110 §5.6.1 lets recipients ignore empty list elements."""
-        while True:
-            self.ows()
-            if self.peek() != ",":
-                return
-            self.pos += 1
+        self.skip(_EMPTY_ELEMENTS)
 
     def token(self) -> str | None:
         match = _TOKEN.match(self.text, self.pos)
@@ -222,33 +214,25 @@ class _Scanner:
 
     def quoted_string(self, what_to_do: str) -> str:
         """Read a quoted-string at the cursor (which is on the opening quote) and unescape it."""
+        match = _QUOTED_STRING.match(self.text, self.pos)
+        if match is None:
+            raise self._quoted_string_error(what_to_do)
+        self.pos = match.end()
+        # A function, not the template r"\1": re expands a template per match, 4x slower.
+        return _QUOTED_PAIR.sub(_escaped_char, match.group(1))
+
+    def _quoted_string_error(self, what_to_do: str) -> InvalidHeader:
+        """Why the quoted-string at the cursor is malformed, with the cursor where it fails."""
         start = self.pos
-        self.pos += 1
-        parts: list[str] = []
-        while True:
-            match = _QUOTABLE.match(self.text, self.pos)
-            assert match is not None
-            # Stop at the first quote or backslash inside the run of allowed characters.
-            run = match.group()
-            cut = min((i for i in (run.find('"'), run.find("\\")) if i >= 0), default=len(run))
-            parts.append(run[:cut])
-            self.pos += cut
-            char = self.peek()
-            if char == '"':
-                self.pos += 1
-                return "".join(parts)
-            if char == "\\":
-                escaped = self.text[self.pos + 1 : self.pos + 2]
-                if not escaped or not _QUOTABLE.fullmatch(escaped):
-                    self.pos += 1
-                    raise self.fail("a backslash escapes nothing valid", what_to_do)
-                parts.append(escaped)
-                self.pos += 2
-                continue
-            if char == "":
-                self.pos = start
-                raise self.fail("the quoted string starting here is never closed", what_to_do)
-            raise self.fail(f"control character {char!r} inside a quoted string", what_to_do)
+        self.skip(_QUOTED_PREFIX)
+        char = self.peek()
+        if char == "\\":  # the prefix would have taken a valid quoted-pair
+            self.pos += 1
+            return self.fail("a backslash escapes nothing valid", what_to_do)
+        if char == "":
+            self.pos = start
+            return self.fail("the quoted string starting here is never closed", what_to_do)
+        return self.fail(f"control character {char!r} inside a quoted string", what_to_do)
 
     def value(self, what_to_do: str) -> str:
         """A parameter value: token or quoted-string (RFC 9110 §11.2, RFC 8288 §3)."""
@@ -280,16 +264,18 @@ def parse_www_authenticate(header: str) -> list[Challenge]:
     #   auth-param       = token BWS "=" BWS ( token / quoted-string )
     #   token68          = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
     # e.g. Bearer realm="https://auth.docker.io/token",service="registry.docker.io"
-    scan = _Scanner(header, "WWW-Authenticate")
+    scan = Scanner(header, "WWW-Authenticate", _AUTH_ADVICE)
     challenges: list[Challenge] = []
     scan.skip_empty_elements()
     while not scan.done:
+        if len(challenges) == MAX_CHALLENGES:
+            raise scan.fail(f"there are more than {MAX_CHALLENGES} challenges", _AUTH_ADVICE)
         challenges.append(_challenge(scan))
         scan.skip_empty_elements()
     return challenges
 
 
-def _challenge(scan: _Scanner) -> Challenge:
+def _challenge(scan: Scanner) -> Challenge:
     """One challenge at the cursor: its auth-scheme and what follows it."""
     scheme = scan.token()
     if scheme is None:
@@ -299,21 +285,23 @@ def _challenge(scan: _Scanner) -> Challenge:
     if scan.peek() == "=":
         scan.pos = after_scheme
         raise scan.fail(
-            f"parameter {scheme!r} is not preceded by an auth scheme such as 'Bearer'",
+            f"parameter {quote_bounded(scheme)} is not preceded by an auth scheme such as 'Bearer'",
             _AUTH_ADVICE,
         )
     if scan.done or scan.peek() == ",":
         return Challenge(scheme)
     if scan.pos == after_scheme:
         # RFC 9110 asks for 1*SP here; any OWS (a tab too) is accepted, but something.
-        raise scan.fail(f"unexpected {scan.peek()!r} after auth scheme {scheme!r}", _AUTH_ADVICE)
+        raise scan.fail(
+            f"unexpected {scan.peek()!r} after auth scheme {quote_bounded(scheme)}", _AUTH_ADVICE
+        )
     token68 = _token68(scan)
     if token68 is not None:
         return Challenge(scheme, token68=token68)
     return Challenge(scheme, _auth_params(scan))
 
 
-def _token68(scan: _Scanner) -> str | None:
+def _token68(scan: Scanner) -> str | None:
     """The token68 at the cursor, read, when it is all the challenge holds; else None."""
     match = _TOKEN68.match(scan.text, scan.pos)
     if match is None:
@@ -328,24 +316,27 @@ def _token68(scan: _Scanner) -> str | None:
     return match.group()
 
 
-def _auth_params(scan: _Scanner) -> dict[str, str]:
+def _auth_params(scan: Scanner) -> dict[str, str]:
     """The auth-params of one challenge, up to the end or the comma that ends it."""
     params: dict[str, str] = {}
     while True:
+        if len(params) == MAX_PARAMS:
+            raise scan.fail(f"a challenge has more than {MAX_PARAMS} parameters", _AUTH_ADVICE)
         name = _auth_param(scan, params)
         scan.ows()
         if scan.done:
             return params
         if scan.peek() != ",":
             raise scan.fail(
-                f"expected ',' or the end after parameter {name!r}, found {scan.peek()!r}",
+                f"expected ',' or the end after parameter {quote_bounded(name)}, "
+                f"found {scan.peek()!r}",
                 _AUTH_ADVICE,
             )
         if not _another_param_follows(scan):
             return params
 
 
-def _auth_param(scan: _Scanner, params: dict[str, str]) -> str:
+def _auth_param(scan: Scanner, params: dict[str, str]) -> str:
     """Read ``token BWS "=" BWS ( token / quoted-string )`` into ``params``; return the name."""
     start = scan.pos
     name = scan.token()
@@ -353,7 +344,7 @@ def _auth_param(scan: _Scanner, params: dict[str, str]) -> str:
         raise scan.fail(f"expected a parameter name, found {scan.peek()!r}", _AUTH_ADVICE)
     scan.ows()
     if scan.peek() != "=":
-        raise scan.fail(f"expected '=' after parameter {name!r}", _AUTH_ADVICE)
+        raise scan.fail(f"expected '=' after parameter {quote_bounded(name)}", _AUTH_ADVICE)
     scan.pos += 1
     scan.ows()
     value = scan.value(_AUTH_ADVICE)
@@ -361,12 +352,14 @@ def _auth_param(scan: _Scanner, params: dict[str, str]) -> str:
         # RFC 9110 §11.2: "Each parameter name MUST only occur once per challenge"; two
         # scopes or realms would be ambiguous, so refuse instead of guessing.
         scan.pos = start
-        raise scan.fail(f"parameter {name!r} appears twice in one challenge", _AUTH_ADVICE)
+        raise scan.fail(
+            f"parameter {quote_bounded(name)} appears twice in one challenge", _AUTH_ADVICE
+        )
     params[name.lower()] = value
     return name
 
 
-def _another_param_follows(scan: _Scanner) -> bool:
+def _another_param_follows(scan: Scanner) -> bool:
     """Whether the comma(s) at the cursor lead to another parameter, ``token BWS "="`` (the
     cursor moves to it), rather than to the next challenge or the end (it stays on the comma)."""
     comma = scan.pos
@@ -382,118 +375,14 @@ def _another_param_follows(scan: _Scanner) -> bool:
 
 
 def parse_www_authenticate_headers(values: Iterable[str]) -> list[Challenge]:
-    """Parse several ``WWW-Authenticate`` header lines (a response may repeat the header)."""
-    return [challenge for value in values for challenge in parse_www_authenticate(value)]
-
-
-_LINK_ADVICE = (
-    "the registry sent a malformed pagination header; report it to the registry's operator, "
-    "or set max-tags to stay within the first page"
-)
-
-
-def parse_link(header: str) -> list[Link]:
-    """Parse a ``Link`` header value (RFC 8288 §3) into its link-values, in order.
-
-    Commas inside ``<...>`` and inside quoted strings do not split links. A stray ``;`` with no
-    parameter after it (``<u>; rel="next";``) is tolerated, as RFC 8288 Appendix B does.
-    Raises :class:`InvalidHeader` when the value does not follow RFC 8288.
-    """
-    # RFC 8288 §3:
-    #   Link        = #link-value
-    #   link-value  = "<" URI-Reference ">" *( OWS ";" OWS link-param )
-    #   link-param  = token BWS [ "=" BWS ( token / quoted-string ) ]
-    scan = _Scanner(header, "Link")
-    links: list[Link] = []
-    scan.skip_empty_elements()
-    while not scan.done:
-        url = _link_target(scan)
-        links.append(Link(url, _link_params(scan)))
-        scan.skip_empty_elements()
-    return links
-
-
-def _link_target(scan: _Scanner) -> str:
-    """The URI-Reference of ``"<" URI-Reference ">"`` at the cursor, exactly as sent."""
-    if scan.peek() != "<":
-        raise scan.fail(f"expected '<' to open a link target, found {scan.peek()!r}", _LINK_ADVICE)
-    url = _LINK_URL.match(scan.text, scan.pos + 1)
-    assert url is not None
-    close = url.end()
-    if scan.text[close : close + 1] != ">":
-        scan.pos = close
-        if close == len(scan.text):
-            raise scan.fail("the link target is never closed with '>'", _LINK_ADVICE)
-        raise scan.fail(
-            f"character {scan.text[close]!r} is not allowed in a link target", _LINK_ADVICE
-        )
-    scan.pos = close + 1
-    return url.group()
-
-
-def _link_params(scan: _Scanner) -> dict[str, str]:
-    """The ``*( OWS ";" OWS link-param )`` of one link-value, up to the ',' or the end."""
-    params: dict[str, str] = {}
-    while True:
-        scan.ows()
-        if scan.done or scan.peek() == ",":
-            return params
-        if scan.peek() != ";":
-            raise scan.fail(
-                f"expected ';', ',' or the end after a link, found {scan.peek()!r}", _LINK_ADVICE
+    """Parse several ``WWW-Authenticate`` header lines (a response may repeat the header);
+    at most :data:`MAX_CHALLENGES` challenges in all."""
+    challenges: list[Challenge] = []
+    for value in values:
+        challenges.extend(parse_www_authenticate(value))
+        if len(challenges) > MAX_CHALLENGES:
+            raise InvalidHeader(
+                f"cannot parse the WWW-Authenticate headers: they hold more than "
+                f"{MAX_CHALLENGES} challenges; {_AUTH_ADVICE}"
             )
-        scan.pos += 1
-        scan.ows()
-        if scan.done or scan.peek() in ";,":
-            continue
-        name, value = _link_param(scan)
-        # RFC 8288 §3.3: occurrences of `rel` after the first MUST be ignored; doing the same
-        # for every parameter keeps one value per name.
-        params.setdefault(name.lower(), value)
-
-
-def _link_param(scan: _Scanner) -> tuple[str, str]:
-    """``token BWS [ "=" BWS ( token / quoted-string ) ]``: name and value (``""`` if none)."""
-    name = scan.token()
-    if name is None:
-        raise scan.fail(f"expected a parameter name, found {scan.peek()!r}", _LINK_ADVICE)
-    scan.ows()
-    if scan.peek() != "=":
-        return name, ""
-    scan.pos += 1
-    scan.ows()
-    return name, scan.value(_LINK_ADVICE)
-
-
-def next_link(header: str | None, base_url: str) -> str | None:
-    """The URL of the next page from a ``Link`` header, or ``None`` when there is none.
-
-    Takes the first link whose ``rel`` includes ``next``. An absolute target is returned
-    exactly as given. A relative one is resolved against ``base_url`` (the URL of the request
-    that got this header) with :func:`urllib.parse.urljoin`, applied to the path part only:
-    the query and fragment are appended verbatim, because registries put opaque continuation
-    tokens there and ``urljoin`` would, for instance, drop an empty ``?``.
-    Raises :class:`InvalidHeader` for a malformed header.
-    """
-    if header is None:
-        return None
-    for link in parse_link(header):
-        if "next" in link.rels:
-            return _resolve(link.url, base_url)
-    return None
-
-
-def _resolve(reference: str, base_url: str) -> str:
-    """RFC 3986 §5.2 reference resolution that never touches the query or fragment."""
-    if _SCHEME.match(reference):
-        return reference
-    cut = min((i for i in (reference.find("?"), reference.find("#")) if i >= 0), default=None)
-    path, tail = (reference, "") if cut is None else (reference[:cut], reference[cut:])
-    if path:
-        return urljoin(base_url, path) + tail
-    # RFC 3986 §5.2.2 with an empty path: keep the base path; the reference's query (if any)
-    # replaces the base query, and its fragment replaces the base fragment.
-    base = base_url.split("#", 1)[0]
-    if tail.startswith("?"):
-        base = base.split("?", 1)[0]
-    return base + tail
+    return challenges

@@ -25,7 +25,7 @@ from hubaction.oci.mediatypes import (
     OCI_MANIFEST,
 )
 from hubaction.oci.platform import Platform, platform_from_json
-from hubaction.oci.wire import NotJSON, load_object
+from hubaction.oci.wire import NotJSON, load_object, quote_bounded
 
 INDEX_TYPES = frozenset({DOCKER_MANIFEST_LIST, OCI_INDEX})
 IMAGE_TYPES = frozenset({DOCKER_MANIFEST, OCI_MANIFEST})
@@ -40,8 +40,8 @@ def compute_digest(body: bytes, algorithm: str = "sha256") -> Digest:
         hasher = _HASHES[algorithm]
     except KeyError:
         raise UnsupportedManifest(
-            f"digest algorithm {algorithm!r} is not supported; hubaction verifies sha256 and "
-            "sha512 digests"
+            f"digest algorithm {quote_bounded(algorithm)} is not supported; hubaction verifies "
+            "sha256 and sha512 digests"
         ) from None
     return Digest(algorithm, hasher(body).hexdigest())
 
@@ -137,7 +137,7 @@ def _descriptor(obj: object, what: str) -> Descriptor:
     if not isinstance(media_type, str) or not isinstance(digest, str):
         raise _bad(what, "a descriptor lacks 'mediaType' or 'digest'")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise _bad(what, f"descriptor {digest!r} has no valid 'size'")
+        raise _bad(what, f"descriptor {quote_bounded(digest)} has no valid 'size'")
     try:
         parsed_digest = parse_digest(digest)
     except ValueError as exc:
@@ -179,9 +179,9 @@ def parse_manifest(body: bytes, content_type: str | None, *, what: str = "manife
     if media_type in IMAGE_TYPES:
         return _image_manifest(doc, media_type, what)
     raise UnsupportedManifest(
-        f"{what} has media type {media_type!r}, which is not an image manifest or index; "
-        "hubaction reads Docker v2 schema 2, Docker manifest lists, OCI image manifests and OCI "
-        "image indexes (an artifact or Helm chart is not an image)"
+        f"{what} has media type {quote_bounded(media_type)}, which is not an image manifest or "
+        "index; hubaction reads Docker v2 schema 2, Docker manifest lists, OCI image manifests "
+        "and OCI image indexes (an artifact or Helm chart is not an image)"
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from hubaction.errors import InvalidPlatform, PlatformNotFound, RegistryError
+from hubaction.oci.wire import quote_bounded, show_bounded
 
 __all__ = [
     "Platform",
@@ -30,6 +31,11 @@ _COMPONENT = re.compile(r"[A-Za-z0-9_.-]+")
 _EXAMPLES = "linux/amd64, linux/arm64, linux/arm/v7"
 _FORM = f"expected os/arch[/variant], for example {_EXAMPLES}"
 _PART_NAMES = ("operating system", "architecture", "variant")
+# A message lists this many of an index's platforms, and of a part's bad characters, at most:
+# a hostile index can hold thousands (one such error line was 3 MB).
+_LISTED = 20
+# A platform from a registry is shown as it is up to this length, else quoted and cut.
+_SHOWN_PLAIN = 100
 
 # containerd database.go `normalizeArch`: spellings from `uname -m`, Debian and Go.
 # i686 is not in containerd's table but is what `uname -m` prints on 32-bit x86.
@@ -118,7 +124,7 @@ def parse_platform(text: str) -> Platform:
     """
     problem = _platform_problem(text)
     if problem is not None:
-        raise InvalidPlatform(f"invalid platform {text!r}: {problem}; {_FORM}")
+        raise InvalidPlatform(f"invalid platform {quote_bounded(text)}: {problem}; {_FORM}")
     parts = text.split("/")
     return Platform(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 
@@ -141,10 +147,10 @@ def _platform_problem(text: str) -> str | None:
             return f"the {name} is empty"
         if not _COMPONENT.fullmatch(part):
             bad = sorted({c for c in part if not _COMPONENT.fullmatch(c)})
-            shown = ", ".join(repr(c) for c in bad)
+            shown = _listed([repr(c) for c in bad])
             return (
-                f"the {name} {part!r} contains {shown}; only letters, digits, '_', '.' and '-' "
-                "are allowed"
+                f"the {name} {quote_bounded(part)} contains {shown}; only letters, digits, '_', "
+                "'.' and '-' are allowed"
             )
     return None
 
@@ -161,8 +167,8 @@ def platform_from_json(obj: Mapping[str, object]) -> Platform:
     """
     if not isinstance(obj, Mapping):
         raise RegistryError(
-            f"the registry sent an index entry whose platform is {obj!r}, not a JSON object; "
-            "the image index is malformed, report it to the image's maintainers"
+            f"the registry sent an index entry whose platform is {show_bounded(obj)}, not a JSON "
+            "object; the image index is malformed, report it to the image's maintainers"
         )
     return Platform(
         _required_string(obj, "os"),
@@ -175,11 +181,11 @@ def platform_from_json(obj: Mapping[str, object]) -> Platform:
 def _required_string(obj: Mapping[str, object], key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value:
-        found = "has no" if key not in obj else f"has {value!r} as"
+        found = "has no" if key not in obj else f"has {show_bounded(value)} as"
         raise RegistryError(
-            f"the registry sent an index entry whose platform {dict(obj)!r} {found} {key!r}, "
-            "which must be a non-empty string; the image index is malformed, report it to the "
-            "image's maintainers"
+            f"the registry sent an index entry whose platform {show_bounded(dict(obj))} {found} "
+            f"{key!r}, which must be a non-empty string; the image index is malformed, report it "
+            "to the image's maintainers"
         )
     return value
 
@@ -190,9 +196,9 @@ def _optional_string(obj: Mapping[str, object], key: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise RegistryError(
-            f"the registry sent an index entry whose platform {dict(obj)!r} has {value!r} as "
-            f"{key!r}, which must be a string; the image index is malformed, report it to the "
-            "image's maintainers"
+            f"the registry sent an index entry whose platform {show_bounded(dict(obj))} has "
+            f"{show_bounded(value)} as {key!r}, which must be a string; the image index is "
+            "malformed, report it to the image's maintainers"
         )
     return value
 
@@ -273,16 +279,26 @@ def _os_version_matches(wanted: str | None, have: str | None) -> bool:
 
 
 def _describe(platform: Platform) -> str:
-    """``str()`` plus the Windows build, which tells apart entries that share ``os/arch``."""
-    if platform.os_version:
-        return f"{platform} ({platform.os_version})"
-    return str(platform)
+    """``str()`` plus the Windows build, which tells apart entries that share ``os/arch``;
+    quoted and cut when the registry sent something long or unprintable."""
+    text = f"{platform} ({platform.os_version})" if platform.os_version else str(platform)
+    if len(text) <= _SHOWN_PLAIN and text.isprintable():
+        return text
+    return quote_bounded(text, _SHOWN_PLAIN)
+
+
+def _listed(items: Sequence[str]) -> str:
+    """``a, b, c``, with at most :data:`_LISTED` items and the count of the rest."""
+    shown = ", ".join(items[:_LISTED])
+    if len(items) > _LISTED:
+        shown += f" and {len(items) - _LISTED} more"
+    return shown
 
 
 def _not_found_message(wanted: Platform, want: Platform, available: Sequence[Platform]) -> str:
-    asked = repr(str(wanted))
+    asked = quote_bounded(str(wanted))
     if wanted.os_version:
-        asked += f" with os.version {wanted.os_version!r}"
+        asked += f" with os.version {quote_bounded(wanted.os_version)}"
     if str(want) != str(wanted):
         asked += f" (normalized: {want})"
     listed = list(dict.fromkeys(_describe(p) for p in available if not p.is_attestation))
@@ -292,7 +308,7 @@ def _not_found_message(wanted: Platform, want: Platform, available: Sequence[Pla
             "platforms (only attestations, or nothing); check the image reference"
         )
     return (
-        f"the image has no manifest for platform {asked}; it has {', '.join(listed)}; "
+        f"the image has no manifest for platform {asked}; it has {_listed(listed)}; "
         "set the platform input (--platform on the command line) to one of them"
     )
 

@@ -1,5 +1,6 @@
 """Parsers for the raw values registries and Docker Hub send: JSON documents, decimal counts
-in headers, and secrets scrubbed from the text they echo back.
+in headers, secrets scrubbed from the text they echo back, and that text quoted at a bounded
+length in messages.
 
 Written once here because every client needs them and each copy used to differ slightly.
 """
@@ -7,6 +8,7 @@ Written once here because every client needs them and each copy used to differ s
 from __future__ import annotations
 
 import json
+import reprlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,3 +65,46 @@ def scrub(text: str, secrets: Iterable[str], *, mask: str = "***") -> str:
         if len(secret) >= MIN_SCRUB_LENGTH:
             text = text.replace(secret, mask)
     return text
+
+
+# How much of a registry's value a message quotes: one platform error line was 3 MB.
+QUOTE_LIMIT = 200
+# What quote_bounded() may add to the cut quote: " (truncated, <count> characters)".
+QUOTE_SUFFIX_LIMIT = 40
+
+
+def quote_bounded(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(text)`` when that is at most ``limit`` characters, else the repr of a prefix
+    that fits, followed by ``(truncated, N characters)``.
+
+    One line whatever ``text`` holds (``repr`` escapes newlines and controls), so a message
+    quoting registry data stays readable. Redact secrets *before* calling this: a cut secret
+    can no longer be found to be masked.
+    """
+    shown = repr(text[: limit + 1])
+    if len(text) <= limit and len(shown) <= limit:
+        return shown
+    # Escapes make the repr longer than the text (up to 10 characters for one), so shrink
+    # the prefix until its repr fits; each round cuts it in proportion, a few rounds at most.
+    keep = min(len(text), limit)
+    while keep > 0 and len(shown := repr(text[:keep])) > limit:
+        keep = min(keep - 1, keep * limit // len(shown))
+    return f"{shown} (truncated, {len(text)} characters)"
+
+
+_VALUE_REPR = reprlib.Repr()
+_VALUE_REPR.maxlevel = 3
+_VALUE_REPR.maxstring = QUOTE_LIMIT // 2
+_VALUE_REPR.maxother = QUOTE_LIMIT // 2
+
+
+def show_bounded(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """Any decoded JSON value as a bounded one-line repr; strings as :func:`quote_bounded`.
+
+    ``reprlib`` keeps a huge or deep list or object cheap to show (``[1, 2, ...]``), and the
+    result is cut to ``limit`` as a last resort.
+    """
+    if isinstance(value, str):
+        return quote_bounded(value, limit)
+    shown = _VALUE_REPR.repr(value)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."

@@ -27,7 +27,7 @@ from hubaction.errors import (
     NotFound,
     RegistryError,
 )
-from hubaction.oci.challenge import next_link
+from hubaction.oci.link import next_link
 from hubaction.oci.manifest import compute_digest, parse_manifest, verify_digest
 from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
 from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
