@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from hubaction.errors import InvalidDigest
+from hubaction.oci.wire import quote_bounded
 
 __all__ = ["REGISTERED_ALGORITHMS", "Digest", "is_image_id", "parse_digest"]
 
@@ -38,10 +39,11 @@ def _algorithm_problem(algorithm: str) -> str | None:
     if _ALGORITHM_RE.fullmatch(algorithm):
         return None
     if _ALGORITHM_RE.fullmatch(algorithm.lower()):
-        return f"the algorithm {algorithm!r} must be lowercase ({algorithm.lower()!r})"
+        lower = quote_bounded(algorithm.lower())
+        return f"the algorithm {quote_bounded(algorithm)} must be lowercase ({lower})"
     return (
-        f"the algorithm {algorithm!r} is not valid: it is lowercase letters and digits, "
-        "optionally joined by '.', '+', '_' or '-'"
+        f"the algorithm {quote_bounded(algorithm)} is not valid: it is lowercase letters and "
+        "digits, optionally joined by '.', '+', '_' or '-'"
     )
 
 
@@ -50,7 +52,9 @@ def _registered_hex_problem(algorithm: str, hex_part: str, expected: int) -> str
     if not _LOWER_HEX_RE.fullmatch(hex_part):
         if _LOWER_HEX_RE.fullmatch(hex_part.lower()):
             return f"{algorithm} digests are written in lowercase hex; got uppercase letters"
-        return f"the {algorithm} hash {hex_part!r} has characters other than 0-9 and a-f"
+        return (
+            f"the {algorithm} hash {quote_bounded(hex_part)} has characters other than 0-9 and a-f"
+        )
     if len(hex_part) != expected:
         return (
             f"a {algorithm} hash has exactly {expected} hex digits, this one has "
@@ -65,13 +69,14 @@ def _digest_problem(algorithm: str, hex_part: str) -> str | None:
     if problem is not None:
         return problem
     if not hex_part:
-        return f"nothing follows '{algorithm}:'; expected the hex-encoded hash"
+        return f"nothing follows {quote_bounded(algorithm + ':')}; expected the hex-encoded hash"
     expected = _HEX_LENGTHS.get(algorithm)
     if expected is not None:
         return _registered_hex_problem(algorithm, hex_part, expected)
     if not _ANY_HEX_RE.fullmatch(hex_part):
         return (
-            f"the {algorithm} hash {hex_part!r} is not at least 32 hex digits "
+            f"the {quote_bounded(algorithm)} hash {quote_bounded(hex_part)} is not at least 32 hex "
+            "digits "
             "(the distribution grammar for algorithms other than sha256 and sha512)"
         )
     return None
@@ -95,7 +100,7 @@ class Digest:
         problem = _digest_problem(self.algorithm, self.hex)
         if problem is not None:
             shown = f"{self.algorithm}:{self.hex}"
-            raise InvalidDigest(f"invalid digest {shown!r}: {problem}")
+            raise InvalidDigest(f"invalid digest {quote_bounded(shown)}: {problem}")
 
     def __str__(self) -> str:
         return f"{self.algorithm}:{self.hex}"
@@ -111,15 +116,17 @@ def parse_digest(text: str) -> Digest:
             "digest is empty; expected 'sha256:' followed by 64 lowercase hex digits"
         )
     if text != text.strip():
-        raise InvalidDigest(f"digest {text!r} has leading or trailing whitespace; remove it")
+        raise InvalidDigest(
+            f"digest {quote_bounded(text)} has leading or trailing whitespace; remove it"
+        )
     algorithm, colon, hex_part = text.partition(":")
     if not colon:
         hint = f"; if it is a sha256 hash, write 'sha256:{text}'" if is_image_id(text) else ""
         raise InvalidDigest(
-            f"digest {text!r} has no ':'; expected algorithm:hex such as "
+            f"digest {quote_bounded(text)} has no ':'; expected algorithm:hex such as "
             f"'sha256:<64 hex digits>'{hint}"
         )
     problem = _digest_problem(algorithm, hex_part)
     if problem is not None:
-        raise InvalidDigest(f"invalid digest {text!r}: {problem}")
+        raise InvalidDigest(f"invalid digest {quote_bounded(text)}: {problem}")
     return Digest(algorithm, hex_part)
