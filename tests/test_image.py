@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -63,13 +64,10 @@ class Containers:
     """buildah and podman on one private vfs storage."""
 
     root: Path
+    runroot: Path
 
     def flags(self) -> list[str]:
-        return [
-            f"--root={self.root / 'storage'}",
-            f"--runroot={self.root / 'run'}",
-            "--storage-driver=vfs",
-        ]
+        return [f"--root={self.root}", f"--runroot={self.runroot}", "--storage-driver=vfs"]
 
     def run(self, tool: str, *args: str, timeout: float = COMMAND_TIMEOUT) -> str:
         env = dict(os.environ, STORAGE_DRIVER="vfs", BUILDAH_ISOLATION="chroot")
@@ -93,11 +91,14 @@ class Containers:
 def containers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Containers]:
     _need_tools()
     root = tmp_path_factory.mktemp("containers")
+    # podman refuses a runroot of more than 50 characters, which pytest's paths under xdist are.
+    runroot = Path(tempfile.mkdtemp(prefix="hubaction-run-", dir="/tmp"))
     try:
-        yield Containers(root)
+        yield Containers(root, runroot)
     finally:
         # vfs keeps a full copy of the root per image and container: hundreds of MB.
         shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(runroot, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
