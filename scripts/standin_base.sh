@@ -4,6 +4,7 @@
 # /usr/local/bin, from a venv at /usr/local), as a tarball for `podman import`. Tests only:
 # users pull the official base. Cached as .cache/standin/standin-<key>.tar, the key a hash of
 # what builds it (this script, mmdebstrap's version, the apt sources); prints the tarball's path.
+# About 30 s uncached.
 set -euo pipefail
 script="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$script")/.."
@@ -12,8 +13,11 @@ sources=/etc/apt/sources.list.d/debian.sources
 key=$({ cat "$script" "$sources"; mmdebstrap --version; } | sha256sum | cut -c1-16)
 dir=.cache/standin
 tarball="$dir/standin-$key.tar"
+mkdir -p "$dir"
+# One build at a time: scripts/test starts one in the background, and the test may ask meanwhile.
+exec 9>"$dir/lock"
+flock 9
 if [ ! -f "$tarball" ]; then
-  mkdir -p "$dir"
   rm -f "$dir"/standin-*.tar "$dir"/*.partial # other keys: what built them has changed
   # Small as the official image is, which matters here: the vfs driver copies the root whole
   # for every image and container. So no docs, man pages or translations (as Debian's slim
