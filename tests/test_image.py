@@ -35,9 +35,10 @@ from hubaction.github.toolkit import input_variable
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("image"), pytest.mark.timeout(240)]
 
 TOOLS = ("mmdebstrap", "podman", "buildah", "docker-registry")
-#: Bound on one buildah or podman command; mmdebstrap gets longer (about 30 s here, uncached).
+#: Bound on one buildah or podman command; the stand-in gets longer (about 30 s uncached, more
+#: on a busy machine), within the tests' own timeout.
 COMMAND_TIMEOUT = 120
-STANDIN_TIMEOUT = 300
+STANDIN_TIMEOUT = 150
 BUILT = "localhost/hubaction:test"
 #: What the runner mounts (``docker run -v``) besides the workspace.
 FILE_COMMANDS = "/github/file_commands"
@@ -69,16 +70,20 @@ class Containers:
     def flags(self) -> list[str]:
         return [f"--root={self.root}", f"--runroot={self.runroot}", "--storage-driver=vfs"]
 
-    def run(self, tool: str, *args: str, timeout: float = COMMAND_TIMEOUT) -> str:
+    def call(self, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
         env = dict(os.environ, STORAGE_DRIVER="vfs", BUILDAH_ISOLATION="chroot")
-        done = subprocess.run(
+        return subprocess.run(
             [tool, *self.flags(), *args],
             capture_output=True,
             text=True,
             env=env,
-            timeout=timeout,
+            timeout=COMMAND_TIMEOUT,
             check=False,
         )
+
+    def run(self, tool: str, *args: str) -> str:
+        """``call``, asserting success; its standard output."""
+        done = self.call(tool, *args)
         assert done.returncode == 0, f"{tool} {' '.join(args)}: {done.stdout}\n{done.stderr}"
         return done.stdout
 
@@ -202,13 +207,7 @@ def run_as_runner(
     args += [f"--volume={workspace}:{WORKSPACE}", f"--volume={commands}:{FILE_COMMANDS}"]
     args += [f"--volume={home}:{HOME}"]
     args += [f"--env={name}={value}" for name, value in env.items()]
-    done = subprocess.run(
-        ["buildah", *containers.flags(), *args, container, "--", *entrypoint],
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
-    )
+    done = containers.call("buildah", *args, container, "--", *entrypoint)
     return ActionRun(
         returncode=done.returncode,
         stdout=done.stdout,
@@ -296,6 +295,10 @@ def test_hubaction_reports_its_own_image_as_buildah_pushed_it(
     assert run.outputs["config-digest"] == f"sha256:{image['FromImageID']}"
     platform = f"{image['OCIv1']['os']}/{image['OCIv1']['architecture']}"
     assert json.loads(run.outputs["platforms"]) == [platform]
+    # GitHub's rules for a Docker action's image: no USER, no WORKDIR (the runner needs root
+    # and sets the workspace as the working directory itself).
+    config = image["OCIv1"]["config"]
+    assert (config.get("User", ""), config.get("WorkingDir", "")) == ("", ""), config
 
 
 # Run inside the image: what the build left behind. Every module of hubaction and of its
