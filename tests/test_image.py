@@ -55,8 +55,9 @@ def _need_tools() -> None:
         try:
             require_tool(tool)
         except ToolMissing as error:
-            missing.append(f"{error} (scripts/setup installs it)")
+            missing.append(str(error))
     if missing:
+        missing.append("scripts/setup installs them (Debian packages).")
         pytest.fail("\n".join(missing), pytrace=False)
 
 
