@@ -3,14 +3,16 @@
 # a Debian root made by mmdebstrap, laid out like the official image (python and pip in
 # /usr/local/bin, from a venv at /usr/local), as a tarball for `podman import`. Tests only:
 # users pull the official base. Cached as .cache/standin/standin-<key>.tar, the key a hash of
-# what builds it (this script, mmdebstrap's version, the apt sources); prints the tarball's path.
+# what builds it (this script, the mirror, mmdebstrap's version); prints the tarball's path.
 # About 30 s uncached.
 set -euo pipefail
 script="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$script")/.."
-sources=/etc/apt/sources.list.d/debian.sources
-[ -f "$sources" ] || sources=/etc/apt/sources.list
-key=$({ cat "$script" "$sources"; mmdebstrap --version; } | sha256sum | cut -c1-16)
+# A Debian host's own sources (its mirror, or a snapshot); elsewhere (Ubuntu) Debian's mirror.
+mirror=/etc/apt/sources.list.d/debian.sources
+[ -f "$mirror" ] || mirror=http://deb.debian.org/debian
+key=$({ cat "$script"; cat "$mirror" 2>/dev/null || echo "$mirror"; mmdebstrap --version; } |
+  sha256sum | cut -c1-16)
 dir=.cache/standin
 tarball="$dir/standin-$key.tar"
 mkdir -p "$dir"
@@ -32,7 +34,7 @@ if [ ! -f "$tarball" ]; then
     --dpkgopt='path-exclude=/usr/share/locale/*' \
     --customize-hook='chroot "$1" python3 -m venv /usr/local' \
     --customize-hook='chroot "$1" /usr/local/bin/pip uninstall --quiet --yes setuptools' \
-    bookworm "$tarball.partial" "$sources"
+    bookworm "$tarball.partial" "$mirror"
   mv "$tarball.partial" "$tarball"
 fi
 echo "$PWD/$tarball"
