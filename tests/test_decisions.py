@@ -90,6 +90,8 @@ def test_missing_tag_fails_by_default_with_one_error(
     assert "no-such-tag" in run.errors()[0] and "Traceback" not in run.log
 
 
+# registry_fixtures: the fixtures/oci-index it looks up must be pushed whatever ran before.
+@pytest.mark.usefixtures("registry_fixtures")
 def test_missing_repository_is_told_apart_from_a_missing_tag(
     tmp_path: Path, open_registry: RegistryProcess
 ) -> None:
