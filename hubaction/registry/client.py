@@ -26,8 +26,10 @@ from hubaction.errors import (
     Kind,
     NotFound,
     RegistryError,
+    Service,
 )
 from hubaction.oci.challenge import next_link
+from hubaction.oci.digest import REGISTERED_ALGORITHMS
 from hubaction.oci.manifest import compute_digest, parse_manifest, verify_digest
 from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
 from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
@@ -43,6 +45,7 @@ from hubaction.registry.transport import (
     new_session,
     read_body,
     redact_url,
+    refuse_plain_http_credentials,
     release,
 )
 
@@ -77,11 +80,19 @@ def _header_digest(response: requests.Response, what: str) -> Digest | None:
     if not value:
         return None
     try:
-        return parse_digest(value.strip())
+        digest = parse_digest(value.strip())
     except ValueError:
         raise RegistryError(
             f"{what}: the registry sent an invalid Docker-Content-Digest header {value[:100]!r}"
         ) from None
+    # A HEAD's digest is believed without a body to hash (`digest-only`), so only algorithms
+    # hubaction can verify elsewhere count: an `md5:` digest is what a full lookup refuses too.
+    if digest.algorithm not in REGISTERED_ALGORITHMS:
+        raise RegistryError(
+            f"{what}: the registry's Docker-Content-Digest uses {digest.algorithm!r}; "
+            f"hubaction verifies only {' and '.join(sorted(REGISTERED_ALGORITHMS))} digests"
+        )
+    return digest
 
 
 @dataclass(frozen=True)
@@ -245,7 +256,15 @@ class RegistryClient:
     ) -> requests.Response:
         """The wire: one request, counted and logged; network failures become RegistryError
         unless ``raw_errors``."""
-        headers = {"Accept": call.accept} if call.accept else {}
+        headers = {"Accept": call.accept, **auth} if call.accept else dict(auth)
+        refuse_plain_http_credentials(
+            url,
+            {**self.session.headers, **headers},
+            insecure=call.insecure,
+            what=call.what,
+            service=Service.REGISTRY,
+            registry=call.ref.registry,
+        )
         self._debug(f"{call.method} {redact_url(url)}")
         with self._lock:
             self.requests_sent += 1
@@ -253,7 +272,7 @@ class RegistryClient:
             return self.session.request(
                 call.method,
                 url,
-                headers={**headers, **auth},
+                headers=headers,
                 allow_redirects=False,
                 stream=True,
                 verify=False if call.insecure else None,
@@ -411,7 +430,6 @@ class RegistryClient:
         """Every tag of ``ref``'s repository, following ``Link: <...>; rel="next"`` pages."""
         what = f"tags of {ref.name}"
         url = f"{self._url(ref, 'tags/list')}?n={TAGS_PAGE_SIZE}"
-        origin = urlsplit(url).netloc
         tags: list[str] = []
         seen: set[str] = set()
         for _page in range(self._max_tag_pages):
@@ -419,6 +437,8 @@ class RegistryClient:
             page_tags, link, page_url = _once_more(
                 functools.partial(self._tag_page, ref, url, what), self._debug
             )
+            # Known only after the first page: an insecure registry may have fallen back to HTTP.
+            origin = _origin(self._url(ref, "tags/list"))
             for tag in page_tags:
                 if tag not in seen:
                     seen.add(tag)
@@ -434,15 +454,42 @@ class RegistryClient:
                 raise RegistryError(f"{what}: {exc}") from None
             if following is None:
                 return tags
-            if urlsplit(following).netloc != origin:
-                raise RegistryError(
-                    f"{what}: the registry's next page points to another host "
-                    f"({urlsplit(following).netloc}); refusing to follow it"
-                )
+            _check_next_page(following, origin, what)
             url = following
         raise RegistryError(
             f"{what}: more than {self._max_tag_pages} pages of tags; hubaction stops there so a "
             "misbehaving registry cannot loop forever"
+        )
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    """Scheme, host and port of ``url`` (the port spelt out; -1 when it is not a number)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme, -1)
+    except ValueError:
+        port = -1
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def _check_next_page(url: str, origin: tuple[str, str, int], what: str) -> None:
+    """A ``Link`` to the next page is followed only on the first page's scheme, host and port:
+    the token of the registry goes with it, so an HTTPS registry's next page over plain HTTP
+    would hand the token to anyone on the path, and another host must never see it at all."""
+    scheme, host, port = _origin(url)
+    if (host, port) != origin[1:]:
+        raise RegistryError(
+            f"{what}: the registry's next page points to another host "
+            f"({urlsplit(url).netloc.rsplit('@', 1)[-1]}); refusing to follow it"
+        )
+    if scheme != origin[0]:
+        raise RegistryError(
+            f"{what}: the registry's next page {redact_url(url)} is on {scheme}, not "
+            f"{origin[0]} like the first page; refusing to follow it (a next page never "
+            "changes scheme, and credentials never go from HTTPS to plain HTTP)"
         )
 
 

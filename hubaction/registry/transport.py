@@ -7,6 +7,7 @@
 * :func:`read_body`: reads a streamed body with a size cap, so a hostile server cannot exhaust
   memory.
 * :func:`redact_url`: strips credentials and tokens from URLs before they reach a log line.
+* :func:`refuse_plain_http_credentials`: the check every sender makes before the wire.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -25,7 +27,7 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from hubaction import USER_AGENT
-from hubaction.errors import CorruptBody, RegistryError
+from hubaction.errors import CorruptBody, RegistryError, Service
 from hubaction.oci.reference import is_loopback_host
 from hubaction.oci.wire import decimal_count
 from hubaction.registry.errors import parse_retry_after
@@ -180,6 +182,41 @@ def plain_http_allowed(url: str, *, insecure: bool) -> bool:
     """Whether credentials may be sent to ``url``: HTTPS, loopback, or ``insecure`` opted in."""
     parts = urlsplit(url)
     return parts.scheme == "https" or insecure or is_loopback_host(parts.hostname or "")
+
+
+def _carries_credentials(headers: Mapping[str, object]) -> bool:
+    return any(name.lower() in ("authorization", "proxy-authorization") for name in headers)
+
+
+def refuse_plain_http_credentials(
+    url: str,
+    headers: Mapping[str, object],
+    *,
+    insecure: bool,
+    what: str,
+    secret_body: bool = False,
+    service: Service | None = None,
+    registry: str | None = None,
+) -> None:
+    """The one check every sender makes just before the wire: no Authorization (nor a body
+    with a secret) over plain HTTP to a host that is not loopback, unless ``insecure``.
+
+    Whatever led there (a ``Link``, a ``Location``, a token realm, a ``hub-url``), the request
+    is refused with an error, never sent without its header: a silent anonymous retry would
+    only turn the leak into a confusing 401.
+    """
+    if not (secret_body or _carries_credentials(headers)):
+        return
+    if plain_http_allowed(url, insecure=insecure):
+        return
+    host = urlsplit(url).netloc.rsplit("@", 1)[-1]
+    raise RegistryError(
+        f"{what}: refusing to send credentials over plain HTTP to {host} "
+        f"({redact_url(url)}); they are only sent over HTTPS, to loopback hosts, or to a "
+        "registry marked `insecure`",
+        service=service,
+        registry=registry,
+    )
 
 
 # Pre-signed blob URLs (S3, GCS as used by GAR/GCR) carry credentials in the query.
