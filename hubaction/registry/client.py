@@ -480,16 +480,16 @@ def _check_next_page(url: str, origin: tuple[str, str, int], what: str) -> None:
     the token of the registry goes with it, so an HTTPS registry's next page over plain HTTP
     would hand the token to anyone on the path, and another host must never see it at all."""
     scheme, host, port = _origin(url)
-    if (host, port) != origin[1:]:
-        raise RegistryError(
-            f"{what}: the registry's next page points to another host "
-            f"({urlsplit(url).netloc.rsplit('@', 1)[-1]}); refusing to follow it"
-        )
     if scheme != origin[0]:
         raise RegistryError(
             f"{what}: the registry's next page {redact_url(url)} is on {scheme}, not "
             f"{origin[0]} like the first page; refusing to follow it (a next page never "
             "changes scheme, and credentials never go from HTTPS to plain HTTP)"
+        )
+    if (host, port) != origin[1:]:
+        raise RegistryError(
+            f"{what}: the registry's next page points to another host "
+            f"({urlsplit(url).netloc.rsplit('@', 1)[-1]}); refusing to follow it"
         )
 
 
