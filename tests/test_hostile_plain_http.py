@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 import requests
@@ -359,7 +360,6 @@ def test_the_hub_sender_refuses_credentials_over_plain_http(
     [
         ("http://registry.test/v2/", {"Authorization": BEARER}, False, True),
         ("http://registry.test/v2/", {"authorization": BASIC}, False, True),
-        ("http://registry.test/v2/", {"Proxy-Authorization": BASIC}, False, True),
         ("HTTP://registry.test/v2/", {"Authorization": BEARER}, False, True),
         ("http://registry.test/v2/", {"Authorization": BEARER}, True, False),
         ("http://registry.test/v2/", {"Accept": "*/*"}, False, False),
@@ -425,3 +425,32 @@ def test_a_head_digest_only_in_an_algorithm_hubaction_verifies(
         assert info.value.kind is Kind.OTHER
     # One HEAD: an unverifiable digest is not "no digest", so no GET to hash the body either.
     assert [e.request.method for e in world.log("https://registry.test")] == ["HEAD"]
+
+
+# -- ~/.netrc ---------------------------------------------------------------------------------
+
+
+def test_netrc_credentials_are_never_added(
+    net: Callable[..., Net], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # requests would add a netrc entry to every request without its own Authorization, and
+    # again after each redirect (a `default` entry matches any host).
+    netrc = tmp_path / "netrc"
+    netrc.write_text("default login mallory password netrc-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    world = net(
+        http_hub=[
+            pair("GET", "/v2/first", status=302, headers={"Location": "/v2/second"}),
+            pair("GET", "/v2/second", json_body={}),
+        ],
+        https_registry=[
+            pair("HEAD", "/v2/app/manifests/1", headers={"Docker-Content-Digest": DIGEST})
+        ],
+    )
+    assert str(client(world).head_manifest(REF1).digest) == DIGEST
+    hub = HubClient(world.session, hub_url="http://hub.test")
+    hub._send("GET", "/v2/first", what="a Hub listing").close()
+    sent = [e.request for _origin, e in world.every()]
+    assert [r.target for r in sent] == ["/v2/app/manifests/1", "/v2/first", "/v2/second"]
+    assert [r.header("Authorization") for r in sent] == ["", "", ""]

@@ -151,6 +151,37 @@ def new_retry(budget: float = DEFAULT_RETRY_BUDGET, *, total: int = 6) -> Budget
     )
 
 
+class _NoAuth(requests.auth.AuthBase):
+    """A session auth that adds nothing (see :class:`_Session`)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+class _Session(requests.Session):
+    """A ``requests.Session`` that never adds ``~/.netrc`` credentials.
+
+    With ``trust_env`` requests adds them to any request without an Authorization of its own,
+    and again after every redirect: to hosts hubaction never vetted, past
+    :func:`refuse_plain_http_credentials` (a netrc ``default`` entry matches every host).
+    hubaction's credentials come from its inputs only; ``trust_env`` stays on for proxies and
+    CA bundles.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.auth = _NoAuth()  # a session auth: prepare_request skips the netrc lookup
+
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        # requests' own, without its netrc lookup: strip Authorization when leaving the host.
+        headers = prepared_request.headers
+        strip = self.should_strip_auth(response.request.url, prepared_request.url)  # type: ignore[no-untyped-call]
+        if "Authorization" in headers and strip:
+            del headers["Authorization"]
+
+
 def new_session(
     *,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
@@ -158,7 +189,7 @@ def new_session(
     retries: int = 6,
 ) -> requests.Session:
     """The one session of a run: pooled keep-alive connections, timeouts, bounded retries."""
-    session = requests.Session()
+    session = _Session()
     session.headers["User-Agent"] = USER_AGENT
     adapter = _TimeoutAdapter(
         timeout,
@@ -185,7 +216,7 @@ def plain_http_allowed(url: str, *, insecure: bool) -> bool:
 
 
 def _carries_credentials(headers: Mapping[str, object]) -> bool:
-    return any(name.lower() in ("authorization", "proxy-authorization") for name in headers)
+    return any(name.lower() == "authorization" for name in headers)
 
 
 def refuse_plain_http_credentials(
