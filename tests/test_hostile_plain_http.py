@@ -170,6 +170,26 @@ def test_a_basic_registry_next_page_on_plain_http_is_refused(net: Callable[..., 
 
 
 @pytest.mark.parametrize(
+    "link",
+    [
+        "ftp://registry.test/v2/app/tags/list?last=a",
+        "http://registry.test/v2/app/tags/list?last=" + "a" * 60_000,
+    ],
+    ids=["another-scheme", "huge-url"],
+)
+def test_a_refused_next_page_is_quoted_briefly(net: Callable[..., Net], link: str) -> None:
+    world = net(
+        https_registry=bearer_protected(tags_page(["a"], f'<{link}>; rel="next"')),
+        https_auth=token_service(),
+    )
+    with pytest.raises(RegistryError, match=r"next page .* not https") as info:
+        client(world).list_tags(REF)
+    assert len(str(info.value)) < 500
+    assert world.elsewhere.exchanges == []
+    assert len(world.log("https://registry.test")) == 2
+
+
+@pytest.mark.parametrize(
     ("link", "target"),
     [
         ("https://other.test/v2/app/tags/list?last=a", "https://other.test"),

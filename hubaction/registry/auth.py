@@ -113,8 +113,9 @@ def basic_header(creds: Credentials) -> str:
 class AuthFlow:
     """The auth protocol for every registry of one run, without I/O; thread-safe.
 
-    Credentials never travel over plain HTTP except to loopback hosts or with ``insecure``; a
-    token realm on another host gets them only over HTTPS.
+    The senders refuse credentials over plain HTTP except to loopback hosts or with
+    ``insecure`` (:func:`~hubaction.registry.transport.refuse_plain_http_credentials`); a
+    plain-HTTP token realm is refused here already, with the way out.
     """
 
     def __init__(

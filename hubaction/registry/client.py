@@ -42,7 +42,9 @@ from hubaction.registry.errors import check_response, error_for, network_error
 from hubaction.registry.transport import (
     DEFAULT_RETRY_BUDGET,
     DEFAULT_TIMEOUT,
+    MAX_QUOTED_URL,
     new_session,
+    quoted_url,
     read_body,
     redact_url,
     refuse_plain_http_credentials,
@@ -482,14 +484,14 @@ def _check_next_page(url: str, origin: tuple[str, str, int], what: str) -> None:
     scheme, host, port = _origin(url)
     if scheme != origin[0]:
         raise RegistryError(
-            f"{what}: the registry's next page {redact_url(url)} is on {scheme}, not "
+            f"{what}: the registry's next page {quoted_url(url)} is on {scheme[:10]}, not "
             f"{origin[0]} like the first page; refusing to follow it (a next page never "
             "changes scheme, and credentials never go from HTTPS to plain HTTP)"
         )
     if (host, port) != origin[1:]:
         raise RegistryError(
             f"{what}: the registry's next page points to another host "
-            f"({urlsplit(url).netloc.rsplit('@', 1)[-1]}); refusing to follow it"
+            f"({urlsplit(url).netloc.rsplit('@', 1)[-1][:MAX_QUOTED_URL]}); refusing to follow it"
         )
 
 

@@ -240,10 +240,10 @@ def refuse_plain_http_credentials(
         return
     if plain_http_allowed(url, insecure=insecure):
         return
-    host = urlsplit(url).netloc.rsplit("@", 1)[-1]
+    host = urlsplit(url).netloc.rsplit("@", 1)[-1][:MAX_QUOTED_URL]
     raise RegistryError(
         f"{what}: refusing to send credentials over plain HTTP to {host} "
-        f"({redact_url(url)}); they are only sent over HTTPS, to loopback hosts, or to a "
+        f"({quoted_url(url)}); they are only sent over HTTPS, to loopback hosts, or to a "
         "registry marked `insecure`",
         service=service,
         registry=registry,
@@ -273,6 +273,16 @@ def redact_url(url: str) -> str:
         redacted = [(k, "***" if _secret_key(k) else v) for k, v in pairs]
         query = urlencode(redacted, safe=":/*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+# A URL from a registry (a Link, a Location) may be any length; a message quotes its start.
+MAX_QUOTED_URL = 200
+
+
+def quoted_url(url: str) -> str:
+    """``url`` redacted, then cut to :data:`MAX_QUOTED_URL` characters, for a message."""
+    shown = redact_url(url)
+    return shown if len(shown) <= MAX_QUOTED_URL else shown[:MAX_QUOTED_URL] + "..."
 
 
 def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
