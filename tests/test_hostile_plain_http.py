@@ -69,6 +69,7 @@ class Net:
                 yield origin, exchange
 
     def assert_nothing_authorized_over_plain_http(self) -> None:
+        # The catch-all counts as plain HTTP: nothing unplanned may carry credentials.
         leaks = [
             (origin, e.request.target)
             for origin, e in self.every()
@@ -80,8 +81,8 @@ class Net:
 @pytest.fixture
 def net() -> Callable[..., Net]:
     def build(**tables: Sequence[Pair]) -> Net:
-        """``build(https_registry=[...], http_registry=[...])``: tables by origin, keyed by
-        the origin with ``://``, ``.test``, ``:`` and ``.`` turned into ``_``."""
+        """``build(https_registry=[...], http_auth=[...])``: a table per origin, named
+        like ``https://registry.test:8443`` -> ``https_registry_8443``; others answer 404."""
         session = new_session()
         elsewhere = HandlerAdapter(Table([]))
         session.mount("http://", elsewhere)
