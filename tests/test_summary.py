@@ -1,26 +1,15 @@
-"""Tests for github.summary (Markdown escaping, tables, the 1 MiB cut) and github.outputs
-(the contract's output names, compact JSON values)."""
+"""Tests for github.summary: Markdown escaping, tables, the 1 MiB cut, the sections
+(github.outputs: test_outputs.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from summary_answers import AMD64_DIGEST, ARM64_DIGEST, sample_info
 
-from hubaction.github.outputs import (
-    OUTPUT_NAMES,
-    boolean,
-    compact_json,
-    head_outputs,
-    image_outputs,
-    missing_outputs,
-    names_output,
-    ratelimit_outputs,
-    tag_outputs,
-)
 from hubaction.github.summary import (
     SUMMARY_LIMIT,
     Table,
@@ -33,17 +22,7 @@ from hubaction.github.summary import (
     render,
     tag_table,
 )
-from hubaction.oci.manifest import (
-    Descriptor,
-    ImageConfig,
-    ImageIndex,
-    ImageManifest,
-)
-from hubaction.oci.mediatypes import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
-from hubaction.oci.model import ImageInfo, ManifestHead, PlatformEntry, RateLimit
-from hubaction.oci.platform import Platform
-from hubaction.oci.reference import Digest, parse_reference
-from hubaction.oci.tags import TagSelection
+from hubaction.oci.model import RateLimit
 
 SPECIAL = set("\\`*_{}[]()<>#+!|~&")
 WJ = "\u2060"  # the word joiner md_text puts where GFM would start an autolink
@@ -285,192 +264,11 @@ def test_render_nothing() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Hand-built answers
-
-REF = parse_reference("ghcr.io/org/app:1.2")
-INDEX_DIGEST = Digest("sha256", "a" * 64)
-AMD64_DIGEST = Digest("sha256", "b" * 64)
-ARM64_DIGEST = Digest("sha256", "d" * 64)
-CONFIG_DIGEST = Digest("sha256", "c" * 64)
-AMD64 = Platform("linux", "amd64")
-ARM64 = Platform("linux", "arm64", "v8")
-
-MANIFEST = ImageManifest(
-    OCI_MANIFEST,
-    Descriptor("application/vnd.oci.image.config.v1+json", CONFIG_DIGEST, 1469),
-    (Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", Digest("sha256", "e" * 64), 99),),
-)
-INDEX = ImageIndex(
-    OCI_INDEX,
-    (
-        Descriptor(OCI_MANIFEST, AMD64_DIGEST, 500, AMD64),
-        Descriptor(OCI_MANIFEST, ARM64_DIGEST, 1536, ARM64),
-        Descriptor(OCI_MANIFEST, Digest("sha256", "f" * 64), 800, Platform("unknown", "unknown")),
-    ),
-)
-LABELS = {"org.opencontainers.image.title": "My App | ü", "empty": "", "quote": 'say "hi"'}
-CONFIG = ImageConfig("2024-05-01T12:00:00Z", LABELS, AMD64)
-
-
-def _info(*, index: bool = True, config: ImageConfig | None = CONFIG) -> ImageInfo:
-    return ImageInfo(
-        reference=REF,
-        digest=INDEX_DIGEST if index else AMD64_DIGEST,
-        media_type=OCI_INDEX if index else DOCKER_MANIFEST,
-        index=INDEX if index else None,
-        entries=(
-            PlatformEntry(AMD64, AMD64_DIGEST, OCI_MANIFEST, 500),
-            PlatformEntry(ARM64, ARM64_DIGEST, OCI_MANIFEST, 1536),
-        )
-        if index
-        else (),
-        platform=AMD64,
-        platform_digest=AMD64_DIGEST,
-        manifest=MANIFEST,
-        config=config,
-        ratelimit=None,
-    )
-
-
-def _is_compact_json(value: str) -> bool:
-    doc = json.loads(value)
-    return value == json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
-
-
-# ---------------------------------------------------------------------------------------------
-# outputs
-
-
-def test_image_outputs_of_an_index() -> None:
-    out = image_outputs(_info())
-    assert out == {
-        "digest": "sha256:" + "a" * 64,
-        "platform-digest": "sha256:" + "b" * 64,
-        "config-digest": "sha256:" + "c" * 64,
-        "media-type": OCI_INDEX,
-        "platforms": '["linux/amd64","linux/arm64/v8"]',
-        "created": "2024-05-01T12:00:00Z",
-        "labels": (
-            '{"org.opencontainers.image.title":"My App | ü","empty":"","quote":"say \\"hi\\""}'
-        ),
-        "pinned": "ghcr.io/org/app:1.2@sha256:" + "a" * 64,
-        "exists": "true",
-    }
-    assert json.loads(out["labels"]) == LABELS
-    assert _is_compact_json(out["platforms"])
-    assert _is_compact_json(out["labels"])
-
-
-def test_image_outputs_of_a_single_manifest() -> None:
-    out = image_outputs(_info(index=False))
-    assert out["digest"] == out["platform-digest"] == "sha256:" + "b" * 64
-    assert out["media-type"] == DOCKER_MANIFEST
-    assert out["platforms"] == '["linux/amd64"]'
-    assert out["pinned"] == "ghcr.io/org/app:1.2@sha256:" + "b" * 64
-
-
-def test_image_outputs_without_config() -> None:
-    out = image_outputs(_info(index=False, config=None))
-    assert out["platforms"] == "[]"
-    assert out["labels"] == "{}"
-    assert out["created"] == ""
-    out = image_outputs(_info(config=ImageConfig(None, {}, None)))
-    assert out["created"] == ""
-    assert out["labels"] == "{}"
-    assert out["platforms"] == '["linux/amd64","linux/arm64/v8"]'
-
-
-def test_missing_outputs_mirror_image_outputs() -> None:
-    missing = missing_outputs()
-    assert set(missing) == set(image_outputs(_info()))
-    assert missing["exists"] == "false"
-    assert missing["platforms"] == "[]"
-    assert missing["labels"] == "{}"
-    assert all(missing[k] == "" for k in missing if k not in {"exists", "platforms", "labels"})
-
-
-@pytest.mark.parametrize(
-    ("selection", "expected"),
-    [
-        (
-            TagSelection(("1.2.3", "1.2", "latest"), 3, "1.2.3"),
-            {"tags": '["1.2.3","1.2","latest"]', "tag-count": "3", "latest-semver": "1.2.3"},
-        ),
-        (TagSelection((), 0, None), {"tags": "[]", "tag-count": "0", "latest-semver": ""}),
-        # count is of the whole (filtered) list, tags may be cut by max-tags
-        (
-            TagSelection(("b", "a"), 250, None),
-            {"tags": '["b","a"]', "tag-count": "250", "latest-semver": ""},
-        ),
-    ],
-)
-def test_tag_outputs(selection: TagSelection, expected: dict[str, str]) -> None:
-    out = tag_outputs(selection)
-    assert out == expected
-    assert _is_compact_json(out["tags"])
-
-
-def test_head_outputs() -> None:
-    head = ManifestHead(INDEX_DIGEST, None, None, None)
-    out = head_outputs(REF, head)
-    assert out == {
-        "digest": str(INDEX_DIGEST),
-        "media-type": "",
-        "pinned": f"ghcr.io/org/app:1.2@{INDEX_DIGEST}",
-        "exists": "true",
-    }
-
-
-@pytest.mark.parametrize(
-    ("rate_limit", "expected"),
-    [
-        (None, {}),
-        (RateLimit(None, None, None, None), {}),
-        (
-            RateLimit(100, 76, 21600, "1.2.3.4"),
-            {"rate-limit-limit": "100", "rate-limit-remaining": "76"},
-        ),
-        (RateLimit(100, None, None, None), {"rate-limit-limit": "100"}),
-    ],
-)
-def test_ratelimit_outputs(rate_limit: RateLimit | None, expected: dict[str, str]) -> None:
-    assert ratelimit_outputs(rate_limit) == expected
-
-
-def test_small_outputs() -> None:
-    assert boolean(True) == "true"
-    assert boolean(False) == "false"
-    assert names_output(["a", "b/c"]) == '["a","b/c"]'
-    assert names_output([]) == "[]"
-    assert compact_json({"a": [1, "ü"]}) == '{"a":[1,"ü"]}'
-
-
-def test_every_output_name_is_in_the_contract() -> None:
-    names = (
-        set(image_outputs(_info()))
-        | set(missing_outputs())
-        | set(tag_outputs(TagSelection((), 0, None)))
-        | set(head_outputs(REF, ManifestHead(INDEX_DIGEST, None, None, None)))
-        | set(ratelimit_outputs(RateLimit(1, 1, None, None)))
-    )
-    assert names <= set(OUTPUT_NAMES)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=5))
-def test_property_labels_output_round_trips(labels: dict[str, str]) -> None:
-    out = image_outputs(_info(config=ImageConfig(None, labels, None)))
-    assert json.loads(out["labels"]) == labels
-    assert "\n" not in out["labels"]
-    assert _is_compact_json(out["labels"])
-
-
-# ---------------------------------------------------------------------------------------------
 # Summary sections
 
 
 def test_image_section_escapes_and_lists_facts() -> None:
-    text = image_section(_info(), rate_limit=RateLimit(100, 76, 21600, None))
+    text = image_section(sample_info(), rate_limit=RateLimit(100, 76, 21600, None))
     assert text.startswith("## ghcr.io/org/app:1.2\n")
     assert "| Digest | `sha256:" + "a" * 64 + "` |" in text
     assert "| Platform | linux/amd64 |" in text
@@ -480,19 +278,19 @@ def test_image_section_escapes_and_lists_facts() -> None:
 
 
 def test_image_section_without_quota_or_created() -> None:
-    text = image_section(_info(config=None))
+    text = image_section(sample_info(config=None))
     assert "Pull quota" not in text
     assert "Created" not in text
 
 
 def test_platform_table() -> None:
-    table = platform_table(_info())
+    table = platform_table(sample_info())
     assert table is not None
     assert table.rows == (
         ("linux/amd64", f"`{AMD64_DIGEST}`", "500 B"),
         ("linux/arm64/v8", f"`{ARM64_DIGEST}`", "1.5 KiB"),
     )
-    assert platform_table(_info(index=False)) is None
+    assert platform_table(sample_info(index=False)) is None
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,12 @@ from hubaction.errors import (
 from hubaction.oci.wire import NotJSON, load_json
 from hubaction.registry.credentials import Credentials
 from hubaction.registry.errors import error_body, error_for, network_error
-from hubaction.registry.transport import plain_http_allowed, read_body, redact_url
+from hubaction.registry.transport import (
+    plain_http_allowed,
+    read_body,
+    redact_url,
+    refuse_plain_http_credentials,
+)
 
 __all__ = ["CONCURRENCY", "HUB_URL", "MAX_PAGES", "PAGE_SIZE", "HubClient"]
 
@@ -142,6 +147,16 @@ class HubClient:
         headers = {"Accept": "application/json"}
         if authorization:
             headers["Authorization"] = authorization
+        # Docker Hub has no `insecure`: a plain-HTTP hub-url is only for loopback fakes. A
+        # login's JSON body carries the password, as good as an Authorization.
+        refuse_plain_http_credentials(
+            url,
+            {**self.session.headers, **headers},
+            insecure=False,
+            what=what,
+            secret_body=body is not None,
+            service=Service.HUB_API,
+        )
         self._debug(f"{method} {redact_url(url)}" + (f" {dict(params)}" if params else ""))
         try:
             response = self.session.request(

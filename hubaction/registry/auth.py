@@ -30,7 +30,12 @@ from hubaction.registry.credentials import (
     normalize_registry_key,
 )
 from hubaction.registry.errors import check_response, network_error
-from hubaction.registry.transport import plain_http_allowed, read_body, redact_url
+from hubaction.registry.transport import (
+    plain_http_allowed,
+    read_body,
+    redact_url,
+    refuse_plain_http_credentials,
+)
 
 T = TypeVar("T")
 Headers = Mapping[str, str]
@@ -108,8 +113,9 @@ def basic_header(creds: Credentials) -> str:
 class AuthFlow:
     """The auth protocol for every registry of one run, without I/O; thread-safe.
 
-    Credentials never travel over plain HTTP except to loopback hosts or with ``insecure``; a
-    token realm on another host gets them only over HTTPS.
+    The senders refuse credentials over plain HTTP except to loopback hosts or with
+    ``insecure`` (:func:`~hubaction.registry.transport.refuse_plain_http_credentials`); a
+    plain-HTTP token realm is refused here already, with the way out.
     """
 
     def __init__(
@@ -151,7 +157,7 @@ class AuthFlow:
             realm = self._realms.get(key)
             wants_basic = key in self._basic
         if wants_basic:
-            return self._basic_headers(key, url)
+            return self._basic_headers(key)
         if realm is None:
             return {}
         # Docker Hub, or another repository of a registry seen already: the first request
@@ -180,13 +186,13 @@ class AuthFlow:
         with self._lock:
             already = key in self._basic
             self._basic.add(key)
-        return None if already else (self._basic_headers(key, url) or None)
+        return None if already else (self._basic_headers(key) or None)
 
-    def _basic_headers(self, key: str, url: str) -> dict[str, str]:
+    def _basic_headers(self, key: str) -> dict[str, str]:
+        # Sent as is: whether it may travel to the URL is the sender's one check
+        # (refuse_plain_http_credentials), which refuses the request rather than dropping this.
         creds = self._credentials.get(key)
-        if creds is None or not plain_http_allowed(url, insecure=key in self._insecure):
-            return {}
-        return {"Authorization": basic_header(creds)}
+        return {} if creds is None else {"Authorization": basic_header(creds)}
 
     def _learn_realm(self, key: str, scope: str, bearer: Challenge) -> _Realm | None:
         """The realm a Bearer challenge names (remembered); ``None`` when the token sent was
@@ -231,10 +237,15 @@ class AuthFlow:
         if creds is None:
             return TokenRequest(key, scope, realm.url, tuple(params), {})
         if not plain_http_allowed(realm.url, insecure=key in self._insecure):
+            # Said here, before the wire check would, to name the way out; kind OTHER: no
+            # credentials were refused, the advice for that would mislead.
             raise Unauthorized(
                 f"{key}: the token service {redact_url(realm.url)} speaks plain HTTP; "
                 "credentials are only sent over HTTPS (or to loopback hosts). Fix the "
-                "registry's token realm, or set `insecure: true` if you trust the network"
+                "registry's token realm, or set `insecure: true` if you trust the network",
+                kind=Kind.OTHER,
+                service=Service.REALM,
+                registry=key,
             )
         basic = {"Authorization": basic_header(creds)}
         return TokenRequest(key, scope, realm.url, tuple(params), basic, creds.username)
@@ -296,6 +307,7 @@ class RegistryAuth:
             credentials, insecure_registries=insecure_registries, on_secret=on_secret, clock=clock
         )
         self._session = session
+        self._insecure = insecure_registries
         self._debug = debug
         self.token_requests = 0
 
@@ -315,6 +327,14 @@ class RegistryAuth:
     def fetch(self, request: TokenRequest) -> Reply:
         """Send one token request. Network failures and error statuses other than a refusal
         (401, 403: the flow words those) raise here."""
+        refuse_plain_http_credentials(
+            request.url,
+            {**self._session.headers, **request.headers},
+            insecure=request.registry in self._insecure,
+            what=f"{request.registry}: {request.what}",
+            service=Service.REALM,
+            registry=request.registry,
+        )
         self._debug(f"token request: GET {redact_url(request.url)} scope={request.scope}")
         self.token_requests += 1
         try:

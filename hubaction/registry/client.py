@@ -26,14 +26,16 @@ from hubaction.errors import (
     Kind,
     NotFound,
     RegistryError,
+    Service,
 )
 from hubaction.oci.link import next_link
 from hubaction.oci.manifest import compute_digest, parse_manifest, verify_digest
 from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
 from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
-from hubaction.oci.reference import Digest, Reference, is_loopback_host, parse_digest
+from hubaction.oci.reference import Digest, Reference, is_loopback_host
 from hubaction.oci.tags import parse_tag_list
 from hubaction.oci.wire import decimal_count
+from hubaction.registry.answers import check_next_page, content_type, header_digest, origin_of
 from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
 from hubaction.registry.credentials import CredentialStore
 from hubaction.registry.errors import check_response, error_for, network_error
@@ -43,6 +45,7 @@ from hubaction.registry.transport import (
     new_session,
     read_body,
     redact_url,
+    refuse_plain_http_credentials,
     release,
 )
 
@@ -65,23 +68,6 @@ class _Where(TypedDict):
 def _where(ref: Reference) -> _Where:
     """The fields naming ``ref``'s repository in an error (``error_for``'s context)."""
     return {"registry": ref.registry, "repository": ref.repository}
-
-
-def _content_type(response: requests.Response) -> str | None:
-    value = response.headers.get("Content-Type")
-    return value.split(";", 1)[0].strip() if value else None
-
-
-def _header_digest(response: requests.Response, what: str) -> Digest | None:
-    value = response.headers.get("Docker-Content-Digest")
-    if not value:
-        return None
-    try:
-        return parse_digest(value.strip())
-    except ValueError:
-        raise RegistryError(
-            f"{what}: the registry sent an invalid Docker-Content-Digest header {value[:100]!r}"
-        ) from None
 
 
 @dataclass(frozen=True)
@@ -245,7 +231,15 @@ class RegistryClient:
     ) -> requests.Response:
         """The wire: one request, counted and logged; network failures become RegistryError
         unless ``raw_errors``."""
-        headers = {"Accept": call.accept} if call.accept else {}
+        headers = {"Accept": call.accept, **auth} if call.accept else dict(auth)
+        refuse_plain_http_credentials(
+            url,
+            {**self.session.headers, **headers},
+            insecure=call.insecure,
+            what=call.what,
+            service=Service.REGISTRY,
+            registry=call.ref.registry,
+        )
         self._debug(f"{call.method} {redact_url(url)}")
         with self._lock:
             self.requests_sent += 1
@@ -253,7 +247,7 @@ class RegistryClient:
             return self.session.request(
                 call.method,
                 url,
-                headers={**headers, **auth},
+                headers=headers,
                 allow_redirects=False,
                 stream=True,
                 verify=False if call.insecure else None,
@@ -286,7 +280,7 @@ class RegistryClient:
                 if status == 404:
                     raise self._not_found(ref)
                 check_response(response, what=what, body=b"", **_where(ref))
-                digest = _header_digest(response, what)
+                digest = header_digest(response, what)
             if digest is not None:
                 if ref.digest is not None and digest != ref.digest:
                     raise DigestMismatch(
@@ -295,7 +289,7 @@ class RegistryClient:
                     )
                 return ManifestHead(
                     digest=digest,
-                    media_type=_content_type(response),
+                    media_type=content_type(response),
                     size=decimal_count(response.headers.get("Content-Length")),
                     ratelimit=parse_ratelimit(response.headers),
                 )
@@ -340,8 +334,8 @@ class RegistryClient:
                 raise self._not_found(target) from error
             check_response(response, what=what, **_where(ref))
             body = read_body(response, limit=MAX_MANIFEST_BYTES, what=what)
-            header = _header_digest(response, what)
-            content_type = _content_type(response)
+            header = header_digest(response, what)
+            served_type = content_type(response)
             ratelimit = parse_ratelimit(response.headers)
         # Hash with the algorithm of what was asked for, else of the header, else sha256.
         algorithm = (wanted or header or Digest("sha256", "0" * 64)).algorithm
@@ -349,7 +343,7 @@ class RegistryClient:
         for expected in (wanted, header):
             if expected is not None:
                 verify_digest(body, expected, what=what)
-        manifest = parse_manifest(body, content_type, what=what)
+        manifest = parse_manifest(body, served_type, what=what)
         return FetchedManifest(
             digest=actual,
             media_type=manifest.media_type,
@@ -411,7 +405,6 @@ class RegistryClient:
         """Every tag of ``ref``'s repository, following ``Link: <...>; rel="next"`` pages."""
         what = f"tags of {ref.name}"
         url = f"{self._url(ref, 'tags/list')}?n={TAGS_PAGE_SIZE}"
-        origin = urlsplit(url).netloc
         tags: list[str] = []
         seen: set[str] = set()
         for _page in range(self._max_tag_pages):
@@ -419,6 +412,8 @@ class RegistryClient:
             page_tags, link, page_url = _once_more(
                 functools.partial(self._tag_page, ref, url, what), self._debug
             )
+            # Known only after the first page: an insecure registry may have fallen back to HTTP.
+            origin = origin_of(self._url(ref, "tags/list"))
             for tag in page_tags:
                 if tag not in seen:
                     seen.add(tag)
@@ -434,11 +429,7 @@ class RegistryClient:
                 raise RegistryError(f"{what}: {exc}") from None
             if following is None:
                 return tags
-            if urlsplit(following).netloc != origin:
-                raise RegistryError(
-                    f"{what}: the registry's next page points to another host "
-                    f"({urlsplit(following).netloc}); refusing to follow it"
-                )
+            check_next_page(following, origin, what)
             url = following
         raise RegistryError(
             f"{what}: more than {self._max_tag_pages} pages of tags; hubaction stops there so a "

@@ -7,6 +7,7 @@
 * :func:`read_body`: reads a streamed body with a size cap, so a hostile server cannot exhaust
   memory.
 * :func:`redact_url`: strips credentials and tokens from URLs before they reach a log line.
+* :func:`refuse_plain_http_credentials`: the check every sender makes before the wire.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -25,7 +27,7 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from hubaction import USER_AGENT
-from hubaction.errors import CorruptBody, RegistryError
+from hubaction.errors import CorruptBody, RegistryError, Service
 from hubaction.oci.reference import is_loopback_host
 from hubaction.oci.wire import decimal_count
 from hubaction.registry.errors import parse_retry_after
@@ -149,6 +151,37 @@ def new_retry(budget: float = DEFAULT_RETRY_BUDGET, *, total: int = 6) -> Budget
     )
 
 
+class _NoAuth(requests.auth.AuthBase):
+    """A session auth that adds nothing (see :class:`_Session`)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+class _Session(requests.Session):
+    """A ``requests.Session`` that never adds ``~/.netrc`` credentials.
+
+    With ``trust_env`` requests adds them to any request without an Authorization of its own,
+    and again after every redirect: to hosts hubaction never vetted, past
+    :func:`refuse_plain_http_credentials` (a netrc ``default`` entry matches every host).
+    hubaction's credentials come from its inputs only; ``trust_env`` stays on for proxies and
+    CA bundles.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.auth = _NoAuth()  # a session auth: prepare_request skips the netrc lookup
+
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        # requests' own, without its netrc lookup: strip Authorization when leaving the host.
+        headers = prepared_request.headers
+        strip = self.should_strip_auth(response.request.url, prepared_request.url)  # type: ignore[no-untyped-call]
+        if "Authorization" in headers and strip:
+            del headers["Authorization"]
+
+
 def new_session(
     *,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
@@ -156,7 +189,7 @@ def new_session(
     retries: int = 6,
 ) -> requests.Session:
     """The one session of a run: pooled keep-alive connections, timeouts, bounded retries."""
-    session = requests.Session()
+    session = _Session()
     session.headers["User-Agent"] = USER_AGENT
     adapter = _TimeoutAdapter(
         timeout,
@@ -182,6 +215,41 @@ def plain_http_allowed(url: str, *, insecure: bool) -> bool:
     return parts.scheme == "https" or insecure or is_loopback_host(parts.hostname or "")
 
 
+def _carries_credentials(headers: Mapping[str, object]) -> bool:
+    return any(name.lower() == "authorization" for name in headers)
+
+
+def refuse_plain_http_credentials(
+    url: str,
+    headers: Mapping[str, object],
+    *,
+    insecure: bool,
+    what: str,
+    secret_body: bool = False,
+    service: Service | None = None,
+    registry: str | None = None,
+) -> None:
+    """The one check every sender makes just before the wire: no Authorization (nor a body
+    with a secret) over plain HTTP to a host that is not loopback, unless ``insecure``.
+
+    Whatever led there (a ``Link``, a ``Location``, a token realm, a ``hub-url``), the request
+    is refused with an error, never sent without its header: a silent anonymous retry would
+    only turn the leak into a confusing 401.
+    """
+    if not (secret_body or _carries_credentials(headers)):
+        return
+    if plain_http_allowed(url, insecure=insecure):
+        return
+    host = urlsplit(url).netloc.rsplit("@", 1)[-1][:MAX_QUOTED_URL]
+    raise RegistryError(
+        f"{what}: refusing to send credentials over plain HTTP to {host} "
+        f"({quoted_url(url)}); they are only sent over HTTPS, to loopback hosts, or to a "
+        "registry marked `insecure`",
+        service=service,
+        registry=registry,
+    )
+
+
 # Pre-signed blob URLs (S3, GCS as used by GAR/GCR) carry credentials in the query.
 _SIGNED_URL_PREFIXES = ("x-amz-", "x-goog-")
 _SECRET_QUERY_KEYS = frozenset({"token", "access_token", "password", "secret", "sig", "signature"})
@@ -205,6 +273,16 @@ def redact_url(url: str) -> str:
         redacted = [(k, "***" if _secret_key(k) else v) for k, v in pairs]
         query = urlencode(redacted, safe=":/*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+# A URL from a registry (a Link, a Location) may be any length; a message quotes its start.
+MAX_QUOTED_URL = 200
+
+
+def quoted_url(url: str) -> str:
+    """``url`` redacted, then cut to :data:`MAX_QUOTED_URL` characters, for a message."""
+    shown = redact_url(url)
+    return shown if len(shown) <= MAX_QUOTED_URL else shown[:MAX_QUOTED_URL] + "..."
 
 
 def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
