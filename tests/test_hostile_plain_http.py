@@ -174,7 +174,9 @@ def test_a_basic_registry_next_page_on_plain_http_is_refused(net: Callable[..., 
     "link",
     [
         "ftp://registry.test/v2/app/tags/list?last=a",
-        "http://registry.test/v2/app/tags/list?last=" + "a" * 60_000,
+        # Long, but under the Link header bound (oci.challenge.MAX_HEADER_CHARS), so the next-page
+        # rule is what refuses it; a longer one is refused as a header (test_hostile_headers.py).
+        "http://registry.test/v2/app/tags/list?last=" + "a" * 10_000,
     ],
     ids=["another-scheme", "huge-url"],
 )
