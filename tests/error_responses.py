@@ -23,6 +23,7 @@ def mock_response(
     headers: Mapping[str, str] | None = None,
     method: str = "GET",
     reason: str | None = None,
+    stream: bool = True,
 ) -> requests.Response:
     """A real requests.Response, answered by requests-mock's adapter."""
     session = requests.Session()
@@ -36,7 +37,7 @@ def mock_response(
     if reason is not None:
         answer["reason"] = reason
     adapter.register_uri(method, URL, **answer)
-    return session.request(method, URL, stream=True)
+    return session.request(method, URL, stream=stream)
 
 
 def oci_errors(*errors: tuple[str, str]) -> bytes:

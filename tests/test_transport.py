@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
-import requests_mock
+from error_responses import mock_response
 from fakes.clock import FakeClock
 from fakes.server import FakeServer, Handler, Request, Response, SilentListener
 from hypothesis import given, settings
@@ -33,32 +33,7 @@ from hubaction.registry.transport import (
     redact_url,
 )
 
-URL = "mock://registry.test/v2/org/app/manifests/1"
 WHAT = "manifest of registry.test/org/app:1"
-
-
-def _mock_response(
-    status: int,
-    body: bytes | io.RawIOBase = b"",
-    *,
-    headers: Mapping[str, str] | None = None,
-    method: str = "GET",
-    reason: str | None = None,
-    stream: bool = True,
-) -> requests.Response:
-    """A real requests.Response, answered by requests-mock's adapter."""
-    session = requests.Session()
-    adapter = requests_mock.Adapter()
-    session.mount("mock://", adapter)
-    answer: dict[str, Any] = {"status_code": status, "headers": dict(headers or {})}
-    if isinstance(body, bytes):
-        answer["content"] = body
-    else:
-        answer["body"] = body  # a file-like object, read as the client reads
-    if reason is not None:
-        answer["reason"] = reason
-    adapter.register_uri(method, URL, **answer)
-    return session.request(method, URL, stream=stream)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,12 +148,12 @@ class EndlessBody(io.RawIOBase):
 
 def test_read_body_whole() -> None:
     body = b"x" * 1000
-    assert read_body(_mock_response(200, body), limit=1000, what=WHAT) == body
+    assert read_body(mock_response(200, body), limit=1000, what=WHAT) == body
 
 
 def test_read_body_refuses_by_content_length_without_reading() -> None:
     endless = EndlessBody(cap=10_000)
-    response = _mock_response(200, endless, headers={"Content-Length": "10000"})
+    response = mock_response(200, endless, headers={"Content-Length": "10000"})
     with pytest.raises(RegistryError, match="10000 bytes, over the 100-byte limit") as info:
         read_body(response, limit=100, what=WHAT)
     assert str(info.value).startswith(WHAT)
@@ -187,7 +162,7 @@ def test_read_body_refuses_by_content_length_without_reading() -> None:
 
 def test_read_body_refuses_streamed_body_over_limit() -> None:
     # No Content-Length: the cap applies while reading.
-    response = _mock_response(200, b"y" * 300_000)
+    response = mock_response(200, b"y" * 300_000)
     assert "Content-Length" not in response.headers
     with pytest.raises(RegistryError, match="exceeds the 100000-byte limit"):
         read_body(response, limit=100_000, what=WHAT)
@@ -196,7 +171,7 @@ def test_read_body_refuses_streamed_body_over_limit() -> None:
 def test_read_body_stops_reading_an_endless_body() -> None:
     endless = EndlessBody()
     with pytest.raises(RegistryError, match="exceeds"):
-        read_body(_mock_response(200, endless), limit=200_000, what=WHAT)
+        read_body(mock_response(200, endless), limit=200_000, what=WHAT)
     assert endless.sent < 1024 * 1024
 
 
@@ -234,7 +209,7 @@ def test_read_body_truncation(headers: dict[str, str], size: int, ok: bool) -> N
 
 def test_read_body_truncated_over_real_transport() -> None:
     # urllib3 notices the short body itself; either way it is a RegistryError, never bytes.
-    response = _mock_response(200, b"z" * 50, headers={"Content-Length": "100"})
+    response = mock_response(200, b"z" * 50, headers={"Content-Length": "100"})
     with pytest.raises(RegistryError, match=r"truncated|broke"):
         read_body(response, limit=1000, what=WHAT)
 
