@@ -28,6 +28,7 @@ __all__ = [
     "parse_tag_list",
     "parse_version",
     "select_tags",
+    "skipped_tags_note",
     "sort_tags",
 ]
 
@@ -326,6 +327,15 @@ class TagList:
 
     tags: tuple[str, ...] = ()
     skipped: int = 0
+
+
+def skipped_tags_note(where: str, skipped: int) -> str:
+    """What the front ends say once about ``skipped`` invalid names in ``where``'s tag list.
+
+    The names themselves are never quoted: they are the registry's hostile text."""
+    if skipped == 1:
+        return f"{where}: 1 tag that is not a valid tag name was skipped"
+    return f"{where}: {skipped} tags that are not valid tag names were skipped"
 
 
 def is_tag(text: str) -> bool:
