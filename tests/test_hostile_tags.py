@@ -101,7 +101,7 @@ def test_action_skips_hostile_registry_tags_with_one_warning(serve: Serve, tmp_p
     assert json.loads(run.outputs["tags"]) == ["2.0", "1.0", "latest"]
     assert run.outputs["tag-count"] == "3"
     assert "3 tags, sorted by" in run.summary
-    assert "5 listed names that are not valid tags skipped." in run.summary
+    assert "5 listed names that are not valid tags were skipped." in run.summary
     assert "pwned" not in run.summary and "$(id)" not in run.summary
 
 
@@ -176,7 +176,7 @@ def test_action_skips_an_invalid_docker_hub_tag_with_one_warning(
     assert skip_warnings(run) == [f"docker.io/acme/app: {skipped}"]
     assert json.loads(run.outputs["tags"]) == ["1.0", "latest"]
     assert "Docker Hub's API" in run.summary
-    assert "1 listed name that is not a valid tag skipped." in run.summary
+    assert "1 listed name that is not a valid tag was skipped." in run.summary
     assert "pwned" not in run.summary and "pwned" not in run.stdout
 
 

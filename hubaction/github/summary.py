@@ -232,7 +232,8 @@ def tag_table(
     said = f"sorted by {md_text(sort)}; source: {md_text(source)}."
     note = f"{shown} of {total} tags, {said}" if shown != total else f"{total} tags, {said}"
     if skipped:
-        names = "name that is not a valid tag" if skipped == 1 else "names that are not valid tags"
+        one = skipped == 1
+        names = "name that is not a valid tag was" if one else "names that are not valid tags were"
         note += f" {skipped} listed {names} skipped."
     return Table(
         "Tags",
