@@ -21,7 +21,7 @@ from hubaction import __version__
 from hubaction.errors import HubActionError, InvalidInput, describe
 from hubaction.oci.platform import Platform, parse_platform
 from hubaction.oci.reference import Reference, parse_reference
-from hubaction.oci.tags import SORTS, compile_tag_filter
+from hubaction.oci.tags import SORTS, compile_tag_filter, skipped_tags_note
 from hubaction.registry.credentials import (
     Credentials,
     CredentialStore,
@@ -227,6 +227,10 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         sort=args.sort,
         on_fallback=_note_fallback,
     )
+    if listing.skipped:
+        # As the action: once, with a count; the hostile names are never printed.
+        note = skipped_tags_note(f"{ref.registry}/{ref.repository}", listing.skipped)
+        sys.stderr.write(f"note: {shown(note)}\n")
     selection = listing.select(tag_filter=tag_filter, sort=args.sort, max_tags=args.limit)
     if args.json:
         doc = {

@@ -24,11 +24,13 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class TagListing:
     """Tag names and where they came from; ``hub_tags`` holds Docker Hub's metadata (push
-    date, size, digest) per name when ``from_hub``, and nothing for a registry's tag list."""
+    date, size, digest) per name when ``from_hub``, and nothing for a registry's tag list.
+    ``skipped`` counts the listed names that were no valid tags (left out of ``names``)."""
 
     names: tuple[str, ...]
     from_hub: bool = False
     hub_tags: Mapping[str, HubTag] = field(default_factory=dict)
+    skipped: int = 0
 
     @property
     def pushed(self) -> dict[str, datetime] | None:
@@ -68,11 +70,13 @@ def list_tags(
             if sort == "updated":
                 raise
             on_fallback(exc)
-    return TagListing(tuple(registry().list_tags(repo)))
+    listed = registry().tag_list(repo)
+    return TagListing(listed.tags, skipped=listed.skipped)
 
 
 def _from_hub(hub: HubClient, repo: Reference) -> TagListing:
     from hubaction.dockerhub.models import split_hub_repository
 
-    by_name = {t.name: t for t in hub.tags(*split_hub_repository(repo.repository))}
-    return TagListing(tuple(by_name), from_hub=True, hub_tags=by_name)
+    listed = hub.tag_listing(*split_hub_repository(repo.repository))
+    by_name = {t.name: t for t in listed.items}
+    return TagListing(tuple(by_name), from_hub=True, hub_tags=by_name, skipped=listed.skipped)

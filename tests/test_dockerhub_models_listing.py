@@ -3,15 +3,19 @@ them."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from fakes.hubserver import load
 
 from hubaction.dockerhub.models import (
+    HubItems,
     HubListing,
     HubPage,
     HubTag,
     ListingShifted,
     collect_listing,
+    parse_listed_tag,
     parse_repository,
     parse_tag,
 )
@@ -42,8 +46,8 @@ def page(count: int, *names: str, more: bool = False) -> HubPage:
 
 def test_collect_listing_of_consistent_pages() -> None:
     first, second = page(3, "a", "b", more=True), page(3, "c")
-    assert [t.name for t in collect_listing(LISTING, first, [second])] == ["a", "b", "c"]
-    assert collect_listing(LISTING, page(0), []) == []
+    assert [t.name for t in collect_listing(LISTING, first, [second]).items] == ["a", "b", "c"]
+    assert collect_listing(LISTING, page(0), []) == HubItems((), 0)
 
 
 @pytest.mark.parametrize(
@@ -70,6 +74,22 @@ def test_collect_listing_refuses_pages_that_shifted(
 def test_collect_listing_items_are_parsed_as_hostile() -> None:
     with pytest.raises(RegistryError, match="not a valid tag"):
         collect_listing(LISTING, page(1, "-bad"), [])
+
+
+def test_a_tags_listing_skips_invalid_names_and_counts_them() -> None:
+    # Docker Hub counted the invalid names too: the listing is whole with them skipped.
+    listing = dataclasses.replace(LISTING, parse=parse_listed_tag)
+    got = collect_listing(listing, page(4, "a", "-bad", more=True), [page(4, "x\ny", "b")])
+    assert got == HubItems((HubTag("a"), HubTag("b")), skipped=2)
+    with pytest.raises(ListingShifted, match="3 items read but 4 counted"):
+        collect_listing(listing, page(4, "a", "-bad", more=True), [page(4, "b")])
+
+
+def test_a_listed_tag_of_another_malformed_shape_still_fails() -> None:
+    with pytest.raises(RegistryError, match="`images`"):
+        parse_listed_tag({"name": "ok", "images": {}})
+    with pytest.raises(RegistryError, match="no `name`"):
+        parse_listed_tag({"name": None})
 
 
 # --- summary helpers ------------------------------------------------------------------------------

@@ -7,8 +7,16 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from hubaction.errors import InvalidInput
-from hubaction.oci.tags import SORTS, compile_tag_filter, select_tags, sort_tags
+from hubaction.errors import CorruptBody, InvalidInput, RegistryError
+from hubaction.oci.tags import (
+    SORTS,
+    TagList,
+    compile_tag_filter,
+    parse_tag_list,
+    select_tags,
+    skipped_tags_note,
+    sort_tags,
+)
 
 # --- updated ------------------------------------------------------------------------------------
 
@@ -217,3 +225,49 @@ def test_compile_tag_filter_invalid(pattern: str, fragment: str) -> None:
     message = str(info.value)
     assert message.startswith(f"tag-filter {pattern!r} is not a valid Python regular expression")
     assert fragment in message
+
+
+# -- parse_tag_list: one page of a registry's tag list ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"tags": ["1.0", "latest"]}', TagList(("1.0", "latest"), 0)),
+        (b'{"name": "app", "tags": null}', TagList()),
+        (b'{"tags": []}', TagList()),
+        # names that break the tag grammar are counted, not kept
+        (b'{"tags": ["ok", "\\ud800", "a\\nb", "$(id)", "-x", ""]}', TagList(("ok",), 5)),
+        (b'{"tags": ["ok", " ok", "a\\u0000"]}', TagList(("ok",), 2)),
+        (b'{"tags": ["' + b"a" * 129 + b'", "' + b"a" * 128 + b'"]}', TagList(("a" * 128,), 1)),
+    ],
+    ids=["valid", "null", "empty", "hostile", "space-nul", "length"],
+)
+def test_parse_tag_list_keeps_valid_tags_and_counts_the_rest(
+    body: bytes, expected: TagList
+) -> None:
+    assert parse_tag_list(body, "tags of app") == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b'{"tags": ["a"', CorruptBody),
+        (b"[]", RegistryError),
+        (b'{"tags": "a"}', RegistryError),
+        (b'{"tags": ["a", 1]}', RegistryError),
+    ],
+    ids=["cut", "array", "string", "number"],
+)
+def test_parse_tag_list_refuses_other_shapes(body: bytes, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        parse_tag_list(body, "tags of app")
+
+
+def test_skipped_tags_note_counts_and_never_quotes() -> None:
+    assert skipped_tags_note("r.test/app", 1) == (
+        "r.test/app: 1 tag that is not a valid tag name was skipped"
+    )
+    assert skipped_tags_note("r.test/app", 3) == (
+        "r.test/app: 3 tags that are not valid tag names were skipped"
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hubaction.dockerhub.models import HubTag
+from hubaction.dockerhub.models import HubItems, HubTag
 from hubaction.errors import (
     CorruptBody,
     HubActionError,
@@ -19,6 +19,7 @@ from hubaction.errors import (
     Unauthorized,
 )
 from hubaction.oci.reference import Reference, parse_reference
+from hubaction.oci.tags import TagList
 from hubaction.tagsource import TagListing, list_tags
 
 MAY = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -26,30 +27,37 @@ JUNE = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
 
 class FakeHub:
-    """The one call the service makes of a HubClient: ``tags(namespace, repository)``."""
+    """The one call the service makes of a HubClient: ``tag_listing(namespace, repository)``."""
 
-    def __init__(self, tags: list[HubTag] | None = None, error: HubActionError | None = None):
+    def __init__(
+        self,
+        tags: list[HubTag] | None = None,
+        error: HubActionError | None = None,
+        skipped: int = 0,
+    ):
         self._tags = tags or []
         self._error = error
+        self._skipped = skipped
         self.asked: list[tuple[str, str]] = []
 
-    def tags(self, namespace: str, repository: str) -> list[HubTag]:
+    def tag_listing(self, namespace: str, repository: str) -> HubItems[HubTag]:
         self.asked.append((namespace, repository))
         if self._error is not None:
             raise self._error
-        return self._tags
+        return HubItems(tuple(self._tags), self._skipped)
 
 
 class FakeRegistry:
-    """The one call the service makes of a RegistryClient: ``list_tags(ref)``."""
+    """The one call the service makes of a RegistryClient: ``tag_list(ref)``."""
 
-    def __init__(self, tags: list[str]):
+    def __init__(self, tags: list[str], skipped: int = 0):
         self._tags = tags
+        self._skipped = skipped
         self.asked: list[Reference] = []
 
-    def list_tags(self, ref: Reference) -> list[str]:
+    def tag_list(self, ref: Reference) -> TagList:
         self.asked.append(ref)
-        return self._tags
+        return TagList(tuple(self._tags), self._skipped)
 
 
 HUB_TAGS = [
@@ -158,3 +166,11 @@ def test_select_of_a_registry_listing_sorts_by_version() -> None:
     selection = listing.select(tag_filter=None, sort="version", max_tags=0)
     assert selection.tags == ("1.10.0", "1.2.0", "x")
     assert selection.latest_semver == "1.10.0"
+
+
+@pytest.mark.parametrize("text", ["ghcr.io/acme/app", "acme/app"], ids=["registry", "hub"])
+def test_the_count_of_skipped_invalid_names_is_carried(text: str) -> None:
+    hub, registry = FakeHub(HUB_TAGS, skipped=2), FakeRegistry(["1"], skipped=3)
+    listing, _ = run(text, hub, registry)
+    assert listing.skipped == (2 if listing.from_hub else 3)
+    assert listing.names == (("1.0", "2.0", "edge") if listing.from_hub else ("1",))

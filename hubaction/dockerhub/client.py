@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from hubaction.dockerhub.models import (
+    HubItems,
     HubListing,
     HubPage,
     HubRateLimit,
@@ -26,11 +27,11 @@ from hubaction.dockerhub.models import (
     collect_listing,
     parse_hub_name,
     parse_hub_ratelimit,
+    parse_listed_tag,
     parse_login_token,
     parse_namespaces,
     parse_page,
     parse_repository,
-    parse_tag,
 )
 from hubaction.errors import (
     HubActionError,
@@ -349,10 +350,15 @@ class HubClient:
             key=lambda repo: repo.name,
             missing=missing,
         )
-        return self._list(listing)
+        return list(self._list(listing).items)
 
     def tags(self, namespace: str, repository: str) -> list[HubTag]:
-        """Every tag of ``namespace/repository`` with its metadata."""
+        """Every tag of ``namespace/repository`` with its metadata (:meth:`tag_listing`)."""
+        return list(self.tag_listing(namespace, repository).items)
+
+    def tag_listing(self, namespace: str, repository: str) -> HubItems[HubTag]:
+        """Every tag of ``namespace/repository`` with its metadata, and how many listed names
+        were no valid tags (skipped)."""
         ns = parse_hub_name(namespace, "namespace")
         repo = parse_hub_name(repository, "repository")
         what = f"Docker Hub tags of {ns}/{repo}"
@@ -375,13 +381,13 @@ class HubClient:
             f"/v2/namespaces/{quote(ns)}/repositories/{quote(repo)}/tags",
             f"/v2/repositories/{quote(ns)}/{quote(repo)}/tags",
             what=what,
-            parse=lambda doc: parse_tag(doc, what=what),
+            parse=lambda doc: parse_listed_tag(doc, what=what),
             key=lambda tag: tag.name,
             missing=missing,
         )
         return self._list(listing)
 
-    def _list(self, listing: HubListing[T]) -> list[T]:
+    def _list(self, listing: HubListing[T]) -> HubItems[T]:
         what = listing.what
         for attempt in range(1, LISTING_ATTEMPTS + 1):
             try:
@@ -393,7 +399,7 @@ class HubClient:
             "something is pushing or deleting right now. Retry later"
         )
 
-    def _list_once(self, listing: HubListing[T]) -> list[T]:
+    def _list_once(self, listing: HubListing[T]) -> HubItems[T]:
         """One read of a listing: page 1 gives ``count``; pages 2..ceil(count/100) are then
         fetched concurrently by number. ``next`` is never followed: building the URLs here
         keeps the token on the ``hub-url`` host whatever ``next`` says."""

@@ -20,6 +20,7 @@ from hubaction.oci.wire import NotJSON, decimal_count, load_json, quote_bounded,
 
 __all__ = [
     "HubImage",
+    "HubItems",
     "HubListing",
     "HubPage",
     "HubRateLimit",
@@ -32,6 +33,7 @@ __all__ = [
     "parse_hub_ratelimit",
     "parse_hub_time",
     "parse_image",
+    "parse_listed_tag",
     "parse_login_token",
     "parse_namespaces",
     "parse_page",
@@ -366,6 +368,17 @@ def parse_tag(doc: Mapping[str, Any], *, what: str = "Docker Hub tag") -> HubTag
     )
 
 
+def parse_listed_tag(doc: Mapping[str, Any], *, what: str = "Docker Hub tag") -> HubTag | None:
+    """One item of a tags listing, or ``None`` when its name breaks the tag grammar: no tag
+    anyone can pull, so it is skipped rather than failing the listing. Any other malformed
+    item is a :class:`RegistryError`, as in :func:`parse_tag`."""
+    try:
+        parse_tag_name(_name(doc, "name", what))
+    except InvalidInput:
+        return None
+    return parse_tag(doc, what=what)
+
+
 def parse_namespaces(body: bytes, *, what: str = "Docker Hub namespaces") -> list[str]:
     """``{"username": ..., "namespaces": [...]}`` -> the namespaces, first seen first."""
     doc = _hub_json(body, what)
@@ -401,9 +414,17 @@ class HubListing(Generic[T]):
     path: str
     legacy_path: str
     what: str
-    parse: Callable[[Mapping[str, Any]], T]
+    parse: Callable[[Mapping[str, Any]], T | None]  # None: an item to skip (still counted)
     key: Callable[[T], str]
     missing: NotFound
+
+
+@dataclass(frozen=True)
+class HubItems(Generic[T]):
+    """The parsed items of a whole listing, and how many items its parse skipped."""
+
+    items: tuple[T, ...] = ()
+    skipped: int = 0
 
 
 class ListingShifted(Exception):
@@ -412,7 +433,7 @@ class ListingShifted(Exception):
 
 def collect_listing(
     listing: HubListing[T], first: HubPage, rest: Sequence[HubPage | None]
-) -> list[T]:
+) -> HubItems[T]:
     """The parsed items of ``listing``'s pages 1 (``first``), 2, ... (``rest``; ``None``: the
     page answered 404).
 
@@ -420,9 +441,11 @@ def collect_listing(
     front, a deletion pulls items up), which would duplicate or lose items. So the pages are
     only accepted when every page reports the same ``count``, no item (by ``key``) appears
     twice, the last page has no ``next`` and the items number exactly ``count``; otherwise
-    :class:`ListingShifted` says which check failed.
+    :class:`ListingShifted` says which check failed. Skipped items (``parse`` gives ``None``)
+    count towards ``count``, since Docker Hub counted them.
     """
     found: dict[str, T] = {}
+    skipped = 0
     for number, page in enumerate([first, *rest], start=1):
         if page is None:
             raise ListingShifted(f"page {number} vanished (404)")
@@ -430,6 +453,9 @@ def collect_listing(
             raise ListingShifted(f"the count went from {first.count} to {page.count}")
         for doc in page.results:
             item = listing.parse(doc)
+            if item is None:
+                skipped += 1
+                continue
             name = listing.key(item)
             if name in found:
                 raise ListingShifted(f"{quote_bounded(name)} appeared twice (pages shifted)")
@@ -437,6 +463,6 @@ def collect_listing(
     last = rest[-1] if rest else first
     if last is not None and last.next is not None:
         raise ListingShifted("the last page says there is a next one")
-    if len(found) != first.count:
-        raise ListingShifted(f"{len(found)} items read but {first.count} counted")
-    return list(found.values())
+    if len(found) + skipped != first.count:
+        raise ListingShifted(f"{len(found) + skipped} items read but {first.count} counted")
+    return HubItems(tuple(found.values()), skipped)

@@ -39,7 +39,7 @@ from hubaction.github.summary import tag_table as make_tag_table
 from hubaction.github.toolkit import Toolkit
 from hubaction.oci.platform import Platform
 from hubaction.oci.reference import Digest, Reference
-from hubaction.oci.tags import TagSelection
+from hubaction.oci.tags import TagSelection, skipped_tags_note
 
 if TYPE_CHECKING:
     import requests
@@ -271,6 +271,9 @@ def _tags(
             raise
         result.outputs.update({"tags": "[]", "tag-count": "0", "latest-semver": ""})
         return
+    if listing.skipped:
+        # Once, with a count: the names are the registry's hostile text, never quoted.
+        kit.warning(skipped_tags_note(f"{ref.registry}/{ref.repository}", listing.skipped))
     selection = listing.select(
         tag_filter=inputs.tag_filter, sort=inputs.tag_sort, max_tags=inputs.max_tags
     )
@@ -279,7 +282,9 @@ def _tags(
         if listing.from_hub:
             result.parts.append(_hub_tag_table(listing, selection, inputs.tag_sort))
         else:
-            result.parts.append(_registry_tag_table(client, ref, selection, inputs.tag_sort))
+            result.parts.append(
+                _registry_tag_table(client, ref, selection, inputs.tag_sort, listing.skipped)
+            )
 
 
 def _hub_tag_table(listing: TagListing, selection: TagSelection, sort: str) -> Table:
@@ -289,11 +294,12 @@ def _hub_tag_table(listing: TagListing, selection: TagSelection, sort: str) -> T
         total=selection.count,
         source="Docker Hub's API (tag metadata)",
         sort=sort,
+        skipped=listing.skipped,
     )
 
 
 def _registry_tag_table(
-    client: RegistryClient, ref: Reference, selection: TagSelection, sort: str
+    client: RegistryClient, ref: Reference, selection: TagSelection, sort: str, skipped: int
 ) -> Table:
     """Tags from the registry's tag list; digests for the summary by concurrent HEADs."""
     from hubaction.registry.lookup import head_many
@@ -309,7 +315,7 @@ def _registry_tag_table(
     source = "the registry's tag list, digests by HEAD requests"
     if len(selection.tags) > MAX_TAG_DIGESTS:
         source += f" (for the first {MAX_TAG_DIGESTS})"
-    return make_tag_table(rows, total=selection.count, source=source, sort=sort)
+    return make_tag_table(rows, total=selection.count, source=source, sort=sort, skipped=skipped)
 
 
 def _repositories(hub: HubClient, namespace: str, result: Result) -> None:

@@ -205,8 +205,11 @@ def platform_table(info: ImageInfo) -> Table | None:
     return Table("Platforms", ("Platform", "Manifest digest", "Manifest size"), rows)
 
 
-def tag_table(tags: Sequence[TagRow], *, total: int, source: str, sort: str) -> Table:
-    """The tag table; columns without data anywhere are left out."""
+def tag_table(
+    tags: Sequence[TagRow], *, total: int, source: str, sort: str, skipped: int = 0
+) -> Table:
+    """The tag table; columns without data anywhere are left out. ``skipped``: listed names
+    that were no valid tags, said in the note (never quoted)."""
     columns: list[tuple[str, str]] = [("Tag", "name")]
     if any(t.digest for t in tags):
         columns.append(("Digest", "digest"))
@@ -228,6 +231,10 @@ def tag_table(tags: Sequence[TagRow], *, total: int, source: str, sort: str) -> 
     # Our own words today; escaped all the same, as everything else placed in the summary.
     said = f"sorted by {md_text(sort)}; source: {md_text(source)}."
     note = f"{shown} of {total} tags, {said}" if shown != total else f"{total} tags, {said}"
+    if skipped:
+        one = skipped == 1
+        names = "name that is not a valid tag was" if one else "names that are not valid tags were"
+        note += f" {skipped} listed {names} skipped."
     return Table(
         "Tags",
         tuple(name for name, _ in columns),

@@ -14,16 +14,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from hubaction.errors import CorruptBody, InvalidInput, RegistryError
+from hubaction.errors import CorruptBody, InvalidInput, InvalidReference, RegistryError
+from hubaction.oci.reference import parse_tag
 from hubaction.oci.wire import NotJSON, load_json
 
 __all__ = [
     "SORTS",
+    "TagList",
     "TagSelection",
     "Version",
     "compile_tag_filter",
+    "is_tag",
+    "parse_tag_list",
     "parse_version",
     "select_tags",
+    "skipped_tags_note",
     "sort_tags",
 ]
 
@@ -315,11 +320,40 @@ def select_tags(
     )
 
 
-def parse_tag_list(body: bytes, what: str) -> list[str]:
+@dataclass(frozen=True)
+class TagList:
+    """Tag names a registry listed: ``tags`` the valid ones, in its order; ``skipped`` how many
+    names broke the tag grammar and were left out."""
+
+    tags: tuple[str, ...] = ()
+    skipped: int = 0
+
+
+def skipped_tags_note(where: str, skipped: int) -> str:
+    """What the front ends say once about ``skipped`` invalid names in ``where``'s tag list.
+
+    The names themselves are never quoted: they are the registry's hostile text."""
+    if skipped == 1:
+        return f"{where}: 1 tag that is not a valid tag name was skipped"
+    return f"{where}: {skipped} tags that are not valid tag names were skipped"
+
+
+def is_tag(text: str) -> bool:
+    """Whether ``text`` is a valid tag (:func:`hubaction.oci.reference.parse_tag`)."""
+    try:
+        parse_tag(text)
+    except InvalidReference:
+        return False
+    return True
+
+
+def parse_tag_list(body: bytes, what: str) -> TagList:
     """The tags of one page of a registry's tag list (distribution spec, "Listing Tags").
 
-    Malformed JSON is :class:`CorruptBody` (cut or garbled on the way: worth a retry); JSON of
-    the wrong shape is :class:`RegistryError`.
+    Names that break the tag grammar (control characters, lone surrogates, 1 MiB) are no tags
+    anyone can pull: they are counted in ``skipped``, not reported. Malformed JSON is
+    :class:`CorruptBody` (cut or garbled on the way: worth a retry); JSON of the wrong shape is
+    :class:`RegistryError`.
     """
     try:
         doc = load_json(body)
@@ -331,7 +365,8 @@ def parse_tag_list(body: bytes, what: str) -> list[str]:
     tags = doc.get("tags")
     # An empty repository answers "tags": null on the distribution registry.
     if tags is None:
-        return []
+        return TagList()
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise RegistryError(f"{what}: `tags` is not a list of strings")
-    return list(tags)
+    valid = tuple(t for t in tags if is_tag(t))
+    return TagList(valid, len(tags) - len(valid))

@@ -33,7 +33,7 @@ from hubaction.oci.manifest import compute_digest, parse_manifest, verify_digest
 from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
 from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
 from hubaction.oci.reference import Digest, Reference, is_loopback_host
-from hubaction.oci.tags import parse_tag_list
+from hubaction.oci.tags import TagList, parse_tag_list
 from hubaction.oci.wire import decimal_count
 from hubaction.registry.answers import check_next_page, content_type, header_digest, origin_of
 from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
@@ -382,7 +382,7 @@ class RegistryClient:
         except HubActionError:
             return None
 
-    def _tag_page(self, ref: Reference, url: str, what: str) -> tuple[list[str], str | None, str]:
+    def _tag_page(self, ref: Reference, url: str, what: str) -> tuple[TagList, str | None, str]:
         """One page of tags: its tags, its ``Link`` header, and its URL (for relative links)."""
         with self.request("GET", ref, "tags/list", what=what, url=url) as response:
             if response.status_code == 404:
@@ -402,23 +402,30 @@ class RegistryClient:
         return parse_tag_list(body, what), link, page_url
 
     def list_tags(self, ref: Reference) -> list[str]:
-        """Every tag of ``ref``'s repository, following ``Link: <...>; rel="next"`` pages."""
+        """Every valid tag of ``ref``'s repository (:meth:`tag_list`)."""
+        return list(self.tag_list(ref).tags)
+
+    def tag_list(self, ref: Reference) -> TagList:
+        """Every tag of ``ref``'s repository, following ``Link: <...>; rel="next"`` pages, and
+        how many listed names were no valid tags (skipped)."""
         what = f"tags of {ref.name}"
         url = f"{self._url(ref, 'tags/list')}?n={TAGS_PAGE_SIZE}"
         tags: list[str] = []
         seen: set[str] = set()
+        skipped = 0
         for _page in range(self._max_tag_pages):
             # A truncated or malformed page is fetched once more, like a manifest (CorruptBody).
-            page_tags, link, page_url = _once_more(
+            page, link, page_url = _once_more(
                 functools.partial(self._tag_page, ref, url, what), self._debug
             )
             # Known only after the first page: an insecure registry may have fallen back to HTTP.
             origin = origin_of(self._url(ref, "tags/list"))
-            for tag in page_tags:
+            skipped += page.skipped
+            for tag in page.tags:
                 if tag not in seen:
                     seen.add(tag)
                     tags.append(tag)
-            if len(tags) > self._max_tags:
+            if len(tags) + skipped > self._max_tags:
                 raise RegistryError(
                     f"{what}: more than {self._max_tags} tags; hubaction stops there. Narrow "
                     "the lookup or clean up the repository's tags"
@@ -428,7 +435,7 @@ class RegistryClient:
             except InvalidHeader as exc:
                 raise RegistryError(f"{what}: {exc}") from None
             if following is None:
-                return tags
+                return TagList(tuple(tags), skipped)
             check_next_page(following, origin, what)
             url = following
         raise RegistryError(
