@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from hubaction.errors import Kind, RegistryError, Service, Unauthorized
+from hubaction.errors import HubActionError, Kind, RegistryError, Service, Unauthorized
 from hubaction.oci.challenge import Challenge, parse_www_authenticate
 from hubaction.oci.reference import DOCKER_HUB, DOCKER_HUB_REALM, DOCKER_HUB_SERVICE
 from hubaction.oci.wire import (
@@ -53,9 +53,11 @@ EXPIRY_MARGIN = 5.0
 # A token of at most MAX_TOKEN_LENGTH characters, with room for a refresh_token or id_token
 # beside it (OAuth2 answers); more is not a token answer.
 MAX_TOKEN_ANSWER = 4 * MAX_TOKEN_LENGTH
-# A registry that refused this many fresh tokens for one scope will refuse the next one too;
-# without a bound a token service and registry in a loop (a new token on every 401) make the run
-# fetch, hold and mask tokens without end.
+# A registry that refused more than this many fresh tokens for one scope (or a token service
+# that failed as often) will refuse the next one too: at most MAX_REFUSED_TOKENS + 1 token
+# requests per scope, renewals of expired tokens aside. Without a bound a token service and
+# registry in a loop (a new token on every 401) make the run fetch, hold and mask tokens
+# without end.
 MAX_REFUSED_TOKENS = 3
 
 
@@ -232,22 +234,32 @@ class AuthFlow:
     ) -> TokenFlow[str]:
         with self._lock:
             refused = self._refused.get((key, scope), 0)
-        if refused >= MAX_REFUSED_TOKENS:
+        if refused > MAX_REFUSED_TOKENS:
             raise RegistryError(
                 f"{key}: the token service {redact_url(realm.url)} keeps issuing tokens the "
-                f"registry refuses ({refused} for {scope}); the registry or its token service "
-                "is misconfigured",
+                f"registry refuses, or none ({refused} for {scope}); the registry or its token "
+                "service is misconfigured",
                 service=Service.REALM,
                 registry=key,
             )
         request = self._token_request(key, realm, scope, extra_scope)
         reply = yield request
-        token, lifetime = _token_answer(request, reply)
+        try:
+            token, lifetime = _token_answer(request, reply)
+        except HubActionError:
+            self.token_failed(request)
+            raise
         self._on_secret(token)
         with self._lock:
             expires_at = self._clock() + max(0.0, lifetime - EXPIRY_MARGIN)
             self._tokens[(key, scope)] = _Token(token, expires_at)
         return token
+
+    def token_failed(self, request: TokenRequest) -> None:
+        """Count a token request that gave no token against the bound of its scope."""
+        with self._lock:
+            spent = self._refused.get((request.registry, request.scope), 0)
+            self._refused[(request.registry, request.scope)] = spent + 1
 
     def _token_request(
         self, key: str, realm: _Realm, scope: str, extra_scope: str | None
@@ -376,6 +388,13 @@ class RegistryAuth:
         )
         self._debug(f"token request: GET {redact_url(request.url)} scope={request.scope}")
         self.token_requests += 1
+        try:
+            return self._send(request)
+        except HubActionError:
+            self.flow.token_failed(request)
+            raise
+
+    def _send(self, request: TokenRequest) -> Reply:
         try:
             response = self._session.get(
                 request.url,
