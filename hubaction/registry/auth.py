@@ -129,7 +129,8 @@ class AuthFlow:
 
     The senders refuse credentials over plain HTTP except to loopback hosts or with
     ``insecure`` (:func:`~hubaction.registry.transport.refuse_plain_http_credentials`); a
-    plain-HTTP token realm is refused here already, with the way out.
+    plain-HTTP token realm is refused here already, with the way out. Tokens refused, and
+    token requests failed, are counted per (registry, scope) against :data:`MAX_REFUSED_TOKENS`.
     """
 
     def __init__(
@@ -246,6 +247,8 @@ class AuthFlow:
         reply = yield request
         try:
             token, lifetime = _token_answer(request, reply)
+        except Unauthorized:
+            raise  # a clear refusal, said again to each request: no token to hold or mask
         except HubActionError:
             self.token_failed(request)
             raise
