@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pytest
 from fakes.server import FakeServer, Handler, Request, Response
 
-from hubaction.errors import HubActionError, RegistryError, Service
+from hubaction.errors import HubActionError, RegistryError, Service, Unauthorized
 from hubaction.oci.reference import parse_reference
 from hubaction.oci.wire import MIN_TOKEN_LENGTH
 from hubaction.registry.auth import (
@@ -159,3 +159,16 @@ def test_a_token_loop_ends_in_one_clear_error(
     assert "keeps issuing tokens the registry refuses" in bound[0].message
     # Per token: the request, the token, the retry; then the request the bound ends.
     assert len(server.exchanges) <= 3 * (MAX_REFUSED_TOKENS + 1) + 1
+
+
+def test_a_clear_refusal_by_the_token_service_is_not_counted() -> None:
+    # Wrong credentials answer 401 at the realm for every request: each one says so (the
+    # advice names the credentials), not the loop bound's "keeps issuing tokens".
+    flow = AuthFlow()
+    for n in range(MAX_REFUSED_TOKENS + 2):
+        # The first request learns the realm from a 401; the others ask for a token up front.
+        steps = first_token_request(flow) if n == 0 else flow.request(REG, SCOPE, URL)
+        if n > 0:
+            assert isinstance(next(steps), TokenRequest)
+        with pytest.raises(Unauthorized):
+            steps.send(Reply(401))
