@@ -64,7 +64,7 @@ def bearer_registry(
     adapter: requests_mock.Adapter,
     *,
     repo: str = "app",
-    token: str = "tok-1",
+    token: str = "tok-1-0123456789abcdef",
     expires_in: int | None = 300,
     key: str = "token",
     reg: str = REG,
@@ -121,8 +121,8 @@ def test_credentialed_bearer_sends_basic_to_the_realm(
     expected = "Basic " + base64.b64encode(b"alice:s3cret").decode()
     assert token_request.headers["Authorization"] == expected
     # the registry itself never sees the password, only the token
-    assert fake.request_history[2].headers["Authorization"] == "Bearer tok-1"
-    assert secrets == ["tok-1"]
+    assert fake.request_history[2].headers["Authorization"] == "Bearer tok-1-0123456789abcdef"
+    assert secrets == ["tok-1-0123456789abcdef"]
 
 
 def test_token_is_reused_and_known_realm_skips_the_401(fake: requests_mock.Adapter) -> None:
@@ -243,7 +243,7 @@ def test_insufficient_scope_after_a_token_is_final(fake: requests_mock.Adapter) 
         status_code=401,
         headers={"WWW-Authenticate": CHALLENGE + ',error="insufficient_scope"'},
     )
-    fake.register_uri("GET", REALM, json={"token": "weak"})
+    fake.register_uri("GET", REALM, json={"token": "weak-0123456789abcdef"})
     client = client_for(fake)
     with pytest.raises(Unauthorized) as info:
         client.head_manifest(parse_reference("reg.example.com/app:1"))
@@ -253,7 +253,9 @@ def test_insufficient_scope_after_a_token_is_final(fake: requests_mock.Adapter) 
 
 
 def test_docker_hub_first_request_carries_a_token(fake: requests_mock.Adapter) -> None:
-    fake.register_uri("GET", DOCKER_HUB_REALM, json={"token": "hub-tok", "expires_in": 300})
+    fake.register_uri(
+        "GET", DOCKER_HUB_REALM, json={"token": "hub-tok-0123456789abcdef", "expires_in": 300}
+    )
     fake.register_uri(
         "HEAD",
         "https://registry-1.docker.io/v2/library/node/manifests/20",
@@ -270,7 +272,7 @@ def test_docker_hub_first_request_carries_a_token(fake: requests_mock.Adapter) -
         "service": ["registry.docker.io"],
         "scope": ["repository:library/node:pull"],
     }
-    assert fake.request_history[1].headers["Authorization"] == "Bearer hub-tok"
+    assert fake.request_history[1].headers["Authorization"] == "Bearer hub-tok-0123456789abcdef"
 
 
 def test_realm_over_plain_http_gets_no_credentials(fake: requests_mock.Adapter) -> None:
@@ -281,7 +283,7 @@ def test_realm_over_plain_http_gets_no_credentials(fake: requests_mock.Adapter) 
         status_code=401,
         headers={"WWW-Authenticate": f'Bearer realm="{plain}",service="s"'},
     )
-    fake.register_uri("GET", plain, json={"token": "t"})
+    fake.register_uri("GET", plain, json={"token": "t-0123456789abcdef"})
     with pytest.raises(Unauthorized, match="plain HTTP"):
         client_for(fake, Credentials("alice", "pw")).head_manifest(
             parse_reference("reg.example.com/app:1")
@@ -295,7 +297,7 @@ def test_realm_over_plain_http_is_fine_anonymously(fake: requests_mock.Adapter) 
 
     def manifest(request: requests.PreparedRequest, context: object) -> str:
         state["n"] += 1
-        if request.headers.get("Authorization") == "Bearer t":
+        if request.headers.get("Authorization") == "Bearer t-0123456789abcdef":
             context.headers = {"Docker-Content-Digest": DIGEST}  # type: ignore[attr-defined]
         else:
             context.status_code = 401  # type: ignore[attr-defined]
@@ -305,7 +307,7 @@ def test_realm_over_plain_http_is_fine_anonymously(fake: requests_mock.Adapter) 
         return ""
 
     fake.register_uri("HEAD", f"{REG}/v2/app/manifests/1", text=manifest)
-    fake.register_uri("GET", plain, json={"token": "t"})
+    fake.register_uri("GET", plain, json={"token": "t-0123456789abcdef"})
     client_for(fake).head_manifest(parse_reference("reg.example.com/app:1"))
     assert "Authorization" not in fake.request_history[1].headers
 
@@ -315,7 +317,7 @@ def test_redirect_to_another_host_drops_authorization(fake: requests_mock.Adapte
     import hashlib
 
     digest = "sha256:" + hashlib.sha256(body).hexdigest()
-    fake.register_uri("GET", DOCKER_HUB_REALM, json={"token": "hub-tok"})
+    fake.register_uri("GET", DOCKER_HUB_REALM, json={"token": "hub-tok-0123456789abcdef"})
     fake.register_uri(
         "GET",
         f"https://registry-1.docker.io/v2/library/node/blobs/{digest}",
@@ -328,12 +330,12 @@ def test_redirect_to_another_host_drops_authorization(fake: requests_mock.Adapte
         body
     )
     registry_request, cdn_request = fake.request_history[1], fake.request_history[2]
-    assert registry_request.headers["Authorization"] == "Bearer hub-tok"
+    assert registry_request.headers["Authorization"] == "Bearer hub-tok-0123456789abcdef"
     assert "Authorization" not in cdn_request.headers
 
 
 def test_redirect_downgrade_to_http_is_refused(fake: requests_mock.Adapter) -> None:
-    fake.register_uri("GET", REALM, json={"token": "t"})
+    fake.register_uri("GET", REALM, json={"token": "t-0123456789abcdef"})
     fake.register_uri(
         "GET",
         f"{REG}/v2/app/blobs/{DIGEST}",

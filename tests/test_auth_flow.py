@@ -85,7 +85,7 @@ def unauthorized(challenge: str | None = CHALLENGE) -> Reply:
 
 
 OK = Reply(200)
-TOKEN = answer(token="tok")
+TOKEN = answer(token="tok-0123456789abcdef")
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ TOKEN = answer(token="tok")
             [
                 (("send", None), unauthorized()),
                 (("token", REALM, ANON_PARAMS, None), TOKEN),
-                (("send", "Bearer tok"), OK),
+                (("send", "Bearer tok-0123456789abcdef"), OK),
             ],
             id="bearer-anonymous",
         ),
@@ -105,7 +105,7 @@ TOKEN = answer(token="tok")
             [
                 (("send", None), unauthorized()),
                 (("token", REALM, ANON_PARAMS, ALICE_BASIC), TOKEN),
-                (("send", "Bearer tok"), OK),
+                (("send", "Bearer tok-0123456789abcdef"), OK),
             ],
             id="bearer-credentials-go-to-the-realm-only",
         ),
@@ -114,7 +114,7 @@ TOKEN = answer(token="tok")
             [
                 (("send", None), unauthorized(f'Bearer realm="{REALM}"')),
                 (("token", REALM, (("scope", SCOPE),), None), TOKEN),
-                (("send", "Bearer tok"), OK),
+                (("send", "Bearer tok-0123456789abcdef"), OK),
             ],
             id="bearer-without-service",
         ),
@@ -129,7 +129,7 @@ TOKEN = answer(token="tok")
                     ("token", REALM, (("scope", SCOPE), ("scope", "repository:App:pull")), None),
                     TOKEN,
                 ),
-                (("send", "Bearer tok"), OK),
+                (("send", "Bearer tok-0123456789abcdef"), OK),
             ],
             id="bearer-asks-our-scope-and-its-own",
         ),
@@ -138,7 +138,7 @@ TOKEN = answer(token="tok")
             [
                 (("send", None), unauthorized()),
                 (("token", REALM, ANON_PARAMS, None), TOKEN),
-                (("send", "Bearer tok"), unauthorized()),
+                (("send", "Bearer tok-0123456789abcdef"), unauthorized()),
             ],
             id="second-401-is-final",
         ),
@@ -186,7 +186,7 @@ def test_docker_hub_first_request_carries_a_token() -> None:
     url = "https://registry-1.docker.io/v2/library/node/manifests/20"
     script = [
         (("token", DOCKER_HUB_REALM, hub_params, None), TOKEN),
-        (("send", "Bearer tok"), OK),
+        (("send", "Bearer tok-0123456789abcdef"), OK),
     ]
     play(flows().request("docker.io", pull_scope("library/node"), url), script)
 
@@ -198,16 +198,20 @@ def test_a_token_is_cached_and_the_realm_remembered() -> None:
         [
             (("send", None), unauthorized()),
             (("token", REALM, ANON_PARAMS, None), TOKEN),
-            (("send", "Bearer tok"), OK),
+            (("send", "Bearer tok-0123456789abcdef"), OK),
         ],
     )
     # the same scope: the cached token, no token request
-    assert play(auth.upfront(REG, SCOPE, URL), []) == {"Authorization": "Bearer tok"}
+    assert play(auth.upfront(REG, SCOPE, URL), []) == {
+        "Authorization": "Bearer tok-0123456789abcdef"
+    }
     # another repository: the realm is known, so a token before the first request
     other = pull_scope("other")
     params = (("service", REG), ("scope", other))
-    script = [(("token", REALM, params, None), answer(token="tok-2"))]
-    assert play(auth.upfront(REG, other, URL), script) == {"Authorization": "Bearer tok-2"}
+    script = [(("token", REALM, params, None), answer(token="tok-2-0123456789abcdef"))]
+    assert play(auth.upfront(REG, other, URL), script) == {
+        "Authorization": "Bearer tok-2-0123456789abcdef"
+    }
 
 
 def test_insufficient_scope_after_a_token_is_final() -> None:
@@ -216,14 +220,16 @@ def test_insufficient_scope_after_a_token_is_final() -> None:
     script = [
         (("send", None), challenge),
         (("token", REALM, ANON_PARAMS, None), TOKEN),
-        (("send", "Bearer tok"), OK),
+        (("send", "Bearer tok-0123456789abcdef"), OK),
     ]
     play(auth.request(REG, SCOPE, URL), script)
     # the token now sent is refused for its scope: another one would be too
-    play(auth.request(REG, SCOPE, URL), [(("send", "Bearer tok"), challenge)])
+    play(auth.request(REG, SCOPE, URL), [(("send", "Bearer tok-0123456789abcdef"), challenge)])
     # and the refused token is forgotten: the next request asks for a new one
     script = [(("token", REALM, ANON_PARAMS, None), TOKEN)]
-    assert play(auth.upfront(REG, SCOPE, URL), script) == {"Authorization": "Bearer tok"}
+    assert play(auth.upfront(REG, SCOPE, URL), script) == {
+        "Authorization": "Bearer tok-0123456789abcdef"
+    }
 
 
 @pytest.mark.parametrize(
@@ -287,16 +293,40 @@ def test_a_refusing_token_service(creds: Credentials | None, status: int, who: s
 @pytest.mark.parametrize(
     ("doc", "token", "lifetime"),
     [
-        ({"token": "t", "expires_in": 300}, "t", 300.0),
-        ({"access_token": "a", "expires_in": 300}, "a", 300.0),
-        ({"token": "t", "access_token": "a"}, "t", DEFAULT_TOKEN_LIFETIME),
-        ({"token": "", "access_token": "a"}, "a", DEFAULT_TOKEN_LIFETIME),
-        ({"token": "t", "expires_in": 1.5}, "t", 1.5),
-        ({"token": "t"}, "t", DEFAULT_TOKEN_LIFETIME),
-        ({"token": "t", "expires_in": 0}, "t", DEFAULT_TOKEN_LIFETIME),
-        ({"token": "t", "expires_in": -5}, "t", DEFAULT_TOKEN_LIFETIME),
-        ({"token": "t", "expires_in": True}, "t", DEFAULT_TOKEN_LIFETIME),
-        ({"token": "t", "expires_in": "300"}, "t", DEFAULT_TOKEN_LIFETIME),
+        ({"token": "t-0123456789abcdef", "expires_in": 300}, "t-0123456789abcdef", 300.0),
+        ({"access_token": "a-0123456789abcdef", "expires_in": 300}, "a-0123456789abcdef", 300.0),
+        (
+            {"token": "t-0123456789abcdef", "access_token": "a-0123456789abcdef"},
+            "t-0123456789abcdef",
+            DEFAULT_TOKEN_LIFETIME,
+        ),
+        (
+            {"token": "", "access_token": "a-0123456789abcdef"},
+            "a-0123456789abcdef",
+            DEFAULT_TOKEN_LIFETIME,
+        ),
+        ({"token": "t-0123456789abcdef", "expires_in": 1.5}, "t-0123456789abcdef", 1.5),
+        ({"token": "t-0123456789abcdef"}, "t-0123456789abcdef", DEFAULT_TOKEN_LIFETIME),
+        (
+            {"token": "t-0123456789abcdef", "expires_in": 0},
+            "t-0123456789abcdef",
+            DEFAULT_TOKEN_LIFETIME,
+        ),
+        (
+            {"token": "t-0123456789abcdef", "expires_in": -5},
+            "t-0123456789abcdef",
+            DEFAULT_TOKEN_LIFETIME,
+        ),
+        (
+            {"token": "t-0123456789abcdef", "expires_in": True},
+            "t-0123456789abcdef",
+            DEFAULT_TOKEN_LIFETIME,
+        ),
+        (
+            {"token": "t-0123456789abcdef", "expires_in": "300"},
+            "t-0123456789abcdef",
+            DEFAULT_TOKEN_LIFETIME,
+        ),
     ],
 )
 def test_token_answers(doc: dict[str, object], token: str, lifetime: float) -> None:
@@ -330,7 +360,7 @@ def test_a_token_is_renewed_before_it_expires(
 ) -> None:
     clock = FakeClock()
     auth = flows(clock=clock)
-    doc: dict[str, object] = {"token": "tok"}
+    doc: dict[str, object] = {"token": "tok-0123456789abcdef"}
     if expires_in is not None:
         doc["expires_in"] = expires_in
     flow = auth.challenge(REG, SCOPE, URL, CHALLENGE)
@@ -340,7 +370,9 @@ def test_a_token_is_renewed_before_it_expires(
     start = clock.now
     if fresh_at is not None:
         clock.now = start + fresh_at
-        assert play(auth.upfront(REG, SCOPE, URL), []) == {"Authorization": "Bearer tok"}
+        assert play(auth.upfront(REG, SCOPE, URL), []) == {
+            "Authorization": "Bearer tok-0123456789abcdef"
+        }
     clock.now = start + stale_at
     play(auth.upfront(REG, SCOPE, URL), [(("token", REALM, ANON_PARAMS, None), TOKEN)])
 
@@ -351,12 +383,12 @@ def test_every_token_is_told_as_a_secret() -> None:
     flow = auth.challenge(REG, SCOPE, URL, CHALLENGE)
     next(flow)
     with pytest.raises(StopIteration):
-        flow.send(answer(access_token="secret-token"))
-    assert told == ["secret-token"]
+        flow.send(answer(access_token="secret-token-0123456789"))
+    assert told == ["secret-token-0123456789"]
 
 
 def test_steps_never_show_their_secrets() -> None:
     request = next(flows(ALICE).challenge(REG, SCOPE, URL, CHALLENGE))
-    attempt = Attempt({"Authorization": "Bearer secret-token"})
+    attempt = Attempt({"Authorization": "Bearer secret-token-0123456789"})
     for shown in (repr(request), repr(attempt)):
-        assert "Basic" not in shown and "secret-token" not in shown
+        assert "Basic" not in shown and "secret-token-0123456789" not in shown

@@ -116,7 +116,7 @@ def test_missing_namespace_once_the_new_path_is_known_to_work(
 
 @pytest.mark.parametrize(("anonymous", "hint"), [(True, "it may be private"), (False, "or it is")])
 def test_missing_repository(fake: requests_mock.Adapter, anonymous: bool, hint: str) -> None:
-    fake.register_uri("POST", f"{HUB}/v2/auth/token", json={"access_token": "t"})
+    fake.register_uri("POST", f"{HUB}/v2/auth/token", json={"access_token": "t-0123456789abcdef"})
     fake.register_uri("GET", TAGS_URL, status_code=404)
     fake.register_uri("GET", f"{HUB}/v2/repositories/acme/app/tags", status_code=404)
     creds = None if anonymous else Credentials("hubuser", PASSWORD)
@@ -205,13 +205,13 @@ def test_rate_limited_carries_retry_after(fake: requests_mock.Adapter) -> None:
 
 
 def test_expired_token_logs_in_again_once(fake: requests_mock.Adapter) -> None:
-    tokens = iter(["old", "new"])
+    tokens = iter(["old-0123456789abcdef", "new-0123456789abcdef"])
     fake.register_uri(
         "POST", f"{HUB}/v2/auth/token", json=lambda _r, _c: {"access_token": next(tokens)}
     )
 
     def listing(request: Any, context: Any) -> Any:
-        if request.headers.get("Authorization") != "Bearer new":
+        if request.headers.get("Authorization") != "Bearer new-0123456789abcdef":
             context.status_code = 401
             return load("errors.json")["token_invalid"]
         return {"count": 1, "next": None, "previous": None, "results": repo_items(1)}
@@ -221,15 +221,17 @@ def test_expired_token_logs_in_again_once(fake: requests_mock.Adapter) -> None:
     client = mock_client(fake, Credentials("hubuser", PASSWORD), secrets=secrets)
     assert len(client.repositories("acme")) == 1
     assert [m for m, _ in calls(fake)] == ["POST", "GET", "POST", "GET"]
-    assert secrets == ["old", "new"]
+    assert secrets == ["old-0123456789abcdef", "new-0123456789abcdef"]
 
 
 def test_token_refused_twice_is_unauthorized(fake: requests_mock.Adapter) -> None:
-    fake.register_uri("POST", f"{HUB}/v2/auth/token", json={"access_token": "tok-Zq81"})
+    fake.register_uri(
+        "POST", f"{HUB}/v2/auth/token", json={"access_token": "tok-Zq81-0123456789abcdef"}
+    )
     fake.register_uri("GET", NS_URL, status_code=401, json=load("errors.json")["token_invalid"])
     with pytest.raises(Unauthorized, match="refused the login token") as info:
         mock_client(fake, Credentials("hubuser", PASSWORD)).repositories("acme")
-    assert "tok-Zq81" not in str(info.value)
+    assert "tok-Zq81-0123456789abcdef" not in str(info.value)
     assert [m for m, _ in calls(fake)] == ["POST", "GET", "POST", "GET"]
 
 
@@ -330,7 +332,9 @@ def test_private_docker_hub_repository_uses_basic_credentials_at_auth_docker_io(
 ) -> None:
     """The registry token comes from auth.docker.io with Basic credentials; the Hub API
     token is not a registry token and never goes to the registry."""
-    fake.register_uri("GET", DOCKER_HUB_REALM, json={"token": "registry-tok", "expires_in": 300})
+    fake.register_uri(
+        "GET", DOCKER_HUB_REALM, json={"token": "registry-tok-0123456789abcdef", "expires_in": 300}
+    )
     fake.register_uri(
         "HEAD",
         "https://registry-1.docker.io/v2/acme/secret/manifests/1.0",
@@ -353,5 +357,5 @@ def test_private_docker_hub_repository_uses_basic_credentials_at_auth_docker_io(
         "service": ["registry.docker.io"],
         "scope": ["repository:acme/secret:pull"],
     }
-    assert manifest_request.headers["Authorization"] == "Bearer registry-tok"
-    assert secrets == ["registry-tok"]
+    assert manifest_request.headers["Authorization"] == "Bearer registry-tok-0123456789abcdef"
+    assert secrets == ["registry-tok-0123456789abcdef"]

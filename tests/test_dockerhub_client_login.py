@@ -47,7 +47,7 @@ def test_login_with_access_token_endpoint(fake: requests_mock.Adapter) -> None:
 
 
 def test_login_is_lazy_and_happens_once(fake: requests_mock.Adapter) -> None:
-    fake.register_uri("POST", f"{HUB}/v2/auth/token", json={"access_token": "t1"})
+    fake.register_uri("POST", f"{HUB}/v2/auth/token", json={"access_token": "t1-0123456789abcdef"})
     serve_pages(fake, NS_URL, repo_items(250))
     client = mock_client(fake, Credentials("hubuser", PASSWORD))
     assert fake.request_history == []
@@ -81,7 +81,7 @@ def test_no_legacy_login_unless_404(fake: requests_mock.Adapter, status: int) ->
     fake.register_uri(
         "POST", f"{HUB}/v2/auth/token", status_code=status, json=load("errors.json")["unauthorized"]
     )
-    fake.register_uri("POST", f"{HUB}/v2/users/login", json={"token": "t"})
+    fake.register_uri("POST", f"{HUB}/v2/users/login", json={"token": "t-0123456789abcdef"})
     with pytest.raises((Unauthorized, RateLimited, RegistryError)):
         mock_client(fake, Credentials("hubuser", PASSWORD)).login()
     assert calls(fake) == [("POST", f"{HUB}/v2/auth/token")]
@@ -151,7 +151,7 @@ def test_a_server_echoing_the_password_does_not_leak_it(fake: requests_mock.Adap
 
 
 def test_login_answer_without_token_is_garbage(fake: requests_mock.Adapter) -> None:
-    fake.register_uri("POST", f"{HUB}/v2/auth/token", json={"token": "wrong-key"})
+    fake.register_uri("POST", f"{HUB}/v2/auth/token", json={"token": "wrong-key-0123456789abcdef"})
     with pytest.raises(RegistryError, match="no `access_token`"):
         mock_client(fake, Credentials("hubuser", PASSWORD)).login()
 
@@ -163,7 +163,9 @@ def test_login_does_not_follow_redirects(fake: requests_mock.Adapter) -> None:
         status_code=307,
         headers={"Location": "https://evil.example.net/collect"},
     )
-    fake.register_uri("POST", "https://evil.example.net/collect", json={"access_token": "x"})
+    fake.register_uri(
+        "POST", "https://evil.example.net/collect", json={"access_token": "x-0123456789abcdef"}
+    )
     with pytest.raises(RegistryError, match="redirect"):
         mock_client(fake, Credentials("hubuser", PASSWORD)).login()
     assert calls(fake) == [("POST", f"{HUB}/v2/auth/token")]
@@ -186,10 +188,10 @@ def test_anonymous_client_never_logs_in(fake: requests_mock.Adapter) -> None:
 
 
 def test_namespaces(fake: requests_mock.Adapter) -> None:
-    fake.register_uri("POST", f"{HUB}/v2/auth/token", json={"access_token": "t"})
+    fake.register_uri("POST", f"{HUB}/v2/auth/token", json={"access_token": "t-0123456789abcdef"})
     fake.register_uri("GET", f"{HUB}/v2/repositories/namespaces/", json=load("namespaces.json"))
     assert mock_client(fake, Credentials("hubuser", PASSWORD)).namespaces() == ["hubuser", "acme"]
-    assert fake.request_history[1].headers["Authorization"] == "Bearer t"
+    assert fake.request_history[1].headers["Authorization"] == "Bearer t-0123456789abcdef"
 
 
 def test_namespaces_need_credentials(fake: requests_mock.Adapter) -> None:
@@ -211,7 +213,7 @@ def test_namespaces_need_credentials(fake: requests_mock.Adapter) -> None:
 def test_namespaces_errors(
     fake: requests_mock.Adapter, status: int, body: Any, error: type[Exception], match: str
 ) -> None:
-    fake.register_uri("POST", f"{HUB}/v2/auth/token", json={"access_token": "t"})
+    fake.register_uri("POST", f"{HUB}/v2/auth/token", json={"access_token": "t-0123456789abcdef"})
     fake.register_uri("GET", f"{HUB}/v2/repositories/namespaces/", status_code=status, json=body)
     with pytest.raises(error, match=match):
         mock_client(fake, Credentials("hubuser", PASSWORD)).namespaces()

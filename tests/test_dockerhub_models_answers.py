@@ -27,7 +27,7 @@ from hubaction.dockerhub.models import (
     parse_repository,
     parse_tag,
 )
-from hubaction.errors import RegistryError
+from hubaction.errors import RegistryError, Service
 
 # --- parse_page and the items ---------------------------------------------------------------------
 
@@ -290,9 +290,35 @@ def test_parse_hub_ratelimit(headers: dict[str, str], expected: HubRateLimit | N
 # --- parse_login_token ----------------------------------------------------------------------------
 
 
+LOGIN_TOKEN = "dckr_oat_7Nb2-Qp_x.Zz~9+/=="
+JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJodWJ1c2VyIn0.c2lnbmF0dXJl"
+
+
 def test_parse_login_token() -> None:
-    assert parse_login_token(_body({"access_token": "tok"}), "access_token", what="login") == "tok"
-    assert parse_login_token(_body({"token": "jwt", "x": 1}), "token", what="login") == "jwt"
+    body = _body({"access_token": LOGIN_TOKEN})
+    assert parse_login_token(body, "access_token", what="login") == LOGIN_TOKEN
+    assert parse_login_token(_body({"token": JWT, "x": 1}), "token", what="login") == JWT
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "|",
+        "sha256",
+        "short-token-15c",
+        "a b c d e f g h i j",
+        "x\n" + "y" * 20,
+        "ä" * 20,
+        "tok|" + "y" * 20,
+        "x" * 70_000,
+    ],
+)
+def test_parse_login_token_refuses_an_implausible_token(token: str) -> None:
+    with pytest.raises(RegistryError) as info:
+        parse_login_token(_body({"access_token": token}), "access_token", what="login")
+    assert info.value.service is Service.HUB_LOGIN
+    assert f"({len(token)} characters" in info.value.message
+    assert token not in info.value.message
 
 
 @pytest.mark.parametrize(
@@ -300,7 +326,7 @@ def test_parse_login_token() -> None:
     [
         (b"<html>", "did not answer JSON"),
         (_body(["tok"]), "no `access_token`"),
-        (_body({"token": "tok"}), "no `access_token`"),  # the legacy field, not this one
+        (_body({"token": LOGIN_TOKEN}), "no `access_token`"),  # the legacy field, not this one
         (_body({"access_token": ""}), "no `access_token`"),
         (_body({"access_token": 5}), "no `access_token`"),
     ],

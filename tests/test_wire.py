@@ -7,12 +7,15 @@ import ast
 import pytest
 
 from hubaction.oci.wire import (
+    MAX_TOKEN_LENGTH,
+    MIN_TOKEN_LENGTH,
     QUOTE_LIMIT,
     QUOTE_SUFFIX_LIMIT,
     NotJSON,
     decimal_count,
     load_json,
     load_object,
+    plausible_token,
     quote_bounded,
     scrub,
     show_bounded,
@@ -150,3 +153,28 @@ def test_show_bounded_any_value(value: object) -> None:
     shown = show_bounded(value)
     assert len(shown) <= QUOTE_LIMIT + QUOTE_SUFFIX_LIMIT
     assert "\n" not in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "plausible"),
+    [
+        ("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln-_~+/==", True),  # every b64token character
+        ("a" * MIN_TOKEN_LENGTH, True),
+        ("a" * (MIN_TOKEN_LENGTH - 1), False),
+        ("a" * MAX_TOKEN_LENGTH, True),
+        ("a" * (MAX_TOKEN_LENGTH + 1), False),
+        ("a" * 20 + "==", True),
+        ("a" * 10 + "=" + "a" * 10, False),  # padding only at the end (RFC 6750 section 2.1)
+        ("=" * 20, False),
+        ("", False),
+        ("|", False),
+        ("sha256", False),
+        ("a b c d e f g h i j", False),
+        ("a" * 20 + "\n", False),
+        ("a" * 20 + "|", False),
+        ("ä" * 20, False),
+        ("\uff41" * 20, False),  # fullwidth letters: not ASCII
+    ],
+)
+def test_plausible_token(text: str, plausible: bool) -> None:
+    assert plausible_token(text) is plausible

@@ -13,10 +13,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 
-from hubaction.errors import InvalidInput, NotFound, RegistryError
+from hubaction.errors import InvalidInput, NotFound, RegistryError, Service
 from hubaction.oci.reference import is_path_component, parse_digest
 from hubaction.oci.reference import parse_tag as parse_tag_name
-from hubaction.oci.wire import NotJSON, decimal_count, load_json, quote_bounded, show_bounded
+from hubaction.oci.wire import (
+    MAX_TOKEN_LENGTH,
+    MIN_TOKEN_LENGTH,
+    NotJSON,
+    decimal_count,
+    load_json,
+    plausible_token,
+    quote_bounded,
+    show_bounded,
+)
 
 __all__ = [
     "HubImage",
@@ -283,6 +292,15 @@ def parse_login_token(body: bytes, key: str, *, what: str) -> str:
     token = doc.get(key) if isinstance(doc, dict) else None
     if not isinstance(token, str) or not token:
         raise _malformed(what, f"no `{key}` in the login answer")
+    if not plausible_token(token):
+        # Neither sent nor masked (masking "|" garbles every table), and never quoted.
+        raise RegistryError(
+            f"{what}: Docker Hub's login answer has no plausible token ({len(token)} "
+            f"characters; a bearer token is {MIN_TOKEN_LENGTH} to {MAX_TOKEN_LENGTH} "
+            "characters of A-Z a-z 0-9 - . _ ~ + / and trailing =, RFC 6750 section 2.1); "
+            "check `hub-url` points at the Docker Hub API, or retry later",
+            service=Service.HUB_LOGIN,
+        )
     return token
 
 

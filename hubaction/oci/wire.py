@@ -8,6 +8,7 @@ Written once here because every client needs them and each copy used to differ s
 from __future__ import annotations
 
 import json
+import re
 import reprlib
 from collections.abc import Iterable
 from typing import Any
@@ -65,6 +66,24 @@ def scrub(text: str, secrets: Iterable[str], *, mask: str = "***") -> str:
         if len(secret) >= MIN_SCRUB_LENGTH:
             text = text.replace(secret, mask)
     return text
+
+
+# A bearer token the run will send and mask. RFC 6750 §2.1 b64token; shorter ones are refused
+# because masking "|" or "sha256" would garble every table and digest (the runner also drops
+# outputs containing a masked value); longer ones because a registry could make the run hold
+# (and mask) megabytes per request. Real tokens (JWTs, Docker Hub's) are 100 to 4000 characters.
+MIN_TOKEN_LENGTH = 16
+MAX_TOKEN_LENGTH = 64 * 1024
+_B64TOKEN_RE = re.compile(r"[A-Za-z0-9._~+/-]+=*", re.ASCII)
+
+
+def plausible_token(text: str) -> bool:
+    """Whether ``text`` is a token worth sending and masking: an RFC 6750 b64token of
+    :data:`MIN_TOKEN_LENGTH` to :data:`MAX_TOKEN_LENGTH` characters."""
+    return (
+        MIN_TOKEN_LENGTH <= len(text) <= MAX_TOKEN_LENGTH
+        and _B64TOKEN_RE.fullmatch(text) is not None
+    )
 
 
 # How much of a registry's value a message quotes: one platform error line was 3 MB.

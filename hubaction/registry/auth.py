@@ -19,10 +19,16 @@ from urllib.parse import urlsplit
 
 import requests
 
-from hubaction.errors import Kind, RegistryError, Service, Unauthorized
+from hubaction.errors import HubActionError, Kind, RegistryError, Service, Unauthorized
 from hubaction.oci.challenge import Challenge, parse_www_authenticate
 from hubaction.oci.reference import DOCKER_HUB, DOCKER_HUB_REALM, DOCKER_HUB_SERVICE
-from hubaction.oci.wire import NotJSON, load_object
+from hubaction.oci.wire import (
+    MAX_TOKEN_LENGTH,
+    MIN_TOKEN_LENGTH,
+    NotJSON,
+    load_object,
+    plausible_token,
+)
 from hubaction.registry.credentials import (
     Credentials,
     CredentialStore,
@@ -44,7 +50,15 @@ Headers = Mapping[str, str]
 DEFAULT_TOKEN_LIFETIME = 60.0
 # Renew a little before expiry: a token that expires in flight costs a 401 and a retry.
 EXPIRY_MARGIN = 5.0
-MAX_TOKEN_ANSWER = 1024 * 1024
+# A token of at most MAX_TOKEN_LENGTH characters, with room for a refresh_token or id_token
+# beside it (OAuth2 answers); more is not a token answer.
+MAX_TOKEN_ANSWER = 4 * MAX_TOKEN_LENGTH
+# A registry that refused more than this many fresh tokens for one scope (or a token service
+# that failed as often) will refuse the next one too: at most MAX_REFUSED_TOKENS + 1 token
+# requests per scope, renewals of expired tokens aside. Without a bound a token service and
+# registry in a loop (a new token on every 401) make the run fetch, hold and mask tokens
+# without end.
+MAX_REFUSED_TOKENS = 3
 
 
 def pull_scope(repository: str) -> str:
@@ -115,7 +129,8 @@ class AuthFlow:
 
     The senders refuse credentials over plain HTTP except to loopback hosts or with
     ``insecure`` (:func:`~hubaction.registry.transport.refuse_plain_http_credentials`); a
-    plain-HTTP token realm is refused here already, with the way out.
+    plain-HTTP token realm is refused here already, with the way out. Tokens refused, and
+    token requests failed, are counted per (registry, scope) against :data:`MAX_REFUSED_TOKENS`.
     """
 
     def __init__(
@@ -134,6 +149,7 @@ class AuthFlow:
         self._tokens: dict[tuple[str, str], _Token] = {}
         self._realms: dict[str, _Realm] = {DOCKER_HUB: _Realm(DOCKER_HUB_REALM, DOCKER_HUB_SERVICE)}
         self._basic: set[str] = set()
+        self._refused: dict[tuple[str, str], int] = {}
 
     def request(self, registry: str, scope: str, url: str) -> RequestFlow:
         """One registry request to ``url``: authorized up front, and after a 401 one challenge
@@ -206,21 +222,47 @@ class AuthFlow:
         with self._lock:
             had_token = self._tokens.pop((key, scope), None) is not None
             self._realms[key] = realm
-        if had_token and bearer.params.get("error") == "insufficient_scope":
-            return None
+            if had_token and bearer.params.get("error") == "insufficient_scope":
+                return None
+            if had_token:
+                # Counted once per token: of concurrent requests refused with the same token
+                # only the first finds it to pop.
+                self._refused[(key, scope)] = self._refused.get((key, scope), 0) + 1
         return realm
 
     def _token(
         self, key: str, realm: _Realm, scope: str, extra_scope: str | None = None
     ) -> TokenFlow[str]:
+        with self._lock:
+            refused = self._refused.get((key, scope), 0)
+        if refused > MAX_REFUSED_TOKENS:
+            raise RegistryError(
+                f"{key}: the token service {redact_url(realm.url)} keeps issuing tokens the "
+                f"registry refuses, or none ({refused} for {scope}); the registry or its token "
+                "service is misconfigured",
+                service=Service.REALM,
+                registry=key,
+            )
         request = self._token_request(key, realm, scope, extra_scope)
         reply = yield request
-        token, lifetime = _token_answer(request, reply)
+        try:
+            token, lifetime = _token_answer(request, reply)
+        except Unauthorized:
+            raise  # a clear refusal, said again to each request: no token to hold or mask
+        except HubActionError:
+            self.token_failed(request)
+            raise
         self._on_secret(token)
         with self._lock:
             expires_at = self._clock() + max(0.0, lifetime - EXPIRY_MARGIN)
             self._tokens[(key, scope)] = _Token(token, expires_at)
         return token
+
+    def token_failed(self, request: TokenRequest) -> None:
+        """Count a token request that gave no token against the bound of its scope."""
+        with self._lock:
+            spent = self._refused.get((request.registry, request.scope), 0)
+            self._refused[(request.registry, request.scope)] = spent + 1
 
     def _token_request(
         self, key: str, realm: _Realm, scope: str, extra_scope: str | None
@@ -271,23 +313,35 @@ def _token_answer(request: TokenRequest, reply: Reply) -> tuple[str, float]:
         )
     if not 200 <= reply.status < 300:  # the driver reports these with the error body
         raise RegistryError(f"{request.what}: the token service answered {reply.status}")
-    return parse_token_answer(reply.body, request.what)
+    return parse_token_answer(reply.body, request.what, registry=request.registry)
 
 
-def parse_token_answer(body: bytes, what: str) -> tuple[str, float]:
+def parse_token_answer(body: bytes, what: str, *, registry: str | None = None) -> tuple[str, float]:
     """The token and its lifetime in seconds from a token service's JSON answer."""
     try:
         doc = load_object(body)
     except NotJSON as exc:
-        raise RegistryError(f"{what}: the token service's answer is {exc}") from None
+        raise _answer_error(f"{what}: the token service's answer is {exc}", registry) from None
     # Docker token spec: `token`; OAuth2-style services answer `access_token`; accept either.
     token = doc.get("token") or doc.get("access_token")
     if not isinstance(token, str) or not token:
-        raise RegistryError(f"{what}: the token service's answer has no `token`")
+        raise _answer_error(f"{what}: the token service's answer has no `token`", registry)
+    if not plausible_token(token):
+        # Neither sent nor masked, and never quoted: it may be a real secret, badly wrapped.
+        raise _answer_error(
+            f"{what}: the token service's answer has no plausible token ({len(token)} "
+            f"characters; a bearer token is {MIN_TOKEN_LENGTH} to {MAX_TOKEN_LENGTH} "
+            "characters of A-Z a-z 0-9 - . _ ~ + / and trailing =, RFC 6750 section 2.1)",
+            registry,
+        )
     lifetime = doc.get("expires_in")
     if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
         lifetime = DEFAULT_TOKEN_LIFETIME
     return token, float(lifetime)
+
+
+def _answer_error(message: str, registry: str | None) -> RegistryError:
+    return RegistryError(message, service=Service.REALM, registry=registry)
 
 
 class RegistryAuth:
@@ -337,6 +391,13 @@ class RegistryAuth:
         )
         self._debug(f"token request: GET {redact_url(request.url)} scope={request.scope}")
         self.token_requests += 1
+        try:
+            return self._send(request)
+        except HubActionError:
+            self.flow.token_failed(request)
+            raise
+
+    def _send(self, request: TokenRequest) -> Reply:
         try:
             response = self._session.get(
                 request.url,
