@@ -150,7 +150,10 @@ def docker_io() -> Iterator[requests.Session]:
     """registry-1.docker.io and auth.docker.io as fakes; other hosts (the Hub) real HTTP."""
     session = new_session(retries=0)
     with requests_mock.Mocker(session=session, real_http=True) as mocker:
-        mocker.get("https://auth.docker.io/token", json={"token": "t0ken-xyz-0123456789", "expires_in": 300})
+        mocker.get(
+            "https://auth.docker.io/token",
+            json={"token": "t0ken-xyz-0123456789", "expires_in": 300},
+        )
         for tag in ("1.0", "latest", MANIFEST_DIGEST):
             url = f"https://registry-1.docker.io/v2/acme/app/manifests/{tag}"
             mocker.get(url, content=MANIFEST, headers=MANIFEST_HEADERS)
