@@ -10,7 +10,7 @@ TLS on another, both on this machine.
   registry. The file is rewritten in place, never renamed over, because in containers it is
   often a bind mount.
 * **Certificates.** :func:`make_tls_files` makes a test CA and one server certificate for both
-  names with ``cryptography`` (ECDSA P-256). Clients trust the CA, never the certificate
+  names (the tests' :mod:`fakes.tls`, ECDSA P-256). Clients trust the CA, never the certificate
   alone: ``SSL_CERT_FILE`` and ``REQUESTS_CA_BUNDLE`` for hubaction, python-dxf and the bare
   ``requests`` script, ``--cert-dir`` (a directory holding ``ca.crt``) for skopeo.
 * **Servers.** The registry terminates TLS itself (distribution's ``http.tls``), and
@@ -23,8 +23,6 @@ TLS on another, both on this machine.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import ipaddress
 import os
 import signal
 import socket
@@ -36,10 +34,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+import fakes.tls as fake_tls
 from fakes.tokenserver import TokenServer
 from registryfixtures.server import RegistryProcess
 
@@ -58,105 +53,13 @@ class TlsFiles:
     cert_dir: Path
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _san(name: str) -> x509.GeneralName:
-    try:
-        return x509.IPAddress(ipaddress.ip_address(name))
-    except ValueError:
-        return x509.DNSName(name)
-
-
-_CA_KEY_USAGE = x509.KeyUsage(
-    digital_signature=True,
-    content_commitment=False,
-    key_encipherment=False,
-    data_encipherment=False,
-    key_agreement=False,
-    key_cert_sign=True,
-    crl_sign=True,
-    encipher_only=False,
-    decipher_only=False,
-)
-
-
-def _validity(builder: x509.CertificateBuilder) -> x509.CertificateBuilder:
-    # Back-dated an hour against clock skew; two days outlast any run.
-    now = dt.datetime.now(dt.UTC)
-    return builder.not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(
-        now + dt.timedelta(days=2)
-    )
-
-
-def _ca_certificate(ca_key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
-    ca_name = _name("hubaction benchmark CA")
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-    )
-    return (
-        _validity(builder)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_CA_KEY_USAGE, critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
-    )
-
-
-def _server_certificate(
-    key: ec.EllipticCurvePrivateKey,
-    ca_key: ec.EllipticCurvePrivateKey,
-    ca_cert: x509.Certificate,
-    names: Sequence[str],
-) -> x509.Certificate:
-    ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(names[0]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-    )
-    return (
-        _validity(builder)
-        # Go and OpenSSL match names against subjectAltName only (addresses against IP ones).
-        .add_extension(x509.SubjectAlternativeName([_san(n) for n in names]), False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-
-
 def make_tls_files(directory: Path, names: Sequence[str]) -> TlsFiles:
-    """A CA and a server certificate for ``names`` (host names or IP addresses) signed by it,
-    as PEM files."""
-    directory.mkdir(parents=True, exist_ok=True)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = _ca_certificate(ca_key)
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = _server_certificate(key, ca_key, ca_cert, names)
-    files = TlsFiles(
-        ca_cert=directory / "ca.pem",
-        cert=directory / "server.pem",
-        key=directory / "server-key.pem",
-        cert_dir=directory / "certs.d",
-    )
-    pem = serialization.Encoding.PEM
-    files.ca_cert.write_bytes(ca_cert.public_bytes(pem))
-    files.cert.write_bytes(cert.public_bytes(pem))
-    files.key.write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    """The tests' CA and server certificate for ``names`` (:mod:`fakes.tls`), valid two days
+    (more than any run), plus the CA alone in a directory for skopeo's ``--cert-dir``."""
+    made = fake_tls.make_tls_files(directory, names, days=2)
+    files = TlsFiles(made.ca_cert, made.cert, made.key, cert_dir=directory / "certs.d")
     files.cert_dir.mkdir(exist_ok=True)
-    (files.cert_dir / "ca.crt").write_bytes(ca_cert.public_bytes(pem))
+    (files.cert_dir / "ca.crt").write_bytes(made.ca_cert.read_bytes())
     return files
 
 
