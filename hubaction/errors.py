@@ -13,6 +13,7 @@ the facts (what failed, why). What to do lives in :data:`ADVICE`, added once at 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Self
@@ -33,6 +34,7 @@ class Kind(StrEnum):
     CREDENTIALS_REFUSED = "credentials-refused"  # the credentials or token sent were refused
     ACCESS_DENIED = "access-denied"  # 403: valid credentials without the right to read
     SECOND_FACTOR = "second-factor"  # Docker Hub: 2FA or SSO, so a password cannot log in
+    CREDENTIALS_EXPIRED = "credentials-expired"  # the token sent has expired (ECR's, 12 h)
     # RateLimited.
     PULL_RATE_LIMIT = "pull-rate-limit"  # a registry's 429 (Docker Hub's pull quota)
     API_RATE_LIMIT = "api-rate-limit"  # Docker Hub API's per-minute limit
@@ -245,6 +247,9 @@ ADVICE: dict[tuple[Kind, Service | None], str] = {
         "Check `username` and `password`: the account's password or a personal access token "
         "(dckr_pat_...); for an organization access token, `username` is the organization"
     ),
+    (Kind.CREDENTIALS_EXPIRED, None): (
+        "Get a new token and pass it: tokens from login actions expire (ECR's after 12 hours)"
+    ),
     (Kind.SECOND_FACTOR, None): (
         "Create a personal access token (Docker Hub > Account settings > Personal access "
         "tokens) and pass it as `password`"
@@ -281,15 +286,101 @@ ADVICE: dict[tuple[Kind, Service | None], str] = {
 }
 
 
-def advice(kind: Kind, service: Service | None = None) -> str | None:
-    """What to do about ``kind`` as answered by ``service``; None when the facts say it all."""
+@dataclass(frozen=True)
+class RegistryAdvice:
+    """What to do about ``kinds`` on the registries whose host (lowercase, without a port)
+    matches ``host``, a regular expression matched whole: said instead of :data:`ADVICE`'s
+    generic text, because how to log in differs per registry (README, "Registries")."""
+
+    name: str
+    host: str
+    kinds: frozenset[Kind]
+    text: str
+
+    def serves(self, kind: Kind, registry: str) -> bool:
+        host = registry.lower().rsplit("@", 1)[-1]
+        host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        return kind in self.kinds and re.fullmatch(self.host, host) is not None
+
+
+_REFUSED = frozenset({Kind.NEEDS_CREDENTIALS, Kind.CREDENTIALS_REFUSED, Kind.ACCESS_DENIED})
+# Registry hosts as their vendors document them: ECR `<account>.dkr.ecr[-fips].<region>.
+# amazonaws.com[.cn]`, Artifact Registry `<location>-docker.pkg.dev`, GCR `[<region>.]gcr.io`.
+_ECR_HOST = r"[0-9]{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
+_GOOGLE_HOST = r"([a-z0-9-]+-docker\.pkg\.dev|([a-z]+\.)?gcr\.io)"
+
+# First match wins; each text is one line without a final period, as ADVICE's.
+REGISTRY_ADVICE: tuple[RegistryAdvice, ...] = (
+    RegistryAdvice(
+        "ghcr.io",
+        r"ghcr\.io",
+        _REFUSED,
+        "ghcr.io gives anonymous access to public packages only. With `GITHUB_TOKEN` as "
+        "`password` (and `github.actor` as `username`) the job needs `permissions: packages: "
+        "read`, and a package that another repository published must give this repository "
+        "read access (package settings > Manage Actions access); or use a personal access "
+        "token (classic) with `read:packages`",
+    ),
+    RegistryAdvice(
+        "ECR",
+        _ECR_HOST,
+        frozenset({Kind.CREDENTIALS_EXPIRED}),
+        "ECR authorization tokens last 12 hours and hold for one account and region: run "
+        "aws-actions/amazon-ecr-login again in this job, before this step, and pass its "
+        "password output (with `username: AWS`) or the docker config it writes; a token kept "
+        "in a secret or taken from an earlier job expires",
+    ),
+    RegistryAdvice(
+        "ECR",
+        _ECR_HOST,
+        _REFUSED,
+        "For ECR, `username` is `AWS` and `password` the token aws-actions/amazon-ecr-login "
+        "(or `aws ecr get-login-password`) gives for this registry's account and region; the "
+        "role needs ecr:GetAuthorizationToken, and ecr:BatchGetImage and ecr:ListImages on "
+        "the repository",
+    ),
+    RegistryAdvice(
+        "Artifact Registry / GCR",
+        _GOOGLE_HOST,
+        _REFUSED | {Kind.CREDENTIALS_EXPIRED},
+        "For Artifact Registry and GCR, `username` is `oauth2accesstoken` and `password` the "
+        "`access_token` output of google-github-actions/auth (with `token_format: "
+        "access_token`; it lasts an hour), or `username: _json_key` with a service account "
+        "key; the account needs roles/artifactregistry.reader on the repository",
+    ),
+    RegistryAdvice(
+        "ACR",
+        r"[a-z0-9-]+\.azurecr\.(io|cn|us)",
+        _REFUSED | {Kind.CREDENTIALS_EXPIRED},
+        "For ACR, pass a service principal's client ID and secret, a repository-scoped token "
+        "or the admin user as `username` and `password`, or the `docker-config` that `az acr "
+        "login` writes after azure/login (its `identitytoken` is exchanged for a token)",
+    ),
+    RegistryAdvice(
+        "GitLab",
+        r"registry\.gitlab\.com",
+        _REFUSED,
+        "For GitLab, `username` is the user, or the deploy token's name, and `password` a "
+        "personal, project or deploy token with the `read_registry` scope",
+    ),
+)
+
+
+def advice(kind: Kind, service: Service | None = None, registry: str | None = None) -> str | None:
+    """What to do about ``kind`` as answered by ``service`` of ``registry``; None when the
+    facts say it all."""
+    if registry:
+        for hint in REGISTRY_ADVICE:
+            if hint.serves(kind, registry):
+                return hint.text
     return ADVICE.get((kind, service)) or ADVICE.get((kind, None))
 
 
 def describe(exc: HubActionError) -> str:
-    """The one line shown to the user: the facts, then what to do (from :data:`ADVICE`)."""
+    """The one line shown to the user: the facts, then what to do (from
+    :data:`REGISTRY_ADVICE` or :data:`ADVICE`)."""
     text = str(exc)
-    todo = advice(exc.kind, exc.service)
+    todo = advice(exc.kind, exc.service, exc.registry)
     if todo is None:
         return text
     return f"{text} {todo}" if text.endswith((".", "!")) else f"{text}. {todo}"

@@ -13,6 +13,7 @@ from hubaction.errors import InvalidInput, Kind, describe
 from hubaction.registry.credentials import (
     Credentials,
     CredentialStore,
+    basic_token,
     docker_config_path,
     docker_config_secrets,
     normalize_registry_key,
@@ -83,8 +84,12 @@ def test_normalize_registry_key(key: str, expected: str) -> None:
         ({"https://ghcr.io": {"auth": _b64("erin:pw")}}, {"ghcr.io": ("erin", "pw")}),
         ({"ghcr.io/some/path": {"auth": _b64("frank:pw")}}, {"ghcr.io": ("frank", "pw")}),
         ({"localhost:5000": {"auth": _b64("u:")}}, {"localhost:5000": ("u", "")}),
-        # identitytoken-only entries need the credential helper: skipped, not an error.
-        ({"myacr.azurecr.io": {"identitytoken": "eyJhbGciOi..."}}, {}),
+        # An identitytoken alone (an OAuth2 refresh token) is docker/cli's `<token>` user;
+        # test_identity_tokens_are_kept checks the token itself.
+        (
+            {"myacr.azurecr.io": {"identitytoken": "eyJhbGciOi..."}},
+            {"myacr.azurecr.io": ("<token>", "")},
+        ),
         ({"ghcr.io": {}}, {}),
         # `auth` wins over username/password; an empty `auth` falls back to them.
         (
@@ -102,7 +107,12 @@ def test_normalize_registry_key(key: str, expected: str) -> None:
                 "https://index.docker.io/v1/": {"auth": _b64("d:3")},
                 "other.example": {"identitytoken": "t"},
             },
-            {"ghcr.io": ("g", "1"), "quay.io": ("q", "2"), "docker.io": ("d", "3")},
+            {
+                "ghcr.io": ("g", "1"),
+                "quay.io": ("q", "2"),
+                "docker.io": ("d", "3"),
+                "other.example": ("<token>", ""),
+            },
         ),
         ({}, {}),
         # Passwords may contain colons and non-ASCII; only the first colon splits.
@@ -444,3 +454,53 @@ def test_login_config_secrets_without_auths_are_none() -> None:
     assert "gcr.io" in docker_config_secrets(text)
     with_auths = _config({"ghcr.io": {"auth": _b64("u:" + SECRET)}})
     assert SECRET in docker_config_secrets(with_auths, auths_required=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# identitytoken (ACR after `az acr login`), robot and service account names
+
+ACR_NULL_USER = "00000000-0000-0000-0000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("entry", "user", "password"),
+    [
+        # What `az acr login` leaves: docker/cli keeps the user in `auth` with an empty
+        # password, and the refresh token beside it.
+        ({"auth": _b64(ACR_NULL_USER + ":"), "identitytoken": "rt-" + SECRET}, ACR_NULL_USER, ""),
+        ({"identitytoken": "rt-" + SECRET}, "<token>", ""),
+        ({"username": "u", "password": "p", "identitytoken": "rt-" + SECRET}, "u", "p"),
+    ],
+)
+def test_identity_tokens_are_kept(entry: dict[str, str], user: str, password: str) -> None:
+    [(key, creds)] = parse_docker_config(_config({"myacr.azurecr.io": entry})).items()
+    assert (key, creds.username, creds.password) == ("myacr.azurecr.io", user, password)
+    assert creds.identity_token == "rt-" + SECRET
+    assert SECRET not in repr(creds) and "identity_token=***" in repr(creds)
+
+
+def test_entries_without_identity_token_have_none() -> None:
+    [creds] = parse_docker_config(_config({"ghcr.io": {"auth": _b64("a:b")}})).values()
+    assert creds.identity_token is None and "identity_token" not in repr(creds)
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        "robot$ci",  # Harbor 1.x robot account
+        "robot$project+ci",  # Harbor 2.x
+        "myorg+deployer",  # Quay robot
+        "_json_key",  # GCR / Artifact Registry service account key
+        "oauth2accesstoken",
+        "AWS",
+        "gitlab+deploy-token-42",
+    ],
+)
+def test_robot_and_service_names_pass_through(user: str) -> None:
+    """``$`` and ``+`` are data: not expanded, not form-decoded into a space."""
+    [creds] = parse_docker_config(_config({"r.example": {"auth": _b64(user + ":pw")}})).values()
+    assert creds.username == user
+    [creds] = parse_docker_config(
+        _config({"r.example": {"username": user, "password": "pw"}})
+    ).values()
+    assert basic_token(creds) == _b64(user + ":pw")

@@ -5,7 +5,8 @@ must be sent (an :class:`Attempt` of the registry request, a :class:`TokenReques
 realm) and is sent each :class:`Reply`; it keeps the run's tokens, realms and Basic registries.
 :class:`RegistryAuth` is the one place that sends token requests. No ``/v2/`` ping: Docker Hub's
 realm is known, other registries name theirs in the first 401 (Docker token spec; RFC 9110
-§11.6.1).
+§11.6.1). Only ``pull`` is ever asked for: a lookup needs no more, and GitLab answers a ``*``
+scope with a token that silently lacks it (n0madic/gitlab-registry-images-cleaner#13).
 """
 
 from __future__ import annotations
@@ -61,9 +62,25 @@ MAX_TOKEN_ANSWER = 4 * MAX_TOKEN_LENGTH
 MAX_REFUSED_TOKENS = 3
 
 
+# OAuth2 client_id of the refresh-token grant (docker/distribution's token handler sends one;
+# the Docker token spec's OAuth2 page requires it).
+CLIENT_ID = "hubaction"
+
+
 def pull_scope(repository: str) -> str:
     """The Docker token scope for pulling ``repository``."""
     return f"repository:{repository}:pull"
+
+
+def pull_only(scope: str) -> str | None:
+    """A scope a registry's challenge names, as a lookup asks for it: the ``pull`` scope of
+    its repository when it includes pulling (``pull``, ``*``, ``push,pull``), else ``None``
+    (``push`` alone, ``registry:catalog:*``: nothing a lookup needs or should ask for)."""
+    kind, _, rest = scope.partition(":")
+    name, _, actions = rest.rpartition(":")
+    if kind != "repository" or not name:
+        return None
+    return pull_scope(name) if {"pull", "*"} & set(actions.split(",")) else None
 
 
 @dataclass(frozen=True)
@@ -76,7 +93,9 @@ class Attempt:
 @dataclass(frozen=True)
 class TokenRequest:
     """``GET url?params`` of a token realm (Docker token spec); Basic credentials in
-    ``headers`` when there are some (``username`` says whose, for messages)."""
+    ``headers`` when there are some (``username`` says whose, for messages). With ``form``,
+    ``POST url`` of that form instead: the OAuth2 refresh-token grant (Docker token spec,
+    "OAuth2 Token Authentication"), whose ``refresh_token`` is a secret."""
 
     registry: str
     scope: str
@@ -84,6 +103,11 @@ class TokenRequest:
     params: tuple[tuple[str, str], ...]
     headers: Headers = field(repr=False)
     username: str | None = None
+    form: tuple[tuple[str, str], ...] | None = field(default=None, repr=False)
+
+    @property
+    def method(self) -> str:
+        return "GET" if self.form is None else "POST"
 
     @property
     def what(self) -> str:
@@ -245,6 +269,11 @@ class AuthFlow:
             )
         request = self._token_request(key, realm, scope, extra_scope)
         reply = yield request
+        if request.form is not None and reply.status in (404, 405):
+            # Not every token service has the OAuth2 endpoint: GET with Basic then, as
+            # go-containerregistry's bearerTransport.Refresh does on a 404.
+            request = self._token_request(key, realm, scope, extra_scope, oauth=False)
+            reply = yield request
         try:
             token, lifetime = _token_answer(request, reply)
         except Unauthorized:
@@ -265,19 +294,29 @@ class AuthFlow:
             self._refused[(request.registry, request.scope)] = spent + 1
 
     def _token_request(
-        self, key: str, realm: _Realm, scope: str, extra_scope: str | None
+        self,
+        key: str,
+        realm: _Realm,
+        scope: str,
+        extra_scope: str | None,
+        *,
+        oauth: bool = True,
     ) -> TokenRequest:
         parts = urlsplit(realm.url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise RegistryError(
                 f"{key}: the token realm {redact_url(realm.url)!r} is not an HTTP(S) URL"
             )
-        params = [("service", realm.service)] if realm.service else []
-        params.append(("scope", scope))
-        params.extend(("scope", s) for s in (extra_scope or "").split(" ") if s and s != scope)
+        scopes = [scope]
+        for named in (extra_scope or "").split(" "):
+            pull = pull_only(named)
+            if pull is not None and pull not in scopes:
+                scopes.append(pull)
+        service = [("service", realm.service)] if realm.service else []
+        params = (*service, *(("scope", s) for s in scopes))
         creds = self._credentials.get(key)
         if creds is None:
-            return TokenRequest(key, scope, realm.url, tuple(params), {})
+            return TokenRequest(key, scope, realm.url, params, {})
         if not plain_http_allowed(realm.url, insecure=key in self._insecure):
             # Said here, before the wire check would, to name the way out; kind OTHER: no
             # credentials were refused, the advice for that would mislead.
@@ -289,8 +328,31 @@ class AuthFlow:
                 service=Service.REALM,
                 registry=key,
             )
+        if creds.identity_token and oauth:
+            return _refresh_grant(key, scope, realm, scopes, creds)
+        if creds.identity_token and not creds.password:
+            # `docker login -u 00000000-0000-0000-0000-000000000000 -p <refresh token>` is
+            # how ACR takes a refresh token over Basic (Azure docs, "az acr login").
+            creds = Credentials(creds.username, creds.identity_token)
         basic = {"Authorization": basic_header(creds)}
-        return TokenRequest(key, scope, realm.url, tuple(params), basic, creds.username)
+        return TokenRequest(key, scope, realm.url, params, basic, creds.username)
+
+
+def _refresh_grant(
+    key: str, scope: str, realm: _Realm, scopes: list[str], creds: Credentials
+) -> TokenRequest:
+    """The OAuth2 refresh-token grant for a Docker config's ``identitytoken``: ``POST`` of
+    ``grant_type=refresh_token``, ``service``, ``client_id``, ``scope`` (space-separated) and
+    ``refresh_token``, as docker/distribution's ``fetchTokenWithOAuth`` and
+    go-containerregistry's ``bearerTransport.refreshOauth`` (pkg/v1/remote/transport/
+    bearer.go at 3f4ff3ca60f5) send it; ACR's realm, ``https://<registry>/oauth2/token``,
+    answers ``{"access_token": ...}``."""
+    form = [("grant_type", "refresh_token")]
+    if realm.service:
+        form.append(("service", realm.service))
+    form += [("client_id", CLIENT_ID), ("scope", " ".join(scopes))]
+    form.append(("refresh_token", creds.identity_token or ""))
+    return TokenRequest(key, scope, realm.url, (), {}, creds.username, form=tuple(form))
 
 
 def _find(challenges: list[Challenge], scheme: str) -> Challenge | None:
@@ -386,10 +448,13 @@ class RegistryAuth:
             {**self._session.headers, **request.headers},
             insecure=request.registry in self._insecure,
             what=f"{request.registry}: {request.what}",
+            secret_body=request.form is not None,
             service=Service.REALM,
             registry=request.registry,
         )
-        self._debug(f"token request: GET {redact_url(request.url)} scope={request.scope}")
+        self._debug(
+            f"token request: {request.method} {redact_url(request.url)} scope={request.scope}"
+        )
         self.token_requests += 1
         try:
             return self._send(request)
@@ -399,9 +464,11 @@ class RegistryAuth:
 
     def _send(self, request: TokenRequest) -> Reply:
         try:
-            response = self._session.get(
+            response = self._session.request(
+                request.method,
                 request.url,
                 params=list(request.params),
+                data=None if request.form is None else list(request.form),
                 headers=dict(request.headers),
                 stream=True,
                 allow_redirects=False,
@@ -417,6 +484,8 @@ class RegistryAuth:
         with response:
             if response.status_code in (401, 403):
                 return Reply(response.status_code)
+            if request.form is not None and response.status_code in (404, 405):
+                return Reply(response.status_code)  # no OAuth2 endpoint: the flow falls back
             check_response(
                 response, what=request.what, service=Service.REALM, registry=request.registry
             )

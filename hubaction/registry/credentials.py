@@ -3,8 +3,9 @@
 Docker's ``config.json`` keeps credentials under ``auths``, keyed by registry. Keys are written
 in many ways: ``ghcr.io``, ``https://ghcr.io``, ``https://index.docker.io/v1/`` (what ``docker
 login`` writes for Docker Hub), ``registry-1.docker.io``. Each entry holds either ``auth``
-(base64 of ``user:password``) or ``username`` and ``password``. ``identitytoken`` entries (OAuth
-refresh tokens from credential helpers) cannot be used without the helper and are skipped.
+(base64 of ``user:password``) or ``username`` and ``password``, and may hold an
+``identitytoken``: an OAuth2 refresh token (what ``docker login`` keeps for ACR, after ``az acr
+login``), which the auth flow exchanges for an access token.
 :func:`docker_config_path` is where the Docker CLI keeps that file, for the CLI and the action.
 
 Pure: no I/O.
@@ -30,15 +31,22 @@ _HUB_ALIASES = frozenset(
 )
 
 
+# What docker/cli writes as the user of an entry that has only an identity token.
+IDENTITY_TOKEN_USER = "<token>"  # noqa: S105 a user name, not a secret
+
+
 @dataclass(frozen=True)
 class Credentials:
-    """A user name and a password or access token. ``repr`` never shows the password."""
+    """A user name and a password or access token, and an OAuth2 refresh token when a Docker
+    config has one (``identity_token``). ``repr`` never shows the secrets."""
 
     username: str
     password: str = field(repr=False)
+    identity_token: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
-        return f"Credentials(username={self.username!r}, password=***)"
+        token = ", identity_token=***" if self.identity_token else ""
+        return f"Credentials(username={self.username!r}, password=***{token})"
 
 
 def normalize_registry_key(key: str) -> str:
@@ -159,6 +167,17 @@ def _auths_credentials(doc: object, source: str) -> dict[str, Credentials]:
 
 
 def _entry_credentials(key: str, entry: Mapping[str, object], source: str) -> Credentials | None:
+    creds = _entry_login(key, entry, source)
+    token = entry.get("identitytoken")
+    if not isinstance(token, str) or not token:
+        return creds
+    # docker/cli keeps the refresh token beside `auth` (the user, and an empty password) or
+    # alone; go-containerregistry's authn.AuthConfig takes it either way.
+    user = creds.username if creds is not None else IDENTITY_TOKEN_USER
+    return Credentials(user, creds.password if creds is not None else "", token)
+
+
+def _entry_login(key: str, entry: Mapping[str, object], source: str) -> Credentials | None:
     auth = entry.get("auth")
     if isinstance(auth, str) and auth:
         try:

@@ -37,6 +37,10 @@ _2FA_RE = re.compile(
     re.IGNORECASE,
 )
 _HUB = (Service.HUB_API, Service.HUB_LOGIN)
+# A refusal that says the token expired: ECR's `DENIED: Your authorization token has expired.
+# Reauthenticate and try again.` (aws/aws-cli#6580; ECR Public answers it with 400,
+# aws/containers-roadmap#2835). Its advice is to get a new token, not to check the password.
+_EXPIRED_RE = re.compile(r"\b(?:token|credentials?|password)\b[^.;]{0,40}\bexpired\b", re.I)
 
 
 def parse_retry_after(value: str) -> float | None:
@@ -182,6 +186,8 @@ def error_for(
         anonymous=anonymous,
         quota=quota,
     )
+    if answer.status in (400, 401, 403) and _EXPIRED_RE.search(answer.said):
+        return _expired(answer)
     if answer.status in (401, 403):
         return _refused(answer)
     if answer.status == 404:
@@ -189,6 +195,13 @@ def error_for(
     if answer.status == 429:
         return _rate_limited(answer)
     return _failed(answer)
+
+
+def _expired(a: _Answer) -> Unauthorized:
+    return Unauthorized(
+        f"{a.what}: the {a.service} refused the token as expired ({a.status}: {a.said})",
+        **a.fields(Kind.CREDENTIALS_EXPIRED),
+    )
 
 
 def _refused(a: _Answer) -> Unauthorized:

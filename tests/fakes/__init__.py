@@ -13,6 +13,8 @@
   slow, hang) are wrappers around handlers, in front of a real registry.
 * :mod:`fakes.hubserver` (data in :mod:`fakes.hubdata`): the Docker Hub API.
 * :mod:`fakes.tokenserver`: Docker's registry token protocol, with real ES256 JWTs.
+* :mod:`fakes.authregistry`: a registry behind the auth schemes of ACR, ECR, GAR, GitLab,
+  ghcr.io and Pulp, checking the token server's JWTs.
 * :mod:`fakes.tls`: a CA and a server certificate, for a fake served over HTTPS.
 * :mod:`fakes.clock`: a clock whose ``sleep`` records the wait and returns at once (the
   ``retry_clock`` fixture puts it under hubaction's retries).

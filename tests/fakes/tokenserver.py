@@ -18,6 +18,18 @@ The JWT is what distribution 2.8 (``registry/auth/token``) verifies:
 * the signature is JWS ES256: raw ``r || s``, 32 bytes each, base64url without padding
   (RFC 7518 section 3.4), not the DER that ``cryptography`` produces.
 
+With ``refresh_tokens`` it also answers the OAuth2 refresh-token grant
+(https://distribution.github.io/distribution/spec/auth/oauth/): ``POST`` of a form with
+``grant_type=refresh_token``, ``refresh_token``, ``service``, ``client_id`` and ``scope``
+(space-separated), answered with ``{"access_token": JWT, ...}``, as ACR's ``/oauth2/token``
+does for the ``identitytoken`` that ``az acr login`` leaves in a Docker config. ``path`` is where
+it listens: ``/token`` (distribution's examples), ``/token/`` (Pulp, on the registry's own host),
+``/jwt/auth`` (GitLab), ``/oauth2/token`` (ACR). :meth:`TokenServer.in_process` serves the same
+protocol without a socket, for realms on hosts loopback cannot be (``gitlab.com``).
+
+Scopes are granted as GitLab does: ``*`` is not an action, so ``repository:x:*`` gets a token
+without any access (n0madic/gitlab-registry-images-cleaner#13: the registry then answers 401).
+
 Every request is recorded (thread-safely) so tests can assert how many round trips a client
 made and what it asked for.
 """
@@ -32,6 +44,7 @@ import hashlib
 import json
 import secrets
 import ssl
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +61,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from cryptography.x509.oid import NameOID
 
 from fakes.server import FakeServer, Request, Response
+from fakes.transport import HandlerAdapter
 
 ResponseFields = Literal["both", "token", "access_token"]
 
@@ -75,11 +89,14 @@ class TokenRequest:
     has_auth: bool
     username: str | None
     status: int
+    #: The form of a POST (the OAuth2 grant), parsed; empty for a GET.
+    form: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def scopes(self) -> tuple[str, ...]:
         """Every requested scope; one ``scope`` parameter may hold several, space-separated."""
-        return tuple(s for value in self.query.get("scope", []) for s in value.split())
+        values = self.query.get("scope", []) + self.form.get("scope", [])
+        return tuple(s for value in values for s in value.split())
 
 
 @dataclass(frozen=True)
@@ -215,11 +232,16 @@ class TokenServer(FakeServer):
         expires_in: int = 300,
         response_fields: ResponseFields = "both",
         tls: ssl.SSLContext | None = None,
+        path: str = "/token",
+        refresh_tokens: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(self._handle, tls=tls)
         self.workdir = Path(workdir)
         self.service = service
         self.issuer = issuer
+        self.path = path
+        # refresh token -> user name; None: no OAuth2 endpoint (POST answers 405).
+        self.refresh_tokens = None if refresh_tokens is None else dict(refresh_tokens)
         self._settings = _Settings(
             users=dict(users or {}),
             allow_anonymous=allow_anonymous,
@@ -241,7 +263,19 @@ class TokenServer(FakeServer):
     @property
     def realm(self) -> str:
         """The token endpoint, the registry's ``auth.token.realm``."""
-        return f"{self.url}/token"
+        return f"{self.url}{self.path}"
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request: for a registry fake that serves the token endpoint on its own
+        host (Pulp's ``/token/``); recorded in that fake's log, not this server's."""
+        return self._handle(request)
+
+    def in_process(self) -> HandlerAdapter:
+        """This server's protocol as a ``requests`` adapter (mount it on a session), recording
+        into this server's own log: :attr:`requests` sees both."""
+        adapter = HandlerAdapter(self._handle)
+        adapter.log = self.log
+        return adapter
 
     # -- what tests look at -------------------------------------------------------------------
 
@@ -256,6 +290,7 @@ class TokenServer(FakeServer):
                 has_auth=e.request.headers.get("Authorization") is not None,
                 username=e.request.notes.get("username"),
                 status=e.response.status,
+                form=e.request.notes.get("form", {}),
             )
             for e in self.exchanges
             if e.response is not None
@@ -324,13 +359,15 @@ class TokenServer(FakeServer):
     def _handle(self, request: Request) -> Response:
         with self.lock:
             settings = self._settings
+        if request.path != self.path:
+            return Response.json(404, _error("NOT_FOUND", f"no such endpoint {request.path!r}"))
+        if request.method == "POST" and self.refresh_tokens is not None:
+            return self._oauth_answer(request, settings, self.refresh_tokens)
         if request.method != "GET":
-            # The OAuth2 "POST /token" flow (refresh tokens) is not implemented; 405 is what
-            # makes containerd-style clients fall back to GET.
+            # Without refresh_tokens there is no OAuth2 endpoint; 405 is what makes
+            # containerd-style clients fall back to GET.
             refused = _error("UNSUPPORTED", f"{request.method} is not supported; use GET")
             return Response.json(405, refused, {"Allow": "GET"})
-        if request.path != "/token":
-            return Response.json(404, _error("NOT_FOUND", f"no such endpoint {request.path!r}"))
         authorization = request.headers.get("Authorization")
         username, failure = _authenticate(authorization, settings)
         if failure is not None:
@@ -338,6 +375,26 @@ class TokenServer(FakeServer):
             return Response.json(401, failure, challenge)
         request.notes["username"] = username
         return self._token_answer(request, settings, username)
+
+    def _oauth_answer(
+        self, request: Request, settings: _Settings, refresh_tokens: Mapping[str, str]
+    ) -> Response:
+        """The refresh-token grant (Docker token spec, "OAuth2 Token Authentication")."""
+        if request.header("Content-Type").split(";")[0] != "application/x-www-form-urlencoded":
+            return Response.json(400, {"error": "invalid_request", "error_description": "form"})
+        form = urllib.parse.parse_qs(request.body.decode("ascii"), keep_blank_values=True)
+        request.notes["form"] = form
+        one = {name: values[0] for name, values in form.items() if len(values) == 1}
+        if one.get("grant_type") != "refresh_token" or not one.get("client_id"):
+            return Response.json(400, {"error": "unsupported_grant_type"})
+        username = refresh_tokens.get(one.get("refresh_token", ""))
+        if username is None:
+            return Response.json(401, _error("UNAUTHORIZED", "invalid refresh token"))
+        request.notes["username"] = username
+        scopes = one.get("scope", "").split()
+        issued = self._issue(settings, username, scopes, one.get("service", self.service))
+        body = {"access_token": issued.token, "scope": " ".join(scopes)}
+        return Response.json(200, {**body, "expires_in": settings.expires_in})
 
     def _token_answer(
         self, request: Request, settings: _Settings, username: str | None
