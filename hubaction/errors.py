@@ -44,6 +44,8 @@ class Kind(StrEnum):
     TLS_FAILED = "tls-failed"
     TIMEOUT = "timeout"
     UNREACHABLE = "unreachable"
+    # WaitTimedOut.
+    WAITED = "waited"  # `wait-for` did not hold within `wait-timeout`
     # InvalidInput.
     CREDENTIAL_HELPER = "credential-helper"  # a config.json's credsStore/credHelpers
     # Anything whose message already says all there is (input errors, malformed answers).
@@ -213,6 +215,13 @@ class InvalidHeader(RegistryError):
     title = "Invalid header from registry"
 
 
+class WaitTimedOut(HubActionError):
+    """``wait-for`` did not hold within ``wait-timeout``."""
+
+    title = "Waited too long"
+    default_kind = Kind.WAITED
+
+
 # What to do, by (kind, service); (kind, None) serves every service without its own entry.
 ADVICE: dict[tuple[Kind, Service | None], str] = {
     (Kind.REPOSITORY, None): (
@@ -276,6 +285,9 @@ ADVICE: dict[tuple[Kind, Service | None], str] = {
     ),
     (Kind.TIMEOUT, None): "It is slow or unreachable; retry later",
     (Kind.UNREACHABLE, None): "Check the registry address and that it is up",
+    (Kind.WAITED, None): (
+        "Check that the workflow that pushes it ran and pushed this tag, or raise `wait-timeout`"
+    ),
     (Kind.UNREACHABLE, Service.HUB_API): "Check `hub-url` and that it is up",
     (Kind.UNREACHABLE, Service.REALM): "Check the network and retry",
     (Kind.CREDENTIAL_HELPER, None): (

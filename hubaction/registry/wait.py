@@ -1,0 +1,84 @@
+"""``wait-for``: poll a tag by HEAD until it exists or its digest changed.
+
+HEAD requests spend no Docker Hub pull quota (docs.docker.com, "Usage and limits": only GETs of
+manifests count), so polling is free of quota. The interval grows from a few seconds to 30 s,
+never past the wait's end, and the number of polls is bounded by the timeout.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hubaction.errors import NotFound, WaitTimedOut
+from hubaction.oci.model import ManifestHead
+from hubaction.oci.reference import Digest
+
+__all__ = ["WAIT_CONDITIONS", "Waited", "poll_intervals", "wait_for"]
+
+WAIT_CONDITIONS = ("exists", "changed")
+
+FIRST_INTERVAL = 3.0
+MAX_INTERVAL = 30.0
+GROWTH = 1.5
+
+
+@dataclass(frozen=True)
+class Waited:
+    """The HEAD that made the condition hold, after how many polls and seconds."""
+
+    head: ManifestHead
+    polls: int
+    seconds: float
+
+
+def poll_intervals(timeout: float) -> list[float]:
+    """The pauses between polls: growing by half from 3 s to 30 s, summing to ``timeout``."""
+    pauses: list[float] = []
+    interval, left = FIRST_INTERVAL, timeout
+    while left > 0:
+        pause = min(interval, left)
+        pauses.append(pause)
+        left -= pause
+        interval = min(interval * GROWTH, MAX_INTERVAL)
+    return pauses
+
+
+def wait_for(
+    head: Callable[[], ManifestHead],
+    *,
+    what: str,
+    condition: str,
+    compare: Digest | None,
+    timeout: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    on_poll: Callable[[int, str], None] = lambda _poll, _state: None,
+) -> Waited:
+    """Poll ``head()`` until ``condition`` holds (``exists``; ``changed``: a digest other than
+    ``compare``), or raise :class:`WaitTimedOut` after ``timeout`` seconds. A missing tag is
+    the state being waited out; any other error ends the wait at once."""
+    if condition not in WAIT_CONDITIONS:
+        raise ValueError(f"wait condition {condition!r} is not one of {WAIT_CONDITIONS}")
+    start = clock()
+    pauses = poll_intervals(timeout)
+    state = "not polled"
+    for poll in range(1, len(pauses) + 2):
+        try:
+            answer = head()
+        except NotFound:
+            state = "does not exist"
+        else:
+            if condition == "exists" or answer.digest != compare:
+                return Waited(answer, poll, clock() - start)
+            state = f"still has digest {answer.digest}"
+        on_poll(poll, state)
+        left = timeout - (clock() - start)
+        if poll > len(pauses) or left <= 0:
+            break
+        sleep(min(pauses[poll - 1], left))
+    goal = "exist" if condition == "exists" else f"change from {compare}"
+    raise WaitTimedOut(
+        f"Waited {clock() - start:.0f} s ({poll} HEAD requests) for {what} to {goal}; it {state}"
+    )
