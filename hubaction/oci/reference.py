@@ -183,8 +183,8 @@ class Reference:
 
     ``registry`` is lowercase (``docker.io`` for Docker Hub; a host only by its upper case, like
     ``Foo``, keeps it), ``repository`` the path (``library/node`` for ``node``); ``tag`` and
-    ``digest`` may both be None only with ``default_tag=None``. The constructor refuses non-canonical fields, so always
-    ``parse_reference(str(ref), default_tag=None) == ref``.
+    ``digest`` may both be None only with ``default_tag=None``. The constructor refuses
+    non-canonical fields, so always ``parse_reference(str(ref), default_tag=None) == ref``.
     """
 
     registry: str
