@@ -17,7 +17,7 @@ from hubaction.oci.host import is_loopback_host, registry_host_problem
         "127.0.0.1:65535",
         "[::1]",
         "[::1]:1",
-        "[::ffff:127.0.0.1]:5000",
+        "[::ffff:7f00:1]:5000",
         "x",
     ],
 )
@@ -32,6 +32,8 @@ def test_registry_host_valid(host: str) -> None:
         ("[::1", "the IPv6 registry host '[::1' has no closing ']'"),
         ("[::g]", "'::g' in '[::g]' is not an IPv6 address"),
         ("[fe80::1%eth0]", "is not an IPv6 address"),  # ipaddress takes zones, references not
+        ("[::ffff:127.0.0.1]", "dotted IPv4 part"),  # regexp.go ipv6address: hex and ':' only
+        ("[64:ff9b::192.0.2.33]:5000", "write [64:ff9b::c000:221]"),
         ("[::g]5000", "is not an IPv6 address"),  # the address is checked before what follows
         ("[::1]5000", "has '5000' after ']'; expected ':port'"),
         ("[::1]:", "ends with ':' but has no port number"),

@@ -343,8 +343,10 @@ WINDOWS_INDEX: list[tuple[Platform, str]] = [
         (Platform("windows", "amd64", None, "10.0.17763"), "ltsc2019"),
         (Platform("linux", "amd64"), "linux"),
         (Platform("windows", "amd64", None, "10.0.2034"), None),
-        (Platform("windows", "amd64", None, "10.0.26100"), None),
-        (Platform("linux", "amd64", None, "10.0.20348"), None),
+        # A Windows Server 2025 host runs 2022 images (containerd platform_windows_compat.go).
+        (Platform("windows", "amd64", None, "10.0.26100"), "ltsc2022"),
+        # containerd compares os.version for Windows only.
+        (Platform("linux", "amd64", None, "10.0.20348"), "linux"),
     ],
 )
 def test_select_platform_windows(wanted: Platform, expected: str | None) -> None:

@@ -1,6 +1,7 @@
 """Registry hosts, ``host[:port]``, as the first component of an image reference names them.
 
-The grammar is distribution/reference's, a little stricter where stated; pure, no resolving.
+The grammar is distribution/reference's (``regexp.go``), a little stricter where stated (listed
+in ``docs/differences.md``); pure, no resolving.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ __all__ = ["is_loopback_host", "registry_host_problem"]
 #   domain-component := [a-zA-Z0-9] | [a-zA-Z0-9] [a-zA-Z0-9-]* [a-zA-Z0-9]
 _DOMAIN_COMPONENT_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 _PORT_RE = re.compile(r"[0-9]+")
-_IPV6_CHARS_RE = re.compile(r"[0-9A-Fa-f:.]+")
+# regexp.go `ipv6address`: hex digits and ':' only, so no zone ("%eth0") and no embedded IPv4
+# ("::ffff:1.2.3.4", "64:ff9b::192.0.2.33"), which upstream leaves out on purpose.
+_IPV6_CHARS_RE = re.compile(r"[0-9A-Fa-f:]+")
 
 
 def registry_host_problem(host: str) -> str | None:
@@ -34,7 +37,7 @@ def _ip_literal_problem(host: str) -> str | None:
     if not bracket:
         return f"the IPv6 registry host {host!r} has no closing ']'"
     if not _is_ipv6_address(address):
-        return f"{address!r} in {host!r} is not an IPv6 address"
+        return _dotted_problem(address, host) or f"{address!r} in {host!r} is not an IPv6 address"
     if not after:
         return None
     if not after.startswith(":"):
@@ -43,9 +46,9 @@ def _ip_literal_problem(host: str) -> str | None:
 
 
 def _is_ipv6_address(address: str) -> bool:
-    # Stricter than distribution's [a-fA-F0-9:]+: an address ipaddress accepts. The character
-    # check comes first because ipaddress also accepts zones ("fe80::1%eth0"), which have no
-    # place in a reference.
+    # Upstream's characters ([a-fA-F0-9:]+, checked first: ipaddress also accepts zones and
+    # dotted IPv4 tails), and, stricter than upstream, an address ipaddress accepts ("[1:2]"
+    # matches the grammar but names no host).
     if not _IPV6_CHARS_RE.fullmatch(address):
         return False
     try:
@@ -53,6 +56,24 @@ def _is_ipv6_address(address: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _dotted_problem(address: str, host: str) -> str | None:
+    """For an IPv6 address with an IPv4 tail, what to write instead (the same address in hex)."""
+    if "." not in address or "%" in address:
+        return None
+    try:
+        packed = ipaddress.IPv6Address(address).packed
+    except ValueError:
+        return None
+    groups = [f"{int.from_bytes(packed[i : i + 2], 'big'):x}" for i in range(0, 16, 2)]
+    hex_form = ipaddress.IPv6Address(":".join(groups)).compressed
+    if "." in hex_form:  # ipaddress writes IPv4-mapped addresses dotted again
+        hex_form = ":".join(groups)
+    return (
+        f"{address!r} in {host!r} ends in a dotted IPv4 part; references take IPv6 addresses "
+        f"in hex digits and ':' only (as distribution/reference does): write [{hex_form}]"
+    )
 
 
 def _domain_host_problem(host: str) -> str | None:

@@ -46,14 +46,25 @@ _ARCH_ALIASES = {
     "i386": "386",
     "i686": "386",
 }
+# containerd drops the variant of "i386" (not of "386", whose variant it keeps and compares).
+_X86_32_SPELLINGS = frozenset({"i386", "i686"})
 # Debian's 32-bit ARM ports name a variant, not just an architecture.
 _ARM_PORTS = {"armhf": "v7", "armel": "v6"}
 # Variants written without the "v" (as /proc/cpuinfo "CPU architecture: 7" reports them).
 _ARM64_VARIANTS = {"8": None, "v8": None, "v8.0": None, "9": "v9", "9.0": "v9", "v9.0": "v9"}
-_ARM_BARE_VARIANTS = {"5": "v5", "6": "v6", "7": "v7", "8": "v8"}
+_ARM_BARE_VARIANTS = {"7": "v7", "5": "v5", "6": "v6", "8": "v8"}
 
-# "v7" -> (7,), "v8.2" -> (8, 2): variants that order numerically (arm, arm64, amd64 levels).
-_LEVEL = re.compile(r"v([0-9]{1,4})(?:\.([0-9]{1,4}))?")
+# containerd compare.go `arm64variantToVersion`: for each arm64 variant, the majors it runs and
+# the highest minor of each (v9.N runs v9.N..v9 then v8.(N+5)..v8, at most v8.9).
+_ARM64_RUNS: dict[str, tuple[tuple[int, int], ...]] = {
+    **{f"v8.{minor}": ((8, minor),) for minor in range(10)},
+    "v8": ((8, 0),),
+    **{f"v9.{minor}": ((9, minor), (8, min(minor + 5, 9))) for minor in range(8)},
+    "v9": ((9, 0), (8, 5)),
+}
+# The lowest 32-bit ARM variant containerd falls back to (compare.go `platformVector`).
+_ARM_LOWEST = 5
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -80,23 +91,21 @@ class Platform:
 
         Lowercases os, architecture and variant; maps ``macos`` to ``darwin``; maps architecture
         aliases (``x86_64``, ``x86-64`` -> ``amd64``; ``aarch64`` -> ``arm64``; ``i386``,
-        ``i686`` -> ``386``; ``armhf`` -> ``arm/v7``; ``armel`` -> ``arm/v6``); and spells the
-        default variant one way: ``arm64/v8`` and ``amd64/v1`` have none, ``arm`` has ``v7``.
-        ``os_version`` is kept as it is.
+        ``i686`` -> ``386`` without variant; ``armhf`` -> ``arm/v7``; ``armel`` -> ``arm/v6``);
+        and spells the default variant one way: ``arm64/v8`` and ``amd64/v1`` have none,
+        ``arm64/9`` is ``v9``, ``arm`` has ``v7``, ``arm/5`` is ``v5``. ``386`` keeps its variant,
+        as in containerd (``database.go`` ``normalizeArch``). ``os_version`` is kept as it is.
         """
         os = self.os.lower()
         if os == "macos":
             os = "darwin"
-        arch = self.architecture.lower()
+        written = self.architecture.lower()
         variant = self.variant.lower() if self.variant else None
-        arch = _ARCH_ALIASES.get(arch, arch)
+        arch = _ARCH_ALIASES.get(written, written)
         if arch in _ARM_PORTS:
             # The Debian port name fixes the ARM version, overriding any variant given.
             arch, variant = "arm", _ARM_PORTS[arch]
-        elif arch == "386":
-            # containerd drops the variant of i386; 386 has no variants in use.
-            variant = None
-        elif arch == "amd64" and variant == "v1":
+        elif written in _X86_32_SPELLINGS or (arch == "amd64" and variant == "v1"):
             variant = None
         elif arch == "arm64" and variant is not None:
             variant = _ARM64_VARIANTS.get(variant, variant)
@@ -204,78 +213,130 @@ def _optional_string(obj: Mapping[str, object], key: str) -> str | None:
 
 
 def select_platform(wanted: Platform, candidates: Sequence[tuple[Platform, T]]) -> T:
-    """Pick the value of the index entry that best runs as ``wanted``, like containerd's ``Only``.
+    """Pick the value of the index entry that best runs as ``wanted``, as containerd's
+    ``platforms.Only`` orders them (``compare.go``), without its cross-architecture steps.
 
-    Both sides are normalized, so ``linux/arm64/v8`` matches ``linux/arm64``. An exact match
-    wins; else the highest variant of the same os and architecture that is not newer than the
-    wanted one (:func:`_level`): ``arm/v7`` takes ``arm/v6`` then ``arm/v5``, ``amd64/v3``
-    takes ``v2`` then ``amd64``. Unlike ``Only`` it never crosses architectures (``arm64`` to
-    ``arm``): a 32-bit image for a ``linux/arm64`` request would surprise more than help.
+    Both sides are normalized (``linux/arm64/v8`` is ``linux/arm64``). Preferred first: the
+    wanted variant, then the older ones containerd's ``platformVector`` lists: ``arm/vN`` takes
+    ``vN-1`` .. ``v5`` (never below v5); ``amd64/vN`` takes ``vN-1`` .. ``v1``; ``arm64/v9.N``
+    takes ``v9.N-1`` .. ``v9``, then ``v8.(N+5)`` .. ``v8`` (at most ``v8.9``); ``arm64/v8.N``
+    takes ``v8.N-1`` .. ``v8``. Other variants, and other architectures, match exactly. Unlike
+    ``Only`` it never crosses architectures (``amd64`` to ``386``, ``arm64`` to ``arm``): a
+    32-bit image for a 64-bit request would surprise more than help; and an ``arm64`` variant
+    outside containerd's table (``v8.10``) still takes the same variant, where ``Only`` takes
+    nothing.
 
-    ``wanted.os_version``, if set, must equal the entry's or be a prefix of it at a ``.``
-    (``10.0.20348`` takes ``10.0.20348.2227``). Among equals the first in index order wins, which
-    is how a Windows image with one entry per build resolves. Attestations are never chosen.
+    For ``windows``, ``wanted.os_version`` (``10.0.20348``) is the host's build, matched as
+    containerd's ``windowsVersionMatcher`` does (``platform_windows_compat.go``): an entry
+    without one always runs; else major and minor must be equal and the build the same, or,
+    from Windows Server 2022 on, between the last LTSC build before the host's and the host's.
+    Other systems' ``os.version`` is ignored, as there. Among entries of the same variant, a
+    Windows host's prefers the highest ``os.version`` (as containerd's Windows default
+    ``windowsMatchComparer``; compared numerically, where it compares strings), an entry
+    without one last; otherwise the first in index order wins. Attestations are never chosen.
     Raises :class:`~hubaction.errors.PlatformNotFound` listing the platforms the image has.
     """
     want = wanted.normalized()
-    want_level = _level(want)
-    best: tuple[tuple[int, int, int], T] | None = None
+    order = _preference(want)
+    best: tuple[tuple[int, ...], T] | None = None
     for platform, value in candidates:
-        fit = _fit(want, want_level, platform)
-        # Strict `>`: the first entry in index order wins among equals.
-        if fit is not None and (best is None or fit > best[0]):
-            best = (fit, value)
+        rank = _rank(want, order, platform)
+        # Strict `<`: the first entry in index order wins among equals.
+        if rank is not None and (best is None or rank < best[0]):
+            best = (rank, value)
     if best is not None:
         return best[1]
     raise PlatformNotFound(_not_found_message(wanted, want, [p for p, _ in candidates]))
 
 
-def _fit(
-    want: Platform, want_level: tuple[int, int] | None, platform: Platform
-) -> tuple[int, int, int] | None:
-    """How well ``platform`` runs as normalized ``want``, higher is better; None if it cannot."""
+def _rank(
+    want: Platform, order: Sequence[str | None], platform: Platform
+) -> tuple[int, ...] | None:
+    """How good ``platform`` is for ``want`` (lower is better), or None if it cannot run."""
     if platform.is_attestation:
         return None
     have = platform.normalized()
     if (have.os, have.architecture) != (want.os, want.architecture):
         return None
-    if not _os_version_matches(want.os_version, have.os_version):
+    if have.variant not in order:
         return None
-    if have.variant == want.variant:
-        return (1, 0, 0)  # exact: nothing is better
-    have_level = _level(have)
-    if want_level is None or have_level is None or have_level > want_level:
+    rank = (order.index(have.variant),)
+    if have.os != "windows" or _windows_version(want.os_version) == (0, 0, 0):
+        return rank
+    if not _windows_runs(want.os_version, have.os_version):
         return None
-    # An older variant: the closer to the wanted one, the better.
-    return (0, *have_level)
+    # Highest os.version first, an entry without one after every entry with one.
+    parts = (have.os_version or "").split(".")[:4]
+    numbers = [int(p) if _DIGITS.fullmatch(p) else 0 for p in parts + ["0"] * (4 - len(parts))]
+    return (*rank, 0 if have.os_version else 1, *(-n for n in numbers))
 
 
-def _level(platform: Platform) -> tuple[int, int] | None:
-    """The numeric level of a normalized platform's variant, if its variants are ordered.
+def _preference(want: Platform) -> list[str | None]:
+    """The variants of ``want``'s architecture that run as ``want``, best first (normalized):
+    containerd compare.go ``platformVector``, same architecture only."""
+    variant = want.variant
+    if want.architecture == "arm64":
+        runs = _ARM64_RUNS.get(variant or "v8")
+        if runs is None:
+            return [variant]
+        steps = [(major, minor) for major, top in runs for minor in range(top, -1, -1)]
+        return [
+            Platform(want.os, "arm64", _arm64_variant(*step)).normalized().variant for step in steps
+        ]
+    number = _variant_number(variant)
+    if want.architecture == "arm" and number is not None and number > _ARM_LOWEST:
+        return [variant] + [f"v{n}" for n in range(number - 1, _ARM_LOWEST - 1, -1)]
+    if want.architecture == "amd64" and number is not None and number > 1:
+        # amd64/v1 is normalized to no variant.
+        return [variant] + [f"v{n}" for n in range(number - 1, 1, -1)] + [None]
+    return [variant]
 
-    ``arm/vN`` -> ``(N, 0)``; ``amd64`` -> ``(1, 0)``, ``amd64/vN`` -> ``(N, 0)``;
-    ``arm64`` -> ``(8, 0)``, ``arm64/vN.M`` -> ``(N, M)``. Other architectures, and variants
-    not of the ``vN[.M]`` form, have no order (``None``): only an exact match takes them.
-    """
-    variant = platform.variant
-    if platform.architecture == "amd64" and variant is None:
-        return (1, 0)
-    if platform.architecture == "arm64" and variant is None:
-        return (8, 0)
-    if platform.architecture not in ("arm", "arm64", "amd64") or variant is None:
+
+def _arm64_variant(major: int, minor: int) -> str:
+    return f"v{major}" if minor == 0 else f"v{major}.{minor}"
+
+
+def _variant_number(variant: str | None) -> int | None:
+    """``N`` of ``vN`` or ``N`` (Go's ``strconv.Atoi`` after trimming ``v``), else None."""
+    if variant is None:
         return None
-    match = _LEVEL.fullmatch(variant)
-    if match is None:
-        return None
-    return (int(match[1]), int(match[2] or 0))
+    digits = variant.removeprefix("v")
+    return int(digits) if _DIGITS.fullmatch(digits) else None
 
 
-def _os_version_matches(wanted: str | None, have: str | None) -> bool:
-    if wanted is None:
+# containerd platform_windows_compat.go: builds whose containers later hosts keep running
+# (Windows Server 2022 and 2025, the stable-ABI LTSC releases), ascending.
+_WINDOWS_LTSC = (20348, 26100)
+
+
+def _windows_runs(host: str | None, image: str | None) -> bool:
+    """Whether a Windows host of build ``host`` runs an image built for ``image``
+    (containerd ``windowsVersionMatcher.Match`` and ``checkWindowsHostAndContainerCompat``)."""
+    host_version = _windows_version(host)
+    if host_version == (0, 0, 0) or not image:
         return True
-    if have is None:
+    image_version = _windows_version(image)
+    if host_version[:2] != image_version[:2]:
         return False
-    return have == wanted or have.startswith(wanted + ".")
+    host_build, image_build = host_version[2], image_version[2]
+    if host_build < _WINDOWS_LTSC[0]:
+        return host_build == image_build
+    oldest = next((b for b in reversed(_WINDOWS_LTSC) if host_build > b), _WINDOWS_LTSC[0])
+    return oldest <= image_build <= host_build
+
+
+def _windows_version(text: str | None) -> tuple[int, int, int]:
+    """``major.minor.build[.revision]`` as containerd's ``getWindowsOSVersion`` reads it:
+    (0, 0, 0) when it has fewer than three parts or one is not a number in range."""
+    parts = (text or "").split(".")
+    if len(parts) < 3:
+        return (0, 0, 0)
+    limits = (255, 255, 65535)
+    if not all(
+        _DIGITS.fullmatch(p) and int(p) <= top for p, top in zip(parts, limits, strict=False)
+    ):
+        return (0, 0, 0)
+    return (int(parts[0]), int(parts[1]), int(parts[2]))
 
 
 def _describe(platform: Platform) -> str:

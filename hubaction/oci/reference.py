@@ -1,8 +1,9 @@
 """Image references, ``[registry/]repository[:tag][@digest]``, parsed once into a canonical value.
 
-The grammar is distribution/reference's (``regexp.go``), normalised as Docker's
-``ParseNormalizedNamed`` does (``node`` is ``docker.io/library/node:latest``), with the few
-stricter choices stated where they are made. Pure; every malformed input raises
+The grammar is distribution/reference's (``regexp.go``, v0.6), normalised as Docker's
+``ParseNormalizedNamed`` (``normalize.go``) does (``node`` is ``docker.io/library/node:latest``),
+with the few deliberate differences stated where they are made and listed in
+``docs/differences.md``. Pure; every malformed input raises
 :class:`~hubaction.errors.InvalidReference` (or its subclass ``InvalidDigest``) and nothing else.
 """
 
@@ -49,7 +50,10 @@ _DOCKER_HUB_ALIASES = frozenset({DOCKER_HUB, "index.docker.io", DOCKER_HUB_API_H
 _OFFICIAL_NAMESPACE = "library"
 
 NAME_TOTAL_LENGTH_MAX = 255
-"""distribution/reference ``NameTotalLengthMax``, applied to ``registry/repository``."""
+"""distribution/reference ``RepositoryNameTotalLengthMax`` (``reference.go``; its deprecated
+alias is ``NameTotalLengthMax``): the most characters in the repository path, measured as
+``Parse`` measures it now, on the path alone after normalising (``library/node`` for ``node``),
+without the registry."""
 
 _TAG_MAX = 128
 
@@ -112,20 +116,33 @@ def parse_tag(text: str) -> str:
 def _canonical_registry(host: str) -> str:
     """A valid registry host lowercased (RFC 4343: host names are case-insensitive), Docker
     Hub's aliases folded into ``docker.io``. The port stays as written: "5000" and "05000" are
-    different keys for credential helpers."""
+    different keys for credential helpers. A host that is one only by its upper case (``Foo``)
+    keeps it: lowercased, ``foo/bar`` would read as a Docker Hub repository."""
     canonical = host.lower()
-    return DOCKER_HUB if canonical in _DOCKER_HUB_ALIASES else canonical
+    if canonical in _DOCKER_HUB_ALIASES:
+        return DOCKER_HUB
+    return canonical if _looks_like_host(canonical) else host
 
 
 def _looks_like_host(component: str) -> bool:
-    """Whether the first ``/``-separated component names a registry (Docker's rule); else it
-    is a Docker Hub namespace. ``localhost`` is compared case-insensitively, as host names are."""
+    """Whether the first ``/``-separated component names a registry, else it is a Docker Hub
+    namespace: it contains ``.`` or ``:``, is ``localhost``, or has an upper-case letter
+    (distribution/reference ``normalize.go`` ``splitDockerDomain``: namespaces are lowercase).
+    ``localhost`` is compared case-insensitively, as host names are (the upper case would make
+    it a host anyway)."""
     return (
         "." in component
         or ":" in component
         or component.startswith("[")
         or component.lower() == "localhost"
+        or _is_host_by_case(component)
     )
+
+
+def _is_host_by_case(component: str) -> bool:
+    """Whether ``component`` is read as a host only because it has upper-case letters."""
+    lowered = component.lower()
+    return lowered != component and not ("." in lowered or ":" in lowered or lowered == "localhost")
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,10 +181,10 @@ def _path_problem(path: str) -> str | None:
 class Reference:
     """An image reference in canonical form; build one with :func:`parse_reference`.
 
-    ``registry`` is lowercase (``docker.io`` for Docker Hub), ``repository`` the path
-    (``library/node`` for ``node``); ``tag`` and ``digest`` may both be None only with
-    ``default_tag=None``. The constructor refuses non-canonical fields, so always
-    ``parse_reference(str(ref), default_tag=None) == ref``.
+    ``registry`` is lowercase (``docker.io`` for Docker Hub; a host only by its upper case, like
+    ``Foo``, keeps it), ``repository`` the path (``library/node`` for ``node``); ``tag`` and
+    ``digest`` may both be None only with ``default_tag=None``. The constructor refuses
+    non-canonical fields, so always ``parse_reference(str(ref), default_tag=None) == ref``.
     """
 
     registry: str
@@ -194,10 +211,10 @@ class Reference:
                 f"({f'{_OFFICIAL_NAMESPACE}/{self.repository}'!r}); "
                 "use parse_reference() to build references from text"
             )
-        if len(self.name) > NAME_TOTAL_LENGTH_MAX:
+        if len(self.repository) > NAME_TOTAL_LENGTH_MAX:
             raise InvalidReference(
-                f"image name {self.name!r} is {len(self.name)} characters long; "
-                f"at most {NAME_TOTAL_LENGTH_MAX} are allowed"
+                f"repository path {self.repository!r} is {len(self.repository)} characters "
+                f"long; at most {NAME_TOTAL_LENGTH_MAX} are allowed"
             )
         if self.tag is not None:
             parse_tag(self.tag)
@@ -289,8 +306,10 @@ def parse_reference(text: str, *, default_tag: str | None = "latest") -> Referen
     """Parse an image reference as Docker does, into canonical form.
 
     ``node`` is ``docker.io/library/node:latest``; ``node@sha256:...`` has no tag and
-    ``node:1@sha256:...`` keeps both. ``default_tag`` is added only when neither is given;
-    ``None`` suits uses that need only the repository (listing tags). Raises
+    ``node:1@sha256:...`` keeps both. The first ``/``-separated component is a registry when it
+    has ``.`` or ``:``, is ``localhost`` or has upper-case letters (``Foo/bar`` is registry
+    ``Foo``), as in distribution/reference ``normalize.go``. ``default_tag`` is added only
+    when neither is given; ``None`` suits uses that need only the repository (listing tags). Raises
     :class:`~hubaction.errors.InvalidReference` (``InvalidDigest`` for a bad ``@digest``).
     """
     if not text:
@@ -314,7 +333,7 @@ def _parse_reference(text: str, default_tag: str | None) -> Reference:
         _refuse_hex_name(text, path, tag, digest)
     if registry == DOCKER_HUB and "/" not in path:
         path = f"{_OFFICIAL_NAMESPACE}/{path}"
-    _check_name_length(f"{registry}/{path}")
+    _check_path_length(path)
     if tag is None and digest is None and default_tag is not None:
         tag = parse_tag(default_tag)
     return Reference(registry=registry, repository=path, tag=tag, digest=digest)
@@ -354,8 +373,9 @@ def _split_digest(text: str) -> tuple[str, Digest | None]:
 
 def _split_registry(name_and_tag: str) -> tuple[str, str]:
     """The canonical registry and what follows it, ``path[:tag]``."""
-    # Docker's splitDockerDomain: the part before the first '/' is a registry only if it
-    # cannot be a repository component (has '.' or ':', is localhost, or is an IPv6 literal).
+    # distribution/reference normalize.go splitDockerDomain: the part before the first '/' is
+    # a registry only if it cannot be a Docker Hub namespace (has '.' or ':', is localhost, or
+    # has upper-case letters; IPv6 literals have ':').
     first, slash, rest = name_and_tag.partition("/")
     if not (slash and _looks_like_host(first)):
         if not slash and first.startswith("["):
@@ -363,10 +383,20 @@ def _split_registry(name_and_tag: str) -> tuple[str, str]:
         return DOCKER_HUB, name_and_tag
     problem = registry_host_problem(first)
     if problem is not None:
-        raise _Malformed(problem)
+        raise _Malformed(problem + _case_hint(first, rest))
     if not rest:
         raise _Malformed(f"it names the registry {first!r} but no repository after it")
     return _canonical_registry(first), rest
+
+
+def _case_hint(first: str, rest: str) -> str:
+    """For a first component that is a host only by its upper case, how to name the Hub."""
+    if not _is_host_by_case(first):
+        return ""
+    return (
+        f"; {first!r} is read as a registry host because it has upper-case letters (Docker "
+        f"Hub namespaces are lowercase): for Docker Hub write {first.lower()}/{rest}"
+    )
 
 
 def _split_tag(rest: str) -> tuple[str, str | None]:
@@ -408,12 +438,12 @@ def _refuse_hex_name(text: str, path: str, tag: str | None, digest: Digest | Non
         raise _Malformed(f"it is a digest without an image name; write '<image>@{text}'")
 
 
-def _check_name_length(name: str) -> None:
-    # The limit applies to the canonical registry/repository (docker.io/library/node for
-    # node): distribution checks the name after normalising too, and it makes the limit a
-    # property of the image rather than of how it was spelled.
-    if len(name) > NAME_TOTAL_LENGTH_MAX:
+def _check_path_length(path: str) -> None:
+    # distribution/reference reference.go `Parse` measures the path alone (not the registry),
+    # after normalising (library/node for node): the limit is a property of the repository,
+    # not of how it was spelled or of the registry's name.
+    if len(path) > NAME_TOTAL_LENGTH_MAX:
         raise _Malformed(
-            f"the image name is {len(name)} characters long in its canonical form "
-            f"registry/repository; at most {NAME_TOTAL_LENGTH_MAX} are allowed"
+            f"the repository path is {len(path)} characters long (counted as stored, "
+            f"without the registry); at most {NAME_TOTAL_LENGTH_MAX} are allowed"
         )
