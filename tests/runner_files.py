@@ -8,7 +8,10 @@ reader that matters rather than against itself:
   ``GITHUB_ENV`` and ``GITHUB_STATE`` (older runners had a copy of it in ``SetEnvFileCommand``);
 * :func:`parse_workflow_commands` follows ``ActionCommand.TryParseV2`` / ``TryParse`` in
   ``src/Runner.Common/ActionCommand.cs`` and the stop-commands handling of
-  ``src/Runner.Worker/ActionCommandManager.cs``.
+  ``src/Runner.Worker/ActionCommandManager.cs``;
+* :func:`issue_properties` follows ``IssueCommandExtension.ValidateLinesAndColumns`` there.
+
+Read at actions/runner 258d6c857db3519913f7deb6004b60172f8043ae.
 
 Both model the Linux runner (container actions run only there).
 """
@@ -17,7 +20,12 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["REGISTERED_COMMANDS", "parse_output_file", "parse_workflow_commands"]
+__all__ = [
+    "REGISTERED_COMMANDS",
+    "issue_properties",
+    "parse_output_file",
+    "parse_workflow_commands",
+]
 
 #: Command names the runner knows (``ActionCommandManager`` registers ``stop-commands`` and its
 #: command extensions; ``internal-set-repo-path`` is only enabled for plugins).
@@ -121,18 +129,41 @@ _LEGACY = (("%3B", ";"), ("%0D", "\r"), ("%0A", "\n"), ("%5D", "]"), ("%25", "%"
 Command = tuple[str, dict[str, str], str]
 
 
+# .NET char.IsWhiteSpace, what String.Trim/TrimStart remove: U+0009-U+000D, U+0020, U+0085,
+# and the Zs, Zl, Zp categories. Python's str.strip() also removes U+001C-U+001F; .NET keeps them.
+_DOTNET_WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _split_pair(item: str) -> list[str]:
+    """.NET ``item.Split('=', 2, StringSplitOptions.RemoveEmptyEntries)``: empty entries are
+    skipped, also those right before the last one (dotnet/runtime
+    ``src/libraries/System.Private.CoreLib/src/System/String.Manipulation.cs``
+    ``SplitWithPostProcessing`` at 005e2802d5ccce2e1755aa7d46cf03f2271ab203), so the value
+    loses any '=' it starts with, and ``=x`` is the single entry ``x``."""
+    rest = item.lstrip("=")
+    if not rest:
+        return []
+    key, equals, value = rest.partition("=")
+    value = value.lstrip("=")
+    return [key, value] if equals and value else [key]
+
+
 def _properties(text: str, separator: str, mapping: tuple[tuple[str, str], ...]) -> dict[str, str]:
     properties: dict[str, str] = {}
     for item in text.split(separator):
-        # Split('=', 2, RemoveEmptyEntries): a pair needs a non-empty key and value.
-        key, _, value = item.partition("=")
-        if key and value:
-            properties[key.lower()] = _unescape(value, mapping)
+        pair = _split_pair(item)  # RemoveEmptyEntries on the ',' split too: '' gives []
+        if len(pair) == 2:
+            # Dictionary(StringComparer.OrdinalIgnoreCase): keys compare without case.
+            properties[pair[0].lower()] = _unescape(pair[1], mapping)
     return properties
 
 
 def _parse_v2(line: str, known: frozenset[str]) -> Command | None:
-    message = line.lstrip()
+    message = line.lstrip(_DOTNET_WHITESPACE)
     if not message.startswith("::"):
         return None
     end = message.find("::", 2)
@@ -142,7 +173,7 @@ def _parse_v2(line: str, known: frozenset[str]) -> Command | None:
     name, space, rest = info.partition(" ")
     if not name or name.lower() not in known:
         return None
-    properties = _properties(rest.strip(), ",", _PROPERTY) if space else {}
+    properties = _properties(rest.strip(_DOTNET_WHITESPACE), ",", _PROPERTY) if space else {}
     return name.lower(), properties, _unescape(message[end + 2 :], _DATA)
 
 
@@ -192,3 +223,35 @@ def parse_workflow_commands(stdout: str) -> list[tuple[str, dict[str, str], str]
     if token is not None:
         raise ValueError(f"Commands were stopped with token {token!r} and never resumed")
     return commands
+
+
+def _int32(text: str | None) -> int | None:
+    # int.TryParse(string): optional surrounding whitespace and sign, decimal digits, Int32.
+    if text is None or re.fullmatch(r"\s*[+-]?[0-9]+\s*", text, re.ASCII) is None:
+        return None
+    number = int(text)
+    return number if -(2**31) <= number < 2**31 else None
+
+
+def issue_properties(properties: dict[str, str]) -> dict[str, str]:
+    """An annotation's properties (lower-cased keys, as :func:`parse_workflow_commands` gives
+    them) after ``ValidateLinesAndColumns``, which moves or drops inconsistent positions. As
+    there, the numbers compared are those parsed first (0 when a start did not parse)."""
+    props = dict(properties)
+    numbers = {key: _int32(props.get(key)) for key in ("line", "endline", "col", "endcolumn")}
+    has = {key: number is not None for key, number in numbers.items()}
+    value = {key: number or 0 for key, number in numbers.items()}
+    has_column = has["col"] or has["endcolumn"]
+    for start, end in (("line", "endline"), ("col", "endcolumn")):
+        if has[end] and not has[start]:
+            props[start] = props[end]
+            has[start] = True
+    spans_lines = has["endline"] and props.get("line") != props.get("endline")
+    if has_column and (not has["line"] or spans_lines):
+        props.pop("col", None)
+        props.pop("endcolumn", None)
+    for start, end in (("line", "endline"), ("col", "endcolumn")):
+        if has[start] and has[end] and value[end] < value[start]:
+            props.pop(start, None)
+            props.pop(end, None)
+    return props

@@ -106,3 +106,51 @@ def test_compile_tag_filter_arbitrary_text(pattern: str) -> None:
     assert (compiled is None) == (pattern == "")
     if compiled is not None:
         assert isinstance(compiled, re.Pattern)
+
+
+# --- semver precedence ----------------------------------------------------------------------------
+
+# Strict semver 2.0.0 tags whose pre-release is in hubaction's grammar and outside its deliberate
+# differences (docs/differences.md, "Versions"): a lower-case word first, then words or numbers
+# without leading zeros, no digits glued to a word.
+_number = st.integers(0, 30).map(str)
+_word = st.sampled_from(["alpha", "beta", "dev", "pre", "preview", "rc"])
+_prerelease = st.tuples(_word, st.lists(st.one_of(_number, _word), max_size=3)).map(
+    lambda parts: ".".join([parts[0], *parts[1]])
+)
+_semver = st.tuples(
+    st.tuples(_number, _number, _number).map(".".join),
+    st.one_of(st.just(""), _prerelease.map("-".__add__)),
+    st.one_of(st.just(""), st.sampled_from(["+b", "+b.2", "+0.3.7"])),
+).map("".join)
+
+
+def _semver_compare(left: str, right: str) -> int:
+    """semver.org 2.0.0 §11 (semver/semver semver.md, tag v2.0.0), written from the text."""
+
+    def key(text: str) -> tuple[tuple[int, ...], tuple[tuple[int, int, str], ...] | None]:
+        core, _, pre = text.partition("+")[0].partition("-")
+        identifiers = tuple(
+            (0, int(i), "") if i.isdigit() else (1, 0, i) for i in pre.split(".") if pre
+        )
+        return tuple(map(int, core.split("."))), identifiers or None
+
+    (a_core, a_pre), (b_core, b_pre) = key(left), key(right)
+    if a_core != b_core:  # §11.2
+        return -1 if a_core < b_core else 1
+    if a_pre is None or b_pre is None:  # §11.3: a pre-release is below the release
+        return (a_pre is None) - (b_pre is None)
+    return (a_pre > b_pre) - (a_pre < b_pre)  # §11.4, a shorter list below a longer one
+
+
+@settings(max_examples=300, deadline=None)
+@given(_semver, _semver)
+def test_semver_tags_follow_semver_precedence(left: str, right: str) -> None:
+    a, b = parse_version(left), parse_version(right)
+    assert a is not None and b is not None
+    ours = (a.precedence() > b.precedence()) - (a.precedence() < b.precedence())
+    assert ours == _semver_compare(left, right)
+    # The total order refines precedence: it only breaks ties.
+    if ours:
+        assert (a < b) == (ours < 0)
+    assert (a == b) == (left == right)

@@ -142,15 +142,17 @@ def test_is_semver_release(tag: str, expected: bool) -> None:
 ASCENDING = [
     # Release numbers numerically.
     ["1.2.0", "1.9.0", "1.10.0", "2", "10"],
-    # Pre-releases below the release; dev < alpha < beta < pre < preview < rc.
+    # Pre-releases below the release; words in ASCII order as semver compares them:
+    # alpha < beta < dev < pre < preview < rc (README "Version ordering").
     [
-        "1.0.0-dev",
         "1.0.0-alpha",
         "1.0.0-alpha.1",
         "1.0.0-alpha.beta",
         "1.0.0-beta",
         "1.0.0-beta.2",
         "1.0.0-beta.11",
+        "1.0.0-dev",
+        "1.0.0-dev.2",
         "1.0.0-pre",
         "1.0.0-preview",
         "1.0.0-rc.1",
@@ -179,8 +181,38 @@ ASCENDING = [
     ["3.19-alpine3.9", "3.19-alpine3.19", "3.19-alpine3.20", "3.19-bookworm", "3.19"],
     # Build metadata below none; 'v' below none; then text.
     ["1.2.3+b2", "1.2.3+b3", "v1.2.3", "1.2.3"],
+    ["1.2.3+b", "v1.2.3", "01.2.3", "1.2.3"],  # the README's example
     ["01.2.3", "1.02.3", "1.2.3"],
+    # README "Version ordering", the forms that are not semver:
+    # `v1` and `1`: the same precedence, the bare one higher.
+    ["v1", "1", "v1.0", "1.0", "1.0.1"],
+    # Alpine-style revisions and other digit runs in a variant: numerically.
+    ["1.2.3-r2", "1.2.3-r10", "1.2.3-r100", "1.2.3"],
+    ["1.25.3-debian-11-r2", "1.25.3-debian-11-r10", "1.25.3-debian-12-r0", "1.25.3"],
+    # A variant is a variant of its release: above every pre-release of that release.
+    ["1.2.3-rc.1", "1.2.3-alpine", "1.2.3-slim", "1.2.3", "1.2.4-rc.1"],
+    # Dates: `2024-01-15` is 2024 with variant `01-15`; CalVer with dots is a release number;
+    # a bare date is one big number, above any ordinary major version.
+    ["2023-12-31", "2024-01-02", "2024-01-15", "2024", "2024.01.15", "20240101"],
+    # Glued digits are numbers: rc1 == rc.1 in precedence (the dotted form ties below).
+    ["1.0.0-rc.1", "1.0.0-rc1", "1.0.0-rc2", "1.0.0-rc.10"],
+    # Words ignore case: RC1 ties with rc1, then the text decides.
+    ["1.0.0-RC1", "1.0.0-rc1", "1.0.0-rc2"],
 ]
+
+
+# Tags of equal precedence (README "Version ordering"): only the tie-break orders them.
+@pytest.mark.parametrize(
+    "tags",
+    [
+        ["1.2.3", "v1.2.3", "01.2.3", "1.2.3+b"],
+        ["1.2", "1.02", "v1.2"],
+        ["1.0.0-rc1", "1.0.0-rc.1", "1.0.0-RC1"],
+    ],
+)
+def test_equal_precedence(tags: list[str]) -> None:
+    keys = {parse_version(tag).precedence() for tag in tags}  # type: ignore[union-attr]
+    assert len(keys) == 1
 
 
 @pytest.mark.parametrize("tags", ASCENDING)
@@ -240,6 +272,11 @@ def test_ascending_order(tags: list[str]) -> None:
         (
             ["2023-12-31", "2024-02-01", "2024-01-01", "nightly"],
             ["2024-02-01", "2024-01-01", "2023-12-31", "nightly"],
+        ),
+        # not versions (`latest`, code names, hashes) follow all versions, in code-point order
+        (
+            ["latest", "edge", "1", "sha-0abc", "0.1", "Latest", "stable"],
+            ["1", "0.1", "Latest", "edge", "latest", "sha-0abc", "stable"],
         ),
         # duplicates collapse
         (["1.0", "1.0", "b", "b", "a"], ["1.0", "a", "b"]),

@@ -1,6 +1,10 @@
 """Tests for github.toolkit: step outputs in GITHUB_OUTPUT and outside GitHub.
 
-Checked against the runner's own rules (tests/runner_files.py).
+Checked against the runner's own rules (tests/runner_files.py: actions/runner
+``src/Runner.Worker/FileCommandManager.cs`` ``EnvFileKeyValuePairs`` at
+258d6c857db3519913f7deb6004b60172f8043ae). The heredoc form is ``@actions/core``'s
+``prepareKeyValueMessage`` (actions/toolkit ``packages/core/src/file-command.ts`` at
+4b9afa4c890de9d1a84c75bb617ee4d96207823a); its own cases are in test_toolkit_upstream.py.
 """
 
 from __future__ import annotations

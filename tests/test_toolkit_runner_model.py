@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
-from runner_files import parse_output_file, parse_workflow_commands
+from runner_files import issue_properties, parse_output_file, parse_workflow_commands
 from toolkit_steps import nasty_text
 
 # Tests run inside GitHub Actions too: the real GITHUB_*/INPUT_*/RUNNER_* variables are removed.
@@ -102,6 +102,20 @@ def test_parse_output_file_only_raises_value_error(text: str) -> None:
             [("error", {}, "shown")],
         ),
         ("::debug::%250A", [("debug", {}, "%0A")]),
+        # ActionCommand.cs TryParseV2: the property list is Trim()med, pairs are
+        # Split('=', 2, RemoveEmptyEntries): leading/inner spacing of a value survives, its
+        # trailing spacing only when another property follows, a leading '=' never.
+        ("::error title=  a  b  ::x", [("error", {"title": "  a  b"}, "x")]),
+        ("::error title=  a ,file=f ::x", [("error", {"title": "  a ", "file": "f"}, "x")]),
+        ("::error title==a=b::x", [("error", {"title": "a=b"}, "x")]),
+        ("::error title===::x", [("error", {}, "x")]),
+        ("::error =a,title=t::x", [("error", {"title": "t"}, "x")]),
+        ("::error title=a,,Title=b::x", [("error", {"title": "b"}, "x")]),
+        ("::error  title=t\t::x", [("error", {"title": "t"}, "x")]),
+        ("::error title=t%0A ::x", [("error", {"title": "t\n"}, "x")]),
+        # .NET's whitespace is not Python's: U+001F is no whitespace to TrimStart/Trim.
+        ("\x1f::error::x", []),
+        ("\u3000::error title=t\x1f::x", [("error", {"title": "t\x1f"}, "x")]),
     ],
 )
 def test_parse_workflow_commands(
@@ -117,3 +131,24 @@ def test_parse_workflow_commands(
 def test_parse_workflow_commands_unresumed_stop(stdout: str) -> None:
     with pytest.raises(ValueError, match="resumed"):
         parse_workflow_commands(stdout)
+
+
+# ActionCommandManager.cs IssueCommandExtension.ValidateLinesAndColumns, case by case.
+@pytest.mark.parametrize(
+    ("properties", "expected"),
+    [
+        ({"line": "5", "endline": "5", "col": "1", "endcolumn": "2"}, None),
+        ({"line": "5", "endline": "7"}, None),
+        ({"title": "t", "file": "f"}, None),
+        ({"endline": "5"}, {"line": "5", "endline": "5"}),  # start taken from the end
+        ({"line": "5", "endcolumn": "3"}, {"line": "5", "col": "3", "endcolumn": "3"}),
+        ({"col": "1", "endcolumn": "2"}, {}),  # columns need a line
+        ({"line": "5", "endline": "6", "col": "1"}, {"line": "5", "endline": "6"}),
+        ({"line": "5", "endline": "4"}, {}),  # end before start
+        ({"line": "5", "col": "3", "endcolumn": "2"}, {"line": "5"}),
+        ({"line": "x", "col": "1"}, {"line": "x"}),  # a line that is no number is none
+        ({"line": " 5 ", "col": "+1"}, None),  # int.TryParse takes spaces and a sign
+    ],
+)
+def test_issue_properties(properties: dict[str, str], expected: dict[str, str] | None) -> None:
+    assert issue_properties(properties) == (properties if expected is None else expected)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from actionrunner import run_action
+from runner_files import parse_output_file
 
 from hubaction.github.inputs import INPUT_DEFAULTS
 
@@ -189,8 +190,9 @@ class SimulatedJob:
             text=True,
             timeout=120,
         )
-        lines = output_file.read_text().splitlines()
-        outputs = {name: value for name, _, value in (x.partition("=") for x in lines)}
+        # Read as the runner reads it (FileCommandManager.cs, modelled in runner_files): heredoc
+        # values too, and a malformed line fails the step there, so it fails the test here.
+        outputs = parse_output_file(output_file.read_bytes().decode("utf-8"))
         return done.returncode, done.stdout + done.stderr, outputs
 
     def record(self, step: Mapping[str, Any], outputs: dict[str, str]) -> None:

@@ -8,7 +8,7 @@ A step talks to the GitHub Actions runner in two ways:
   ``src/Runner.Common/ActionCommand.cs``): ``TryParseV2``, which trims leading whitespace and
   wants ``::name props::data``, and the legacy ``TryParse``, which finds ``##[name props]data``
   *anywhere* in the line. Data and property values are percent-escaped as in
-  ``actions/toolkit`` ``packages/core/src/command.ts``.
+  ``actions/toolkit`` ``packages/core/src/command.ts`` (:mod:`hubaction.github.commands`).
 * **Environment files**: the runner creates a file per step and names it in ``GITHUB_OUTPUT``
   (outputs) and ``GITHUB_STEP_SUMMARY`` (job summary markdown). Outputs are ``name=value`` lines
   or ``name<<DELIMITER`` heredocs (``src/Runner.Worker/FileCommandManager.cs``,
@@ -42,18 +42,28 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from hubaction.errors import HubActionError, InvalidInput
+from hubaction.github.commands import (
+    Position,
+    escape_data,
+    escape_property,
+    format_command,
+    shown_title,
+)
 
 __all__ = [
     "FALSE_VALUES",
     "MIN_SECRET_LENGTH",
     "TRUE_VALUES",
+    "Position",
     "Toolkit",
     "escape_data",
     "escape_property",
+    "format_command",
     "input_variable",
     "parse_bool_input",
     "parse_int_input",
     "plausible_secret",
+    "shown_title",
 ]
 
 #: YAML 1.2 core schema booleans, exactly the set ``@actions/core`` ``getBooleanInput`` accepts.
@@ -155,23 +165,6 @@ def parse_int_input(name: str, value: str, *, minimum: int | None = None) -> int
     if minimum is not None and number < minimum:
         raise InvalidInput(f"{problem}; fix `{name}:` under `with:` in the workflow step.")
     return number
-
-
-def escape_data(value: str) -> str:
-    """Escape command data as ``command.ts`` ``escapeData``: ``%``, CR, LF.
-
-    ``%`` goes first so the runner's un-escaping (``%0D``, ``%0A`` and then ``%25``) is exact.
-    """
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    """Escape a command property value as ``command.ts`` ``escapeProperty``.
-
-    In addition to :func:`escape_data`, ``:`` (would end the properties at ``::``) and ``,``
-    (separates properties).
-    """
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def _uuid4() -> str:
@@ -380,17 +373,24 @@ class Toolkit:
 
     # -- log --------------------------------------------------------------------------------
 
-    def error(self, message: str, *, title: str | None = None) -> None:
-        """An error annotation: ``::error title=...::message``."""
-        self._annotation("error", message, title)
+    def error(self, message: str, *, title: str | None = None, at: Position | None = None) -> None:
+        """An error annotation: ``::error title=...::message`` (see :meth:`notice`)."""
+        self._annotation("error", message, title, at)
 
-    def warning(self, message: str, *, title: str | None = None) -> None:
-        """A warning annotation: ``::warning title=...::message``."""
-        self._annotation("warning", message, title)
+    def warning(
+        self, message: str, *, title: str | None = None, at: Position | None = None
+    ) -> None:
+        """A warning annotation: ``::warning title=...::message`` (see :meth:`notice`)."""
+        self._annotation("warning", message, title, at)
 
-    def notice(self, message: str, *, title: str | None = None) -> None:
-        """A notice annotation: ``::notice title=...::message``."""
-        self._annotation("notice", message, title)
+    def notice(self, message: str, *, title: str | None = None, at: Position | None = None) -> None:
+        """A notice annotation: ``::notice title=...,file=...,line=...::message``.
+
+        *title* is shown as :func:`~hubaction.github.commands.shown_title` says: leading and
+        inner spacing kept. *at* places the annotation in a file, as ``@actions/core``
+        ``AnnotationProperties`` do.
+        """
+        self._annotation("notice", message, title, at)
 
     def debug(self, message: str) -> None:
         """``::debug::message``, always written; the runner shows it only with debug on."""
@@ -421,31 +421,32 @@ class Toolkit:
             return text
         return self._mask_pattern.sub(_REDACTED, text)
 
-    def _annotation(self, command: str, message: str, title: str | None) -> None:
-        properties: dict[str, str] = {}
-        # The runner Trim()s the property list, so surrounding whitespace would not survive
-        # anyway; an empty title is left out, as @actions/core leaves out empty properties.
-        if title is not None and title.strip():
-            properties["title"] = title.strip()
-        self._command(command, properties, message)
+    def _annotation(
+        self, command: str, message: str, title: str | None, at: Position | None
+    ) -> None:
+        # Redacted before shown_title, which could otherwise cut a leading '=' off a secret.
+        # An empty title is left out, as @actions/core leaves out empty properties; the title
+        # goes first, as toCommandProperties orders them.
+        shown = shown_title(_printable(self._redact(title or "")))
+        where = at.properties() if at is not None else {}
+        self._command(command, {"title": shown, **where}, message)
 
     def _command(self, command: str, properties: Mapping[str, str], message: str) -> None:
-        line = "::" + command
-        if properties:
-            line += " " + ",".join(
-                f"{key}={escape_property(_printable(self._redact(value)))}"
-                for key, value in properties.items()
-            )
-        self._write(line + "::" + escape_data(_printable(self._redact(message))))
+        clean = {key: _printable(self._redact(value)) for key, value in properties.items()}
+        self._write(format_command(command, clean, _printable(self._redact(message))))
 
     def _write_plain(self, text: str) -> None:
-        lines = _LINE_BREAK.split(_printable(self._redact(text)))
+        text = _printable(self._redact(text))
+        lines = _LINE_BREAK.split(text)
         if any(map(_could_be_command, lines)):
             token = _new_stop_token()
             while any(token.lower() in line.lower() for line in lines):  # pragma: no cover
                 token = _new_stop_token()
-            lines = [f"::stop-commands::{token}", *lines, f"::{token}::"]
-        self._write("\n".join(lines))
+            text = f"::stop-commands::{token}\n{text}\n::{token}::"
+        # The text itself is written unchanged, line breaks and all: a lone CR at its end
+        # then meets our LF as the CRLF the runner reads as one line end, as console.log's
+        # would (rewriting it as LF would add an empty line).
+        self._write(text)
 
     def _write(self, text: str) -> None:
         # One write per call, flushed, so a command never interleaves with other output.

@@ -2,8 +2,10 @@
 
 :func:`select_tags` applies the public contract (``tag-filter``, ``tag-sort``, ``max-tags``,
 ``tag-count``, ``latest-semver``); :func:`parse_version` says which tags read as versions and
-:meth:`Version.sort_key` how they order. Docker tags are not semver (``20-alpine`` is no
-pre-release of ``20``), so both follow what image tags mean.
+:meth:`Version.sort_key` how they order: semver.org 2.0.0 precedence for semver tags, with
+the deliberate differences listed in docs/differences.md ("Versions") and the orderings of the
+other forms in the README ("Version ordering"). Docker tags are not semver (``20-alpine`` is no
+pre-release of ``20``), so a suffix that is no pre-release word is an image variant.
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ order; newest push first, undated tags last (push dates exist only in Docker Hub
 # keeps int() far from Python's 4300-digit conversion limit.
 _MAX_TAG_LENGTH = 128
 
-# Known pre-release words, lowest first. `a`/`b` are PEP 440 spellings of alpha/beta.
-_PRE_WORDS = ("dev", "alpha", "beta", "pre", "preview", "rc")
-_PRE_RANK = {word: rank for rank, word in enumerate(_PRE_WORDS)}
+# `a`/`b` are PEP 440 spellings of alpha/beta. The pre-release words themselves (dev, alpha,
+# beta, pre, preview, rc) are in _VERSION; they compare as semver compares words, in ASCII
+# order: alpha < beta < dev < pre < preview < rc (README "Version ordering").
 _PRE_ALIASES = {"a": "alpha", "b": "beta"}
 
 # A tag is a version when it is
@@ -143,15 +145,16 @@ class Version:
             and self.build is None
         )
 
-    def sort_key(self) -> tuple[Any, ...]:
-        """The ascending total order of versions: two compare equal only when their tags do,
-        so sorting never depends on the input order. Node's tags, highest first: ``20.11.1``,
-        ``20.11.1-bookworm-slim``, ``20.11``, ``20``, ``20-alpine``."""
+    def precedence(self) -> tuple[Any, ...]:
+        """What decides which version is higher (README "Version ordering"): semver.org 2.0.0
+        precedence for semver tags, build metadata ignored (§10), with the differences of
+        docs/differences.md. Equal for ``1.2.3``, ``v1.2.3``, ``1.2.3+b`` and ``01.2.3``."""
         release = self.release
         while release and release[-1] == 0:  # 1.2 == 1.2.0 == 1.2.0.0 in precedence
             release = release[:-1]
-        # semver §11.3: a pre-release is below the release; between pre-releases, identifier
-        # by identifier (_identifier_key), a shorter list below a longer one it starts.
+        # semver 2.0.0 §11.3: a pre-release is below the release; between pre-releases,
+        # identifier by identifier (_identifier_key), a shorter list below a longer one it
+        # starts (§11.4.4).
         pre_key: tuple[Any, ...] = (
             (0, tuple(_identifier_key(i) for i in self.prerelease)) if self.prerelease else (1,)
         )
@@ -159,16 +162,26 @@ class Version:
         variant_key: tuple[Any, ...] = (
             (0, _natural_key(self.variant)) if self.variant is not None else (1,)
         )
-        # semver ignores build metadata for precedence; ordering by it keeps the order total.
-        build_key = (0, self.build) if self.build is not None else (1, "")
         return (
             release,
             pre_key,
             len(self.release),  # 1.2 below 1.2.0: the longer one names an exact release
             variant_key,
-            build_key,
+        )
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """The ascending total order of versions: :meth:`precedence`, then ties broken so that
+        two compare equal only when their tags do (sorting never depends on the input order).
+        Node's tags, highest first: ``20.11.1``, ``20.11.1-bookworm-slim``, ``20.11``, ``20``,
+        ``20-alpine``."""
+        # semver §10 ignores build metadata for precedence: it only breaks ties, after
+        # everything that decides precedence, so the order stays total and deterministic.
+        build_key = (0, self.build) if self.build is not None else (1, "")
+        return (
+            *self.precedence(),
+            build_key,  # 1.2.3+b below 1.2.3
             not self.prefix_v,  # v1.2 below 1.2
-            self.text,  # only leading zeros can still tie: 1.02 and 1.2
+            self.text,  # only leading zeros can still tie: 01.2 below 1.02 below 1.2
         )
 
     def __lt__(self, other: Version) -> bool:
@@ -184,13 +197,14 @@ class Version:
         return self.sort_key() >= other.sort_key()
 
 
-def _identifier_key(identifier: str | int) -> tuple[int, int, str]:
-    # semver §11.4.3: numeric identifiers have lower precedence than alphanumeric ones. Known
-    # words rank dev < alpha < beta < pre < preview < rc (dev first as in PEP 440), others
-    # lexically after them; `rc1` was split into ("rc", 1), so rc10 is above rc2.
+def _identifier_key(identifier: str | int) -> tuple[Any, ...]:
+    # semver 2.0.0 §11.4: numeric identifiers numerically, below alphanumeric ones, which
+    # compare in ASCII order (the words were lower-cased). One deliberate difference
+    # (docs/differences.md): digit runs inside a word compare as numbers, so rc2 < rc10
+    # (`rc1` was already split into ("rc", 1), the same as `rc.1`).
     if isinstance(identifier, int):
-        return (0, identifier, "")
-    return (1, _PRE_RANK.get(identifier, len(_PRE_WORDS)), identifier)
+        return (0, identifier)
+    return (1, _natural_key(identifier))
 
 
 def _natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
