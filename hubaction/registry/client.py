@@ -38,6 +38,7 @@ from hubaction.oci.wire import decimal_count
 from hubaction.registry.answers import check_next_page, content_type, header_digest, origin_of
 from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
 from hubaction.registry.credentials import CredentialStore
+from hubaction.registry.deadline import Deadline
 from hubaction.registry.errors import check_response, error_for, network_error
 from hubaction.registry.transport import (
     DEFAULT_RETRY_BUDGET,
@@ -47,6 +48,7 @@ from hubaction.registry.transport import (
     redact_url,
     refuse_plain_http_credentials,
     release,
+    session_deadline,
 )
 
 T = TypeVar("T")
@@ -116,6 +118,11 @@ class RegistryClient:
         self.requests_sent = 0
 
     # -- plumbing -------------------------------------------------------------------------
+
+    @property
+    def deadline(self) -> Deadline | None:
+        """The run's deadline, which every request of the session meets (``None``: none)."""
+        return session_deadline(self.session)
 
     def _scheme(self, ref: Reference) -> str:
         with self._lock:
@@ -463,10 +470,12 @@ def open_client(
     session: requests.Session | None = None,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     retry_budget: float = DEFAULT_RETRY_BUDGET,
+    deadline: Deadline | None = None,
 ) -> RegistryClient:
     """A client with the run's one session and auth; ``on_secret`` is told every token.
-    Without ``session``, one with ``timeout`` (connect, read seconds) and ``retry_budget``."""
-    session = session or new_session(timeout=timeout, retry_budget=retry_budget)
+    Without ``session``, one with ``timeout`` (connect, read seconds), ``retry_budget`` and
+    the run's ``deadline``."""
+    session = session or new_session(timeout=timeout, retry_budget=retry_budget, deadline=deadline)
     auth = RegistryAuth(
         session,
         credentials,
