@@ -24,7 +24,10 @@ from fakes.clock import FakeClock
 from fakes.server import FakeServer, Handler, Request, Response, SilentListener
 
 from hubaction import cli
-from hubaction.errors import DeadlineExceeded, Kind, RegistryError, advice, describe
+from hubaction.dockerhub.client import HubClient
+from hubaction.errors import DeadlineExceeded, Kind, RegistryError, Service, advice, describe
+from hubaction.oci.reference import parse_reference
+from hubaction.registry.client import open_client
 from hubaction.registry.deadline import Deadline, DeadlinePassed, effective, limited
 from hubaction.registry.errors import network_error
 from hubaction.registry.transport import new_session, read_body, session_deadline
@@ -120,7 +123,8 @@ def one_deadline_error(run: ActionRun) -> str:
     assert len(errors) == 1, run.commands
     assert "Traceback" not in run.log
     assert "run deadline (3 s, `timeout`)" in errors[0]
-    assert advice(Kind.DEADLINE) in errors[0]
+    todo = advice(Kind.DEADLINE)
+    assert todo is not None and todo in errors[0]
     return errors[0]
 
 
@@ -384,3 +388,25 @@ def test_a_share_leaves_the_rest_of_the_run_its_time(serve: Serve) -> None:
     with limited(part), pytest.raises(DeadlinePassed):
         session.head(f"{server.url}/v2/app/manifests/t1")
     assert not run.expired() and part.closed
+
+
+# -- one deadline for every sender: the token service, Docker Hub's API -------------------------
+
+
+def test_a_silent_token_service_stops_at_the_deadline(serve: Serve) -> None:
+    realm = serve(hang)
+    challenge = f'Bearer realm="{realm.url}/token",service="fake",scope="repository:app:pull"'
+    registry_server = serve(lambda _r: Response(401, (("WWW-Authenticate", challenge),)))
+    client = open_client(deadline=Deadline(1))
+    with pytest.raises(DeadlineExceeded) as failed:
+        client.head_manifest(parse_reference(f"{registry_server.host}/app:1.0"))
+    assert failed.value.service is Service.REALM and failed.value.host == realm.host
+
+
+def test_a_dripped_docker_hub_page_stops_at_the_deadline(serve: Serve) -> None:
+    page = json.dumps({"count": 1, "next": None, "results": []}).encode()
+    hub = serve(lambda _r: Response(200, (), page, delivery="drip-body", interval=0.3))
+    client = HubClient(new_session(deadline=Deadline(1)), hub_url=hub.url)
+    with pytest.raises(DeadlineExceeded) as failed:
+        client.tag_listing("library", "alpine")
+    assert failed.value.kind is Kind.DEADLINE and "reading the body from" in str(failed.value)

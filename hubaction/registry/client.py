@@ -38,7 +38,7 @@ from hubaction.oci.wire import decimal_count
 from hubaction.registry.answers import check_next_page, content_type, header_digest, origin_of
 from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
 from hubaction.registry.credentials import CredentialStore
-from hubaction.registry.deadline import Deadline
+from hubaction.registry.deadline import Deadline, DeadlinePassed
 from hubaction.registry.errors import check_response, error_for, network_error
 from hubaction.registry.transport import (
     DEFAULT_RETRY_BUDGET,
@@ -167,6 +167,8 @@ class RegistryClient:
             return self._authorized(call, target), target
         try:
             response = self._authorized(call, target, raw_errors=True)
+        except DeadlinePassed as exc:  # no time for plain HTTP either, and HTTPS may be fine
+            raise network_error(exc, what=call.what, url=target, **_where(call.ref)) from None
         except requests.RequestException:
             with self._lock:
                 self._schemes[registry] = "http"
