@@ -21,7 +21,7 @@ import pytest
 import requests
 from actionrunner import ActionRun, run_action
 from fakes.clock import FakeClock
-from fakes.server import FakeServer, Handler, Request, Response, SilentListener
+from fakes.server import Delivery, FakeServer, Handler, Request, Response, SilentListener
 
 from hubaction import cli
 from hubaction.dockerhub.client import HubClient
@@ -133,14 +133,14 @@ def one_deadline_error(run: ActionRun) -> str:
 
 @pytest.mark.parametrize(
     ("delivery", "doing"),
-    [("drip-head", "while waiting for the answer of"), ("drip-body", "reading the body from")],
+    [("drip-head", "while waiting for an answer from"), ("drip-body", "reading the body from")],
 )
 def test_action_a_dripped_manifest_ends_at_the_deadline_with_one_error(
-    serve: Serve, tmp_path: Path, delivery: str, doing: str
+    serve: Serve, tmp_path: Path, delivery: Delivery, doing: str
 ) -> None:
     def drip(_request: Request) -> Response:
         body = MANIFEST * 4  # enough bytes to outlast the deadline, one a second
-        return Response(200, MANIFEST_HEADERS, body, delivery=delivery, interval=1.0)  # type: ignore[arg-type]
+        return Response(200, MANIFEST_HEADERS, body, delivery=delivery, interval=1.0)
 
     server = serve(registry(manifest=drip))
     run, took = timed_action(server, tmp_path)

@@ -117,7 +117,7 @@ class DeadlinePassed(requests.exceptions.Timeout):
         doing = {
             "send": "before the request to",
             "body": "while reading the body from",
-        }.get(self.phase, "while waiting for the answer of")
+        }.get(self.phase, "while waiting for an answer from")
         return f"{what}: stopped at {name} after {spent}, {doing} {host}"
 
 
