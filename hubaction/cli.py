@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -34,6 +36,7 @@ if TYPE_CHECKING:  # typing only: keeps `requests` out of --help and usage error
     from hubaction.dockerhub.client import HubClient
     from hubaction.oci.model import ImageInfo
     from hubaction.registry.client import RegistryClient
+    from hubaction.registry.deadline import Deadline
 
 
 # What a registry sends must not reach a terminal or a CI log as it is. The runner reads a line
@@ -107,7 +110,28 @@ def _client(
     from hubaction.registry.client import open_client
 
     insecure = frozenset({registry}) if args.insecure else frozenset()
-    return open_client(creds, insecure_registries=insecure)
+    return open_client(creds, insecure_registries=insecure, deadline=_deadline(args))
+
+
+def _deadline(args: argparse.Namespace) -> Deadline:
+    """The run's one deadline (``--timeout``), from the start of the command, for every
+    session of the command (registry and Docker Hub alike)."""
+    from hubaction.registry.deadline import Deadline
+
+    if getattr(args, "deadline", None) is None:
+        args.deadline = Deadline(args.timeout, start=args.started)
+    deadline: Deadline = args.deadline
+    return deadline
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text!r}")
+    return seconds
 
 
 def _table(rows: Sequence[tuple[str, str]], out: TextIO) -> None:
@@ -254,7 +278,8 @@ def _hub(args: argparse.Namespace, creds: CredentialStore) -> HubClient:
     from hubaction.dockerhub.client import HubClient
     from hubaction.registry.transport import new_session
 
-    return HubClient(new_session(), hub_url=args.hub_url, credentials=creds.get("docker.io"))
+    session = new_session(deadline=_deadline(args))
+    return HubClient(session, hub_url=args.hub_url, credentials=creds.get("docker.io"))
 
 
 def cmd_namespaces(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -323,6 +348,13 @@ def _common_options() -> argparse.ArgumentParser:
         metavar="URL",
         help="Docker Hub API base URL (default: https://hub.docker.com)",
     )
+    common.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=120.0,
+        metavar="SECONDS",
+        help="seconds for the whole run: every request, retry and body read (default: 120)",
+    )
     return common
 
 
@@ -373,7 +405,9 @@ def main(
 ) -> int:
     lean_imports()
     try:
+        started = time.monotonic()  # the --timeout deadline counts from here
         args = build_parser().parse_args(argv)
+        args.started = started
         func: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.func
         return func(args, out or sys.stdout, stdin or sys.stdin)
     except HubActionError as exc:

@@ -43,6 +43,7 @@ class Kind(StrEnum):
     REQUEST_REFUSED = "request-refused"  # any other status
     TLS_FAILED = "tls-failed"
     TIMEOUT = "timeout"
+    DEADLINE = "deadline"  # the run's `timeout` passed (issue 13 §1)
     UNREACHABLE = "unreachable"
     # WaitTimedOut.
     WAITED = "waited"  # `wait-for` did not hold within `wait-timeout`
@@ -203,6 +204,34 @@ class DigestMismatch(CorruptBody):
     title = "Digest mismatch"
 
 
+class DeadlineExceeded(RegistryError):
+    """The run's deadline (the ``timeout`` input) passed: ``activity`` (e.g. "manifest of x")
+    at ``host`` was stopped after ``elapsed`` of the ``limit`` seconds."""
+
+    title = "Run deadline exceeded"
+    default_kind = Kind.DEADLINE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        host: str = "",
+        activity: str = "",
+        elapsed: float = 0.0,
+        limit: float = 0.0,
+        **fields: Any,
+    ) -> None:
+        super().__init__(message, **fields)
+        self.host = host
+        self.activity = activity
+        self.elapsed = elapsed
+        self.limit = limit
+
+    def _fields(self) -> dict[str, Any]:
+        extra = {"host": self.host, "activity": self.activity, "elapsed": self.elapsed}
+        return {**super()._fields(), **extra, "limit": self.limit}
+
+
 class UnsupportedManifest(RegistryError):
     """A manifest of a kind hubaction does not read (Docker schema 1, unknown media types)."""
 
@@ -284,6 +313,10 @@ ADVICE: dict[tuple[Kind, Service | None], str] = {
         "without TLS set `insecure: true`"
     ),
     (Kind.TIMEOUT, None): "It is slow or unreachable; retry later",
+    (Kind.DEADLINE, None): (
+        "If the registry is only slow, raise `timeout` (the CLI's `--timeout`); else check "
+        "that the registry is up and answering"
+    ),
     (Kind.UNREACHABLE, None): "Check the registry address and that it is up",
     (Kind.WAITED, None): (
         "Check that the workflow that pushes it ran and pushed this tag, or raise `wait-timeout`"

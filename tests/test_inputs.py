@@ -53,6 +53,7 @@ BAD: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     "summary": ("off", {}, ("`summary`", "true")),
     "insecure": ("maybe", {}, ("`insecure`", "true")),
     "hub-url": ("ftp://hub", {}, ("`hub-url`", "https://")),
+    "timeout": ("0", {}, ("`timeout`", "positive number of seconds", "120")),
 }
 
 
@@ -115,7 +116,19 @@ def test_empty_inputs_take_the_table_defaults() -> None:
     assert (inputs.compare_digest, inputs.base_image) == (None, None)
     assert (inputs.dockerfile, inputs.dockerfile_images) == ("", ())
     assert inputs.hub_url == "https://hub.docker.com"
+    assert inputs.timeout == 120.0
     assert inputs.credentials.get("ghcr.io") is None
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("120", 120.0), ("2.5", 2.5), (".5", 0.5)])
+def test_timeout_takes_positive_seconds(value: str, seconds: float) -> None:
+    assert read_inputs(getter({**OK, "timeout": value})).timeout == seconds
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1e3", "inf", "nan", "ten", "5s", "1" * 400, "0.0"])
+def test_timeout_refuses_anything_but_positive_seconds(value: str) -> None:
+    with pytest.raises(InvalidInput, match=r"Input `timeout` is .*: expected a positive number"):
+        read_inputs(getter({**OK, "timeout": value}))
 
 
 @pytest.mark.parametrize(

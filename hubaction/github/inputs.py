@@ -5,6 +5,7 @@ names and defaults; a test keeps the two in step), the rules that tie inputs tog
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -164,6 +165,21 @@ def _hub_url(name: str, value: str) -> str:
     return url
 
 
+def _seconds(name: str, value: str) -> float:
+    """A positive number of seconds such as ``120`` or ``2.5``."""
+    try:
+        seconds = float(value) if re.fullmatch(r"[0-9]+(\.[0-9]*)?|\.[0-9]+", value) else -1.0
+    except ValueError:  # pragma: no cover - the pattern admits only what float() reads
+        seconds = -1.0
+    if not (math.isfinite(seconds) and seconds > 0):
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise InvalidInput(
+            f"Input `{name}` is {shown!r}: expected a positive number of seconds for the whole "
+            "run, such as `120` or `30.5`"
+        )
+    return seconds
+
+
 # -- the table, in action.yml's order ---------------------------------------------------------
 
 REPOSITORY = Input("repository", None, text)  # with `tag`: see reference()
@@ -186,6 +202,7 @@ LIST_NAMESPACES = Input("list-namespaces", "false", boolean)
 SUMMARY = Input("summary", "true", boolean)
 INSECURE = Input("insecure", "false", boolean)
 HUB_URL = Input("hub-url", "https://hub.docker.com", _hub_url)
+TIMEOUT = Input("timeout", "120", _seconds)
 
 INPUTS: tuple[Input[Any], ...] = (
     REPOSITORY,
@@ -208,6 +225,7 @@ INPUTS: tuple[Input[Any], ...] = (
     SUMMARY,
     INSECURE,
     HUB_URL,
+    TIMEOUT,
 )
 
 #: Input name -> default, as action.yml declares them (``None``: no default).
@@ -368,6 +386,7 @@ class ActionInputs:
     summary: bool
     insecure: bool
     hub_url: str
+    timeout: float = 120.0  # seconds for the whole run (the run's Deadline)
 
 
 def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> ActionInputs:
@@ -419,4 +438,5 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         summary=SUMMARY.read(get_input),
         insecure=INSECURE.read(get_input),
         hub_url=hub_url,
+        timeout=TIMEOUT.read(get_input),
     )

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hubaction.errors import HubActionError, Kind, NotFound, describe
+from hubaction.errors import DeadlineExceeded, HubActionError, Kind, NotFound, describe
 from hubaction.github.inputs import ActionInputs
 from hubaction.github.outputs import (
     boolean,
@@ -29,6 +29,7 @@ from hubaction.github.summary import (
     digest_section,
     dockerfile_table,
     image_section,
+    left_out_note,
     md_text,
     platform_table,
     repository_table,
@@ -54,6 +55,8 @@ _MISSING_IMAGE = (Kind.TAG, Kind.MANIFEST, Kind.REPOSITORY)
 
 # Per-tag digests in the summary cost one HEAD each; beyond this many the table shows names only.
 MAX_TAG_DIGESTS = 1000
+# They are optional: they get this share of the time left before the run's deadline.
+TAG_DIGESTS_TIME_SHARE = 0.5
 
 
 @dataclass
@@ -99,6 +102,7 @@ def _open_registry(
     debug: Callable[[str], None],
 ) -> RegistryClient:
     from hubaction.registry.client import open_client
+    from hubaction.registry.deadline import Deadline
 
     ref = inputs.reference
     return open_client(
@@ -109,6 +113,7 @@ def _open_registry(
         on_secret=kit.mask,
         debug=debug,
         session=session,
+        deadline=Deadline(inputs.timeout),
     )
 
 
@@ -283,7 +288,7 @@ def _tags(
             result.parts.append(_hub_tag_table(listing, selection, inputs.tag_sort))
         else:
             result.parts.append(
-                _registry_tag_table(client, ref, selection, inputs.tag_sort, listing.skipped)
+                _registry_tag_table(kit, client, ref, selection, inputs.tag_sort, listing.skipped)
             )
 
 
@@ -299,14 +304,30 @@ def _hub_tag_table(listing: TagListing, selection: TagSelection, sort: str) -> T
 
 
 def _registry_tag_table(
-    client: RegistryClient, ref: Reference, selection: TagSelection, sort: str, skipped: int
+    kit: Toolkit,
+    client: RegistryClient,
+    ref: Reference,
+    selection: TagSelection,
+    sort: str,
+    skipped: int,
 ) -> Table:
-    """Tags from the registry's tag list; digests for the summary by concurrent HEADs."""
+    """Tags from the registry's tag list; digests for the summary by concurrent HEADs, within
+    their share of the time left (optional: at the deadline the rest are left out, said)."""
     from hubaction.registry.lookup import head_many
 
     repo = Reference(ref.registry, ref.repository, None, None)
     wanted = [repo.with_tag(t) for t in selection.tags[:MAX_TAG_DIGESTS]]
-    heads = head_many(client, wanted)
+    late: list[Reference] = []
+
+    def failed(tag: Reference, exc: HubActionError) -> None:
+        if isinstance(exc, DeadlineExceeded):
+            late.append(tag)  # list.append is atomic: no lock needed across the pool
+
+    heads = head_many(client, wanted, on_error=failed, time_share=TAG_DIGESTS_TIME_SHARE)
+    if late:
+        kit.warning(
+            f"Job summary, tags of {ref.registry}/{ref.repository}: {left_out_note(len(late))}"
+        )
     heads += [None] * (len(selection.tags) - len(heads))
     rows = [
         TagRow(tag, digest=str(head.digest) if head is not None else None)
@@ -315,7 +336,14 @@ def _registry_tag_table(
     source = "the registry's tag list, digests by HEAD requests"
     if len(selection.tags) > MAX_TAG_DIGESTS:
         source += f" (for the first {MAX_TAG_DIGESTS})"
-    return make_tag_table(rows, total=selection.count, source=source, sort=sort, skipped=skipped)
+    return make_tag_table(
+        rows,
+        total=selection.count,
+        source=source,
+        sort=sort,
+        skipped=skipped,
+        digests_left_out=len(late),
+    )
 
 
 def _repositories(hub: HubClient, namespace: str, result: Result) -> None:

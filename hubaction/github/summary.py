@@ -206,10 +206,17 @@ def platform_table(info: ImageInfo) -> Table | None:
 
 
 def tag_table(
-    tags: Sequence[TagRow], *, total: int, source: str, sort: str, skipped: int = 0
+    tags: Sequence[TagRow],
+    *,
+    total: int,
+    source: str,
+    sort: str,
+    skipped: int = 0,
+    digests_left_out: int = 0,
 ) -> Table:
     """The tag table; columns without data anywhere are left out. ``skipped``: listed names
-    that were no valid tags, said in the note (never quoted)."""
+    that were no valid tags, said in the note (never quoted); ``digests_left_out``: tags whose
+    digest was not fetched, stopped at the run deadline (issue 13 §1)."""
     columns: list[tuple[str, str]] = [("Tag", "name")]
     if any(t.digest for t in tags):
         columns.append(("Digest", "digest"))
@@ -235,12 +242,20 @@ def tag_table(
         one = skipped == 1
         names = "name that is not a valid tag was" if one else "names that are not valid tags were"
         note += f" {skipped} listed {names} skipped."
+    if digests_left_out:
+        note += f" {left_out_note(digests_left_out)}"
     return Table(
         "Tags",
         tuple(name for name, _ in columns),
         tuple(tuple(cell(t, f) for _, f in columns) for t in tags),
         note=note,
     )
+
+
+def left_out_note(count: int) -> str:
+    """What the tag table says of the digests it left out at the deadline (and the warning)."""
+    tags = "tag" if count == 1 else "tags"
+    return f"The digests of {count} {tags} were left out: stopped at the run deadline."
 
 
 def render(parts: Sequence[str | Table | None], *, limit: int = SUMMARY_LIMIT) -> str:

@@ -38,6 +38,7 @@ from hubaction.oci.wire import decimal_count
 from hubaction.registry.answers import check_next_page, content_type, header_digest, origin_of
 from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
 from hubaction.registry.credentials import CredentialStore
+from hubaction.registry.deadline import Deadline, DeadlinePassed
 from hubaction.registry.errors import check_response, error_for, network_error
 from hubaction.registry.transport import (
     DEFAULT_RETRY_BUDGET,
@@ -47,6 +48,7 @@ from hubaction.registry.transport import (
     redact_url,
     refuse_plain_http_credentials,
     release,
+    session_deadline,
 )
 
 T = TypeVar("T")
@@ -117,6 +119,11 @@ class RegistryClient:
 
     # -- plumbing -------------------------------------------------------------------------
 
+    @property
+    def deadline(self) -> Deadline | None:
+        """The run's deadline, which every request of the session meets (``None``: none)."""
+        return session_deadline(self.session)
+
     def _scheme(self, ref: Reference) -> str:
         with self._lock:
             known = self._schemes.get(ref.registry)
@@ -160,6 +167,8 @@ class RegistryClient:
             return self._authorized(call, target), target
         try:
             response = self._authorized(call, target, raw_errors=True)
+        except DeadlinePassed as exc:  # no time for plain HTTP either, and HTTPS may be fine
+            raise network_error(exc, what=call.what, url=target, **_where(call.ref)) from None
         except requests.RequestException:
             with self._lock:
                 self._schemes[registry] = "http"
@@ -463,10 +472,12 @@ def open_client(
     session: requests.Session | None = None,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     retry_budget: float = DEFAULT_RETRY_BUDGET,
+    deadline: Deadline | None = None,
 ) -> RegistryClient:
     """A client with the run's one session and auth; ``on_secret`` is told every token.
-    Without ``session``, one with ``timeout`` (connect, read seconds) and ``retry_budget``."""
-    session = session or new_session(timeout=timeout, retry_budget=retry_budget)
+    Without ``session``, one with ``timeout`` (connect, read seconds), ``retry_budget`` and
+    the run's ``deadline``."""
+    session = session or new_session(timeout=timeout, retry_budget=retry_budget, deadline=deadline)
     auth = RegistryAuth(
         session,
         credentials,

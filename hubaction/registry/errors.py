@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import requests
 
 from hubaction.errors import (
+    DeadlineExceeded,
     ErrorDetail,
     HubActionError,
     Kind,
@@ -30,6 +31,7 @@ from hubaction.errors import (
     Unauthorized,
 )
 from hubaction.oci.wire import NotJSON, load_json, scrub
+from hubaction.registry.deadline import DeadlinePassed
 
 # Docker Hub's 401 bodies for accounts that cannot log in with a password.
 _2FA_RE = re.compile(
@@ -327,6 +329,15 @@ def network_error(
     """A network failure (TLS, timeout, no connection) as a RegistryError with its kind."""
     host = urlsplit(url).netloc.rsplit("@", 1)[-1]
     fields: dict[str, Any] = {"service": service, "registry": registry, "repository": repository}
+    if isinstance(exc, DeadlinePassed):  # before Timeout: the run's deadline, not one read's
+        return DeadlineExceeded(
+            exc.describe(what, host),
+            host=host,
+            activity=what,
+            elapsed=exc.elapsed,
+            limit=exc.deadline.seconds,
+            **fields,
+        )
     if isinstance(exc, requests.exceptions.SSLError):
         return RegistryError(
             f"{what}: TLS verification of {host} failed ({root_cause(exc)})",

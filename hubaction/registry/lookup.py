@@ -10,6 +10,7 @@ The base-image check's lookups are :mod:`hubaction.registry.baseimage`.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence
 
 from hubaction.errors import HubActionError
@@ -18,6 +19,7 @@ from hubaction.oci.model import ImageInfo, ManifestHead, PlatformEntry
 from hubaction.oci.platform import Platform, select_platform
 from hubaction.oci.reference import Digest, Reference
 from hubaction.registry.client import RegistryClient
+from hubaction.registry.deadline import limited
 
 # Concurrent requests per registry for per-tag digests: enough to hide latency, few enough not
 # to trip a registry's abuse limits.
@@ -85,8 +87,14 @@ def head_many(
     *,
     concurrency: int = CONCURRENCY,
     on_error: Callable[[Reference, HubActionError], None] | None = None,
+    time_share: float | None = None,
 ) -> list[ManifestHead | None]:
-    """HEAD each of ``refs`` concurrently; ``None`` for one that failed (``on_error`` told)."""
+    """HEAD each of ``refs`` concurrently; ``None`` for one that failed (``on_error`` told).
+
+    ``time_share``: optional work, given that fraction of the time left before the run's
+    deadline; the HEADs still running or waiting when it passes fail with
+    :class:`~hubaction.errors.DeadlineExceeded` (the rest of the run keeps its time).
+    """
 
     def one(ref: Reference) -> ManifestHead | None:
         try:
@@ -100,5 +108,11 @@ def head_many(
         return []
     from concurrent.futures import ThreadPoolExecutor  # only runs that HEAD many tags
 
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(refs)))) as pool:
-        return list(pool.map(one, refs))
+    run = client.deadline
+    part = run.share(time_share) if run is not None and time_share is not None else None
+    workers = max(1, min(concurrency, len(refs)))
+    # The pool is left (its threads joined) before the share ends.
+    with limited(part), ThreadPoolExecutor(max_workers=workers) as pool:
+        # Each task runs in a copy of this context: the share applies in the pool's threads.
+        futures = [pool.submit(contextvars.copy_context().run, one, ref) for ref in refs]
+        return [future.result() for future in futures]

@@ -5,7 +5,10 @@
   500, 502, 503, 504 and connection errors, honouring ``Retry-After`` and Docker Hub's
   ``X-Retry-After`` within a total time budget.
 * :func:`read_body`: reads a streamed body with a size cap, so a hostile server cannot exhaust
-  memory.
+  memory, and by the deadline of its request.
+* The run's :class:`~hubaction.registry.deadline.Deadline` (:mod:`hubaction.registry.deadline`),
+  held by the session's adapter: checked before every request, capping its timeouts and retry
+  waits, its socket cut by the watchdog when it passes.
 * :func:`redact_url`: strips credentials and tokens from URLs before they reach a log line.
 * :func:`refuse_plain_http_credentials`: the check every sender makes before the wire.
 """
@@ -30,7 +33,15 @@ from hubaction import USER_AGENT
 from hubaction.errors import CorruptBody, RegistryError, Service
 from hubaction.oci.reference import is_loopback_host
 from hubaction.oci.wire import decimal_count
-from hubaction.registry.errors import parse_retry_after
+from hubaction.registry.deadline import (
+    Deadline,
+    DeadlinePassed,
+    effective,
+    in_flight,
+    sending,
+    watch_pools,
+)
+from hubaction.registry.errors import network_error, parse_retry_after
 
 # (connect, read) seconds. A registry that accepts the connection and then says nothing must
 # not hang a CI job; 20 s of silence between bytes is far beyond any healthy registry.
@@ -73,9 +84,10 @@ class BudgetRetry(Retry):
         return new
 
     def _remaining(self) -> float:
-        if self.deadline is None:
-            return float("inf")
-        return self.deadline - time.monotonic()
+        budget = float("inf") if self.deadline is None else self.deadline - time.monotonic()
+        # The run's deadline (issue 13 §1) bounds every request's retries too.
+        run = in_flight()
+        return budget if run is None else min(budget, run.remaining())
 
     def get_retry_after(self, response: Any) -> float | None:
         try:
@@ -93,14 +105,19 @@ class BudgetRetry(Retry):
     def is_exhausted(self) -> bool:
         return super().is_exhausted() or self._remaining() <= 0
 
-    def sleep_for_retry(self, response: Any = None) -> bool:
-        retry_after = self.get_retry_after(response) if response is not None else None
-        if retry_after is None:
-            return False
-        time.sleep(max(0.0, min(retry_after, self._remaining())))
-        return True
+    def sleep(self, response: Any = None) -> None:
+        """The wait before the next attempt: ``Retry-After`` cut to the budget, else backoff.
 
-    def _sleep_backoff(self) -> None:
+        A ``Retry-After`` longer than what is left of the run's deadline stops the retries
+        now (:class:`DeadlinePassed`): waiting for part of it would only fail later.
+        """
+        retry_after = self.get_retry_after(response) if response is not None else None
+        if retry_after is not None:
+            run = in_flight()
+            if run is not None and retry_after > run.remaining():
+                raise DeadlinePassed(run, "retry", retry_after=retry_after)
+            time.sleep(max(0.0, min(retry_after, self._remaining())))
+            return
         # Full jitter (AWS architecture blog, "Exponential Backoff and Jitter"): many CI jobs
         # hitting one registry at once must not retry in lockstep.
         backoff = self.get_backoff_time()
@@ -110,15 +127,61 @@ class BudgetRetry(Retry):
 
 
 class _TimeoutAdapter(HTTPAdapter):
-    """An adapter that applies a default timeout: requests has none, and hangs forever."""
+    """An adapter that applies a default timeout (requests has none, and hangs forever) and
+    the run's :class:`Deadline`: checked before each request, capping its timeouts, and
+    watched (:data:`~hubaction.registry.deadline.WATCHDOG`) while it is in flight."""
 
-    def __init__(self, timeout: tuple[float, float], **kwargs: Any) -> None:
+    def __init__(
+        self, timeout: tuple[float, float], deadline: Deadline | None = None, **kwargs: Any
+    ) -> None:
         self._timeout = timeout
+        self.deadline = deadline
         super().__init__(**kwargs)
 
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        watch_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS pools have connections of their own
+            watch_pools(manager)
+        return manager
+
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
+        timeout = kwargs.get("timeout")
+        connect, read = self._timeout if timeout is None else (timeout, timeout)
+        if isinstance(timeout, tuple):
+            connect, read = timeout
+        deadline = effective(self.deadline)
+        if deadline is None:
+            kwargs["timeout"] = (connect, read)
+            return self._send(request, *args, **kwargs)
+        url = request.url or ""
+        if deadline.expired():
+            raise DeadlinePassed(deadline, "send", url=url)
+        # urllib3 refuses a timeout of 0; the watchdog cuts what outlives the deadline anyway.
+        kwargs["timeout"] = tuple(
+            max(0.001, deadline.remaining() if t is None else deadline.cap(t))
+            for t in (connect, read)
+        )
+        try:
+            with sending(deadline):
+                response = self._send(request, *args, **kwargs)
+        except requests.RequestException as exc:
+            passed = exc.args[0] if exc.args else None  # requests wraps it in ConnectionError
+            if isinstance(passed, DeadlinePassed):
+                passed.url = url
+                raise passed from None
+            if deadline.expired():
+                raise DeadlinePassed(deadline, "answer", url=url) from None
+            raise
+        if deadline.expired():  # an answer cut short by the watchdog looks like a whole one
+            response.close()
+            raise DeadlinePassed(deadline, "answer", url=url)
+        return response
+
+    def _send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().send(request, *args, **kwargs)
         except requests.exceptions.ConnectionError as exc:
@@ -129,6 +192,12 @@ class _TimeoutAdapter(HTTPAdapter):
             if isinstance(reason, ReadTimeoutError):
                 raise requests.exceptions.ReadTimeout(exc, request=request) from None
             raise
+
+
+def session_deadline(session: requests.Session) -> Deadline | None:
+    """The run deadline of a session made by :func:`new_session` (``None``: none)."""
+    adapter = session.adapters.get("https://")
+    return adapter.deadline if isinstance(adapter, _TimeoutAdapter) else None
 
 
 def new_retry(budget: float = DEFAULT_RETRY_BUDGET, *, total: int = 6) -> BudgetRetry:
@@ -187,12 +256,15 @@ def new_session(
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     retry_budget: float = DEFAULT_RETRY_BUDGET,
     retries: int = 6,
+    deadline: Deadline | None = None,
 ) -> requests.Session:
-    """The one session of a run: pooled keep-alive connections, timeouts, bounded retries."""
+    """The one session of a run: pooled keep-alive connections, timeouts, bounded retries, and
+    the run's ``deadline`` for every request sent through it."""
     session = _Session()
     session.headers["User-Agent"] = USER_AGENT
     adapter = _TimeoutAdapter(
         timeout,
+        deadline,
         max_retries=new_retry(retry_budget, total=retries),
         pool_connections=POOL_SIZE,
         pool_maxsize=POOL_SIZE,
@@ -285,8 +357,20 @@ def quoted_url(url: str) -> str:
     return shown if len(shown) <= MAX_QUOTED_URL else shown[:MAX_QUOTED_URL] + "..."
 
 
+def _deadline_of(response: requests.Response) -> Deadline | None:
+    """The deadline the request of ``response`` was sent under (its body must meet it too)."""
+    adapter = getattr(response, "connection", None)  # requests: the adapter that sent it
+    return effective(adapter.deadline) if isinstance(adapter, _TimeoutAdapter) else None
+
+
+def _past_deadline(response: requests.Response, deadline: Deadline, what: str) -> RegistryError:
+    response.close()
+    return network_error(DeadlinePassed(deadline, "body"), what=what, url=response.url or "")
+
+
 def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
-    """The whole body of a streamed response, refusing more than ``limit`` bytes."""
+    """The whole body of a streamed response, refusing more than ``limit`` bytes, by the
+    deadline of its request (a body dripped byte by byte is cut there by the watchdog)."""
     length = decimal_count(response.headers.get("Content-Length"))
     if length is not None and length > limit:
         response.close()
@@ -294,6 +378,7 @@ def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
             f"{what}: the body is {length} bytes, over the {limit}-byte limit; this is not "
             "what a registry sends for it"
         )
+    deadline = _deadline_of(response)
     chunks: list[bytes] = []
     size = 0
     try:
@@ -303,10 +388,16 @@ def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
                 response.close()
                 raise RegistryError(f"{what}: the body exceeds the {limit}-byte limit")
             chunks.append(chunk)
+            if deadline is not None and deadline.expired():
+                raise _past_deadline(response, deadline, what)
     except requests.RequestException as exc:
+        if deadline is not None and deadline.expired():
+            raise _past_deadline(response, deadline, what) from None
         raise CorruptBody(
             f"{what}: the connection broke while reading the body ({type(exc).__name__}); retry"
         ) from None
+    if deadline is not None and deadline.expired():  # cut by the watchdog: it may look whole
+        raise _past_deadline(response, deadline, what)
     body = b"".join(chunks)
     # With Content-Encoding the header counts the compressed bytes; only compare plain bodies.
     encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"

@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 #: How a response goes on the wire; see :class:`Response`.
-Delivery = Literal["whole", "truncate", "reset", "silent"]
+Delivery = Literal["whole", "truncate", "reset", "silent", "drip-head", "drip-body"]
 #: An idle keep-alive connection is dropped after this long (stop() does not wait for it).
 IDLE_TIMEOUT = 60.0
 #: How long a TLS handshake may take before the connection is dropped.
@@ -151,7 +151,9 @@ class Response:
 
     ``delivery``: ``whole`` (as is), ``truncate`` (headers with the full ``Content-Length``,
     then half of the body, then close), ``reset`` (no answer: TCP RST), ``silent`` (no answer:
-    close). ``close`` ends keep-alive after the answer.
+    close), ``drip-head`` (the status line and headers one byte every ``interval`` seconds,
+    then the body), ``drip-body`` (the headers, then the body one byte every ``interval``: a
+    slow registry no per-read timeout catches). ``close`` ends keep-alive after the answer.
     """
 
     status: int = 200
@@ -160,6 +162,7 @@ class Response:
     reason: str | None = None
     delivery: Delivery = "whole"
     close: bool = False
+    interval: float = 1.0
 
     @classmethod
     def json(cls, status: int, value: Any, headers: Mapping[str, str] | None = None) -> Response:
@@ -321,12 +324,34 @@ def _deliver(connection: _Connection, response: Response) -> None:
         headers.append(("Connection", "close"))
         connection.close_connection = True
     reason = responses.get(response.status, "") if response.reason is None else response.reason
+    if response.delivery == "drip-head":
+        head = f"HTTP/1.1 {response.status} {reason}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers) + "\r\n"
+        _drip(connection, head.encode("latin-1"), response.interval)
+        connection.wfile.write(body)
+        return
     connection.send_response_only(response.status, reason)
     for name, value in headers:
         connection.send_header(name, value)
     connection.end_headers()
+    if response.delivery == "drip-body":
+        connection.wfile.flush()
+        _drip(connection, body, response.interval)
+        return
     connection.wfile.write(body[: len(body) // 2] if truncate else body)
     connection.wfile.flush()
+
+
+def _drip(connection: _Connection, data: bytes, interval: float) -> None:
+    """``data`` one byte every ``interval`` seconds, until it is all sent, the client is gone
+    (the write raises) or the server stops."""
+    stopping = connection.server.owner.stopping
+    for i in range(len(data)):
+        connection.wfile.write(data[i : i + 1])
+        connection.wfile.flush()
+        if stopping.wait(interval):
+            connection.close_connection = True
+            return
 
 
 def _reset(connection: _Connection) -> None:
@@ -405,6 +430,11 @@ class FakeServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    @property
+    def stopping(self) -> threading.Event:
+        """Set when the server stops: what a slow handler or delivery waits on."""
+        return self._stopping
 
     # -- addresses ----------------------------------------------------------------------------
 

@@ -249,3 +249,24 @@ def test_in_process_deliveries_become_the_errors_requests_raises(
     session.mount("https://fake.test/", HandlerAdapter(answer))
     with pytest.raises(error):
         session.get("https://fake.test/x", timeout=10)
+
+
+@pytest.mark.parametrize("delivery", ["drip-head", "drip-body"])
+def test_a_dripped_answer_arrives_whole_in_the_end(
+    session: requests.Session, delivery: Delivery
+) -> None:
+    headers = (("Content-Type", "text/plain"),)
+    answer = Response(200, headers, b"slow body", delivery=delivery, interval=0.001)
+    with FakeServer(lambda _request: answer) as server:
+        response = session.get(f"{server.url}/x", timeout=10)
+    assert (response.status_code, response.content) == (200, b"slow body")
+    assert response.headers["Content-Type"] == "text/plain"
+
+
+def test_stop_releases_a_drip_at_once() -> None:
+    answer = Response(200, (), b"x" * 1000, delivery="drip-body", interval=60)
+    server = FakeServer(lambda _request: answer).start()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(12) == b"HTTP/1.1 200"
+        server.stop()  # joins the dripping handler: returns only because the drip stopped
