@@ -34,6 +34,10 @@ EXPANSIONS: list[tuple[str, str, str, list[str]]] = [
     ("quotes removed, blanks kept", '"a b"', "a b", []),
     ("escaped dollar", "a\\$A", "a$A", []),
     ("a lone dollar", "$", "$", []),
+    ("# of a value", "${A#1}", "", []),
+    ("# of no value", "${N#x}", "", ["N"]),
+    ("/ of no value", "${N/x/y}", "", ["N"]),
+    ("the pattern needs a value", "${A%$N}", "1", ["N"]),
 ]
 
 
@@ -59,8 +63,9 @@ REFUSED: list[tuple[str, str, str]] = [
     ("unterminated brace", "${A", "missing '}'"),
     ("empty braces", "${}", "bad substitution"),
     ("unknown modifier", "${A!}", "unsupported modifier (!)"),
-    ("prefix pattern", "${A#x}", "not supported by hubaction"),
-    ("replacement", "${A/x/y}", "not supported by hubaction"),
+    ("pattern with a bad escape", "${A#\\x}", "invalid escape"),
+    (":# is not a modifier", "${A:#x}", "unsupported modifier (:#)"),
+    ("? of an undeclared variable", "${U?need U}", "U: need U"),
     (":? empty with a message", "${E:?boom}", "E: boom"),
     (":? empty without one", "${E:?}", "E: is not allowed to be empty"),
     ("unterminated quote", "'abc", 'matching "\'"'),
