@@ -389,7 +389,7 @@ VALID: list[tuple[str, str, dict[str, str] | None, list[tuple[int, str, str | No
     (
         "exec form RUN has no heredoc",
         # parseJSON reads the first JSON value only, as Go's json.Decoder does.
-        'FROM a:1\nRUN ["cat"] <<EOF\nFROM b:1\nEOF\n',
+        'FROM a:1\nRUN ["cat"] <<EOF\nFROM b:1\nRUN true\n',
         None,
         [(1, "a:1", None), (3, "b:1", None)],
     ),

@@ -58,6 +58,12 @@ BUILDKIT_PLATFORM_ARGS = frozenset(
 """Global ARGs BuildKit defines itself (``dockerfile2llb`` ``defaultArgs``); a FROM line may use
 them without declaring them. Their values come from the build, so only ``build_args`` gives them."""
 
+# command/command.go: what instructions/parse.go knows; any other is "unknown instruction".
+_INSTRUCTIONS = frozenset(
+    {"add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from", "healthcheck"}
+    | {"label", "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume"}
+    | {"workdir"}
+)
 _SCRATCH = "scratch"  # dockerfile2llb emptyImageName: compared exactly, after expansion.
 # instructions/parse.go parseBuildStageName, on the lowercased name.
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9_.-]*")
@@ -186,6 +192,12 @@ def parse_dockerfile(
     saw_from = False
     for instruction in read_instructions(text, path):
         command = instruction.command.lower()
+        if command not in _INSTRUCTIONS:
+            raise InvalidInput(
+                f"{path} line {instruction.line}: unknown instruction: {instruction.command} "
+                "(BuildKit refuses the Dockerfile). If it is meant as a heredoc line: "
+                "`<<- EOF` (a blank after the -) and the exec form `RUN [...] <<EOF` start none"
+            )
         if command == "from":
             saw_from = True
             image = _from_instruction(instruction, scope)
