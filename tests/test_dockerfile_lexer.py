@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hubaction.dockerfile import parse_dockerfile
 from hubaction.dockerfile.lexer import NoValue, ShellLexer, Variables, expand
 from hubaction.errors import InvalidInput
 
@@ -95,3 +96,22 @@ def test_heredoc_mode_keeps_what_it_cannot_expand() -> None:
 def test_words_split_on_expanded_blanks_outside_quotes() -> None:
     lexer = ShellLexer('$S "$S"x', escape="\\", variables={"S": "a b"})
     assert lexer.process() == ("a b a bx", ["a", "b", "a bx"])
+
+
+def test_inner_substitution_restarts_the_word_list_as_upstream() -> None:
+    """lex.go shares one words buffer between processStopOn calls and empties it on each: the
+    word list loses what came before a ``${X:-...}`` (the text does not)."""
+    lexer = ShellLexer("a hello${X:-in}bye", escape="\\", variables={})
+    assert lexer.process() == ("a helloinbye", ["a", "inbye"])
+
+
+def test_heredoc_detection_sees_words_so() -> None:
+    # BuildKit 73ed6825 finds no heredoc here: the word `<<EOF${X:-y}` is seen as `${X:-y}`.
+    text = "FROM a:1\nRUN cat <<EOF${X:-y}\nFROM b:1\n"
+    assert [i.text for i in parse_dockerfile(text)] == ["a:1", "b:1"]
+
+
+def test_blanks_after_heredoc_marker_stay_in_the_word() -> None:
+    """lex.go processPossibleHeredoc: `<<` keeps the tabs, CRs and spaces after it."""
+    lexer = ShellLexer("cat <<  EOF x<y <<-\tZ", escape="\\", variables={})
+    assert lexer.process()[1] == ["cat", "<<  EOF", "x<y", "<<-", "Z"]

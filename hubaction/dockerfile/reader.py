@@ -45,7 +45,8 @@ def read_instructions(text: str, path: str) -> Iterator[Instruction]:
     """The instructions of the Dockerfile ``text``, in order (parser.go Parse).
 
     Raises :class:`~hubaction.errors.InvalidInput` naming ``path`` and the line for a bad or
-    repeated parser directive and for a heredoc that is never terminated.
+    repeated parser directive, a heredoc word BuildKit refuses (``<<'EOF``) and a heredoc
+    that is never terminated.
     """
     return _Reader(text, path).instructions()
 
