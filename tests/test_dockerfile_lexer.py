@@ -115,3 +115,40 @@ def test_blanks_after_heredoc_marker_stay_in_the_word() -> None:
     """lex.go processPossibleHeredoc: `<<` keeps the tabs, CRs and spaces after it."""
     lexer = ShellLexer("cat <<  EOF x<y <<-\tZ", escape="\\", variables={})
     assert lexer.process()[1] == ["cat", "<<  EOF", "x<y", "<<-", "Z"]
+
+
+PATTERNS: list[tuple[str, str, str]] = [
+    # What Go's regexp gives for lex.go's patterns; Python's re would agree but backtracks.
+    ("${V%%.*}", "1.2.3", "1"),
+    ("${V%.*}", "1.2.3", "1.2"),
+    ("${V##*.}", "1.2.3", "3"),
+    ("${V#*.}", "1.2.3", "2.3"),
+    ("${V#?}", "abc", "bc"),
+    ("${V#x}", "abc", "abc"),
+    ("${V##*}", "a\nb", "\nb"),  # `*` is Go's `.*`: no newline
+    ("${V/b*/X}", "abcb", "aX"),
+    ("${V//b/X}", "abcb", "aXcX"),
+    ("${V//*/X}", "abc", "X"),  # Go skips the empty match right after a match
+    ("${V//b*/X}", "ab\nab", "aX\naX"),
+    ("${V///X}", "ab", "XaXbX"),  # an empty pattern matches everywhere
+    ("${V/?/X}", "ab", "Xb"),
+]
+
+
+@pytest.mark.parametrize(("word", "value", "expected"), PATTERNS)
+def test_patterns(word: str, value: str, expected: str) -> None:
+    assert expand(word, "\\", {"V": value}, "D line 1") == (expected, {})
+
+
+def test_replace_all_expands_go_templates() -> None:
+    # Go's ReplaceAllString reads `$0` in the replacement as the match; the single form does not.
+    variables = {"V": "a?b", "R": "<$0$$${0}$x>"}
+    assert expand("${V//\\?/$R}", "\\", variables, "D")[0] == "a<?$?>b"
+    assert expand("${V/\\?/$R}", "\\", variables, "D")[0] == "a<$0$$${0}$x>b"
+
+
+def test_pattern_matching_does_not_backtrack() -> None:
+    # `*a*a...*b` on a run of `a`: exponential for a backtracking regex, linear per element here.
+    word = "${V##" + "*a" * 30 + "*b}"
+    assert expand(word, "\\", {"V": "a" * 3000}, "D line 1") == ("a" * 3000, {})
+    assert expand("${V//" + "*a" * 30 + "*b/x}", "\\", {"V": "a" * 300}, "D") == ("a" * 300, {})

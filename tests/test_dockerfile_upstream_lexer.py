@@ -17,7 +17,7 @@ import pytest
 from _pytest.mark import ParameterSet
 
 from hubaction.dockerfile.lexer import ShellError, ShellLexer
-from hubaction.dockerfile.patterns import reverse_pattern, shell_pattern_regex
+from hubaction.dockerfile.patterns import PatternError, regex_source, reverse_pattern
 
 DATA = Path(__file__).parent / "dockerfile"
 ERROR = "error"
@@ -240,15 +240,13 @@ def test_process_with_matches(word: str, env: dict[str, str], expected: str | No
     ],
 )
 def test_convert_shell_pattern_to_regex(pattern: str, regex: str) -> None:
-    assert shell_pattern_regex(pattern, greedy=True, anchored=True).pattern == regex
+    assert regex_source(pattern, greedy=True, anchored=True) == regex
 
 
 @pytest.mark.parametrize("pattern", ["\\", "\\x", "\\\\\\"])
 def test_convert_shell_pattern_to_regex_refuses(pattern: str) -> None:
-    from hubaction.dockerfile.patterns import PatternError
-
     with pytest.raises(PatternError):
-        shell_pattern_regex(pattern, greedy=True, anchored=True)
+        regex_source(pattern, greedy=True, anchored=True)
 
 
 @pytest.mark.parametrize(
