@@ -7,11 +7,16 @@ Every case is from github.com/moby/buildkit at commit 73ed6825c4b7569379ef89df0a
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
+from hubaction.dockerfile import parse_dockerfile
 from hubaction.dockerfile.directives import SyntaxDirective, detect_syntax, parse_directive
 from hubaction.dockerfile.heredoc import Heredoc, heredocs_from_line, parse_heredoc
-from hubaction.dockerfile.reader import read_instructions
+from hubaction.dockerfile.reader import read_instructions, split_arguments
 from hubaction.errors import InvalidInput
 
 # -- TestParseHeredocHelpers -------------------------------------------------------------------
@@ -277,3 +282,48 @@ def test_detect_syntax(text: str, expected: SyntaxDirective | None) -> None:
 def test_detect_syntax_other_formats_are_not_read(text: str) -> None:
     """Upstream finds `foo`/`x` here; they are not Dockerfiles (docs/differences.md)."""
     assert detect_syntax(text) is None
+
+
+# -- parser_test.go TestParseCases: testfiles/*/Dockerfile and their result ---------------------
+# tests/dockerfile/parser_testfiles.json holds each Dockerfile and result unchanged. The result
+# is the parser's AST dump, one `(command ...)` line per instruction; compared here: the
+# instructions, and for FROM the flags and arguments (strconv.Quote'd in the dump).
+
+TESTFILES: dict[str, dict[str, str]] = json.loads(
+    (Path(__file__).parent / "dockerfile" / "parser_testfiles.json").read_text(encoding="utf-8")
+)["cases"]
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def dumped(result: str) -> list[tuple[str, str]]:
+    """``(command, the rest of its dump line)`` for each line of a result."""
+    return [(line[1:].split(" ", 1)[0].rstrip(")"), line) for line in result.splitlines()]
+
+
+@pytest.mark.parametrize("name", sorted(TESTFILES))
+def test_parser_testfiles(name: str) -> None:
+    case = TESTFILES[name]
+    instructions = list(read_instructions(case["Dockerfile"], name))
+    expected = dumped(case["result"])
+    assert [i.command.lower() for i in instructions] == [command for command, _ in expected]
+    for instruction, (command, line) in zip(instructions, expected, strict=True):
+        if command == "from":  # its flags and words; simple strings, so JSON reads the quotes
+            values = [json.loads(f'"{text}"') for text in _QUOTED.findall(line)]
+            assert [*instruction.flags, *split_arguments(instruction.args)] == values
+
+
+# -- parser_test.go TestParseErrorCases: testfiles-negative/*/Dockerfile ----------------------
+# Refused here too: empty_dockerfile and only_comments ("file with no instructions"), and
+# shykes-nested-json, though here because its CMD comes before any FROM (upstream: a JSON
+# array that is not all strings). Not env_no_value (`ENV PATH`): instructions other than FROM
+# and the global ARGs are not checked (docs/differences.md).
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "# Hello\n# These are just comments\n\n", 'CMD [ "echo", [ "nested json" ] ]\n'],
+    ids=["empty_dockerfile", "only_comments", "shykes-nested-json"],
+)
+def test_parser_negative(text: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_dockerfile(text)
