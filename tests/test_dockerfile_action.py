@@ -1,13 +1,18 @@
-"""``dockerfile`` -> ``base-images`` end to end: every FROM image looked up on the real
-registry, with its status."""
+"""``dockerfile`` -> ``base-images`` end to end: every FROM image (and the ``# syntax=``
+frontend) looked up on the real registry, with its status."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from actionrunner import run_action
+from actionrunner import run_action, run_in_process
+from fakes.reqresp import Table, pair
+from fakes.transport import HandlerAdapter
 from registryfixtures import Fixtures, RegistryProcess
+
+from hubaction.oci.mediatypes import OCI_INDEX
+from hubaction.registry.transport import new_session
 
 
 def test_dockerfile_statuses(
@@ -18,7 +23,7 @@ def test_dockerfile_statuses(
     image = registry_fixtures.oci_image.digest
     stale = "sha256:" + "9" * 64
     dockerfile = f"""\
-# syntax=docker/dockerfile:1
+# syntax={host}/fixtures/oci-index:1
 ARG REGISTRY={host}
 ARG VERSION=1
 FROM --platform=$BUILDPLATFORM {host}/fixtures/oci-index:1@{index} AS build
@@ -36,8 +41,11 @@ FROM scratch
     run = run_action({"dockerfile": "docker/app.Dockerfile"}, workdir)
     assert run.returncode == 0, run.log
     entries = json.loads(run.outputs["base-images"])
-    assert [e["status"] for e in entries] == ["current", "stale", "unpinned", "unpinned"]
-    current, stale_entry, unpinned, arg_built = entries
+    statuses = [e["status"] for e in entries]
+    assert statuses == ["unpinned", "current", "stale", "unpinned", "unpinned"]
+    frontend, current, stale_entry, unpinned, arg_built = entries
+    assert (frontend["kind"], frontend["line"], frontend["current-digest"]) == ("syntax", 1, index)
+    assert {e["kind"] for e in entries[1:]} == {"from"}
     assert current["pinned-digest"] == current["current-digest"] == index
     assert stale_entry["pinned-digest"] == stale and stale_entry["current-digest"] == image
     assert unpinned["current-digest"] == registry_fixtures.docker_v2.digest
@@ -60,3 +68,80 @@ def test_unresolvable_arg_is_an_input_error(tmp_path: Path) -> None:
     run = run_action({"dockerfile": "Dockerfile"}, tmp_path)
     assert run.returncode == 1
     assert len(run.errors()) == 1 and "BASE" in run.errors()[0]
+
+
+def test_heredoc_bodies_and_the_syntax_frontend(
+    tmp_path: Path, open_registry: RegistryProcess, registry_fixtures: Fixtures
+) -> None:
+    """A FROM inside a heredoc is no base image; the `# syntax=` frontend is one (docker.io,
+    answered in process: registry-1.docker.io cannot be served on loopback)."""
+    host = open_registry.host
+    frontend_digest = "sha256:" + "7" * 64
+    token = "frontend-pull-token-0123456789"
+    hub = HandlerAdapter(
+        Table(
+            [
+                pair(
+                    "HEAD",
+                    "/v2/docker/dockerfile/manifests/1.7",
+                    headers={"Docker-Content-Digest": frontend_digest, "Content-Type": OCI_INDEX},
+                    request_headers={"Authorization": f"Bearer {token}"},
+                )
+            ]
+        )
+    )
+    auth = HandlerAdapter(Table([pair("GET", "/token", json_body={"token": token})]))
+    session = new_session()
+    session.mount("https://registry-1.docker.io/", hub)
+    session.mount("https://auth.docker.io/", auth)
+    (tmp_path / "Dockerfile").write_text(
+        f"""\
+# syntax=docker/dockerfile:1.7
+FROM {host}/fixtures/docker-v2:1
+RUN <<EOF
+FROM evil
+EOF
+RUN << EOT cat
+FROM evil:2
+EOT
+COPY <<-A <<"B" /dst/
+\tFROM evil:3
+\tA
+FROM evil:4
+B
+"""
+    )
+    # In process the workspace is the working directory: name the file absolutely.
+    dockerfile = str(tmp_path / "Dockerfile")
+    run = run_in_process({"dockerfile": dockerfile}, tmp_path, session=session)
+    assert run.returncode == 0, run.log
+    entries = json.loads(run.outputs["base-images"])
+    assert [(e["kind"], e["line"], e["reference"], e["status"]) for e in entries] == [
+        ("syntax", 1, "docker.io/docker/dockerfile:1.7", "unpinned"),
+        ("from", 2, f"{host}/fixtures/docker-v2:1", "unpinned"),
+    ]
+    assert entries[0]["current-digest"] == frontend_digest
+    assert entries[0]["pinned"] == f"docker.io/docker/dockerfile:1.7@{frontend_digest}"
+    assert entries[1]["current-digest"] == registry_fixtures.docker_v2.digest
+    assert "evil" not in run.summary
+    assert "docker/dockerfile:1.7" in run.summary
+
+
+def test_syntax_frontend_that_is_no_image_reference_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "workspace" / "Dockerfile").write_text("# syntax=docker/Dockerfile:1\nFROM a\n")
+    run = run_action({"dockerfile": "Dockerfile"}, tmp_path)
+    assert run.returncode == 1
+    assert len(run.errors()) == 1 and "syntax directive" in run.errors()[0]
+
+
+def test_required_arg_message_through_the_action(tmp_path: Path) -> None:
+    """lex.go: `${X:?message}` fails the build with `X: message`; so does the action."""
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "workspace" / "Dockerfile").write_text(
+        'ARG BASE="${IMAGE:?pass IMAGE as a build arg}"\nFROM $BASE\n'
+    )
+    run = run_action({"dockerfile": "Dockerfile"}, tmp_path)
+    assert run.returncode == 1
+    [error] = run.errors()
+    assert "Dockerfile line 1" in error and "IMAGE: pass IMAGE as a build arg" in error

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hubaction.dockerfile import parse_dockerfile
 from hubaction.dockerfile.lexer import NoValue, ShellLexer, Variables, expand
 from hubaction.errors import InvalidInput
 
@@ -34,6 +35,10 @@ EXPANSIONS: list[tuple[str, str, str, list[str]]] = [
     ("quotes removed, blanks kept", '"a b"', "a b", []),
     ("escaped dollar", "a\\$A", "a$A", []),
     ("a lone dollar", "$", "$", []),
+    ("# of a value", "${A#1}", "", []),
+    ("# of no value", "${N#x}", "", ["N"]),
+    ("/ of no value", "${N/x/y}", "", ["N"]),
+    ("the pattern needs a value", "${A%$N}", "1", ["N"]),
 ]
 
 
@@ -59,8 +64,9 @@ REFUSED: list[tuple[str, str, str]] = [
     ("unterminated brace", "${A", "missing '}'"),
     ("empty braces", "${}", "bad substitution"),
     ("unknown modifier", "${A!}", "unsupported modifier (!)"),
-    ("prefix pattern", "${A#x}", "not supported by hubaction"),
-    ("replacement", "${A/x/y}", "not supported by hubaction"),
+    ("pattern with a bad escape", "${A#\\x}", "invalid escape"),
+    (":# is not a modifier", "${A:#x}", "unsupported modifier (:#)"),
+    ("? of an undeclared variable", "${U?need U}", "U: need U"),
     (":? empty with a message", "${E:?boom}", "E: boom"),
     (":? empty without one", "${E:?}", "E: is not allowed to be empty"),
     ("unterminated quote", "'abc", 'matching "\'"'),
@@ -90,3 +96,59 @@ def test_heredoc_mode_keeps_what_it_cannot_expand() -> None:
 def test_words_split_on_expanded_blanks_outside_quotes() -> None:
     lexer = ShellLexer('$S "$S"x', escape="\\", variables={"S": "a b"})
     assert lexer.process() == ("a b a bx", ["a", "b", "a bx"])
+
+
+def test_inner_substitution_restarts_the_word_list_as_upstream() -> None:
+    """lex.go shares one words buffer between processStopOn calls and empties it on each: the
+    word list loses what came before a ``${X:-...}`` (the text does not)."""
+    lexer = ShellLexer("a hello${X:-in}bye", escape="\\", variables={})
+    assert lexer.process() == ("a helloinbye", ["a", "inbye"])
+
+
+def test_heredoc_detection_sees_words_so() -> None:
+    # BuildKit 73ed6825 finds no heredoc here: the word `<<EOF${X:-y}` is seen as `${X:-y}`.
+    text = "FROM a:1\nRUN cat <<EOF${X:-y}\nFROM b:1\n"
+    assert [i.text for i in parse_dockerfile(text)] == ["a:1", "b:1"]
+
+
+def test_blanks_after_heredoc_marker_stay_in_the_word() -> None:
+    """lex.go processPossibleHeredoc: `<<` keeps the tabs, CRs and spaces after it."""
+    lexer = ShellLexer("cat <<  EOF x<y <<-\tZ", escape="\\", variables={})
+    assert lexer.process()[1] == ["cat", "<<  EOF", "x<y", "<<-", "Z"]
+
+
+PATTERNS: list[tuple[str, str, str]] = [
+    # What Go's regexp gives for lex.go's patterns; Python's re would agree but backtracks.
+    ("${V%%.*}", "1.2.3", "1"),
+    ("${V%.*}", "1.2.3", "1.2"),
+    ("${V##*.}", "1.2.3", "3"),
+    ("${V#*.}", "1.2.3", "2.3"),
+    ("${V#?}", "abc", "bc"),
+    ("${V#x}", "abc", "abc"),
+    ("${V##*}", "a\nb", "\nb"),  # `*` is Go's `.*`: no newline
+    ("${V/b*/X}", "abcb", "aX"),
+    ("${V//b/X}", "abcb", "aXcX"),
+    ("${V//*/X}", "abc", "X"),  # Go skips the empty match right after a match
+    ("${V//b*/X}", "ab\nab", "aX\naX"),
+    ("${V///X}", "ab", "XaXbX"),  # an empty pattern matches everywhere
+    ("${V/?/X}", "ab", "Xb"),
+]
+
+
+@pytest.mark.parametrize(("word", "value", "expected"), PATTERNS)
+def test_patterns(word: str, value: str, expected: str) -> None:
+    assert expand(word, "\\", {"V": value}, "D line 1") == (expected, {})
+
+
+def test_replace_all_expands_go_templates() -> None:
+    # Go's ReplaceAllString reads `$0` in the replacement as the match; the single form does not.
+    variables = {"V": "a?b", "R": "<$0$$${0}$x>"}
+    assert expand("${V//\\?/$R}", "\\", variables, "D")[0] == "a<?$?>b"
+    assert expand("${V/\\?/$R}", "\\", variables, "D")[0] == "a<$0$$${0}$x>b"
+
+
+def test_pattern_matching_does_not_backtrack() -> None:
+    # `*a*a...*b` on a run of `a`: exponential for a backtracking regex, linear per element here.
+    word = "${V##" + "*a" * 30 + "*b}"
+    assert expand(word, "\\", {"V": "a" * 3000}, "D line 1") == ("a" * 3000, {})
+    assert expand("${V//" + "*a" * 30 + "*b/x}", "\\", {"V": "a" * 300}, "D") == ("a" * 300, {})

@@ -5,11 +5,14 @@ BuildKit's Dockerfile frontend, as in tests/test_dockerfile_valid.py).
 
 from __future__ import annotations
 
+import re
+
 from dockerfile_cases import D1, images
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hubaction.dockerfile import BaseImage, parse_dockerfile
+from hubaction.dockerfile.patterns import PatternError, regex_source, replace, trim_prefix
 from hubaction.errors import InvalidInput
 from hubaction.oci.reference import parse_reference
 
@@ -104,3 +107,32 @@ def test_arbitrary_text_raises_only_invalid_input(text: str) -> None:
     for image in found:
         assert image.reference == parse_reference(image.text)
         assert image.text != "scratch"
+
+
+# --------------------------------------------------------------------------------------------
+# Shell patterns: the linear matcher agrees with a backtracking regex (Python's re has Go's
+# leftmost-first semantics for these expressions) on small inputs, where backtracking is cheap.
+
+_PATTERN = st.text("ab*?\n\\", max_size=6)
+_VALUE = st.text("ab\n*?", max_size=8)
+
+
+def _regex_trim(pattern: str, value: str, greedy: bool) -> str:
+    match = re.compile(regex_source(pattern, greedy=greedy, anchored=True)).search(value)
+    return value[match.end() :] if match else value
+
+
+def _regex_replace_first(pattern: str, value: str) -> str:
+    match = re.compile(regex_source(pattern, greedy=True, anchored=False)).search(value)
+    return value if match is None else value[: match.start()] + "X" + value[match.end() :]
+
+
+@given(_PATTERN, _VALUE, st.booleans())
+@settings(max_examples=400)
+def test_shell_patterns_match_as_a_regex_would(pattern: str, value: str, greedy: bool) -> None:
+    try:
+        expected = _regex_trim(pattern, value, greedy)
+    except PatternError:
+        return  # an invalid escape: refused by both, see test_dockerfile_upstream_lexer.py
+    assert trim_prefix(pattern, value, greedy=greedy) == expected
+    assert replace(pattern, "X", value, replace_all=False) == _regex_replace_first(pattern, value)

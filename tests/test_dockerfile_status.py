@@ -18,7 +18,8 @@ from hubaction.dockerfile import (
 from hubaction.oci.reference import Digest, parse_digest, parse_reference
 
 # --------------------------------------------------------------------------------------------
-# The acceptance case: current, stale, unpinned, ARG-built, stage reference, scratch
+# The acceptance case: current, stale, unpinned, ARG-built, stage reference, scratch, and the
+# `# syntax=` frontend image, which BuildKit pulls too
 
 ACCEPTANCE = f"""\
 # syntax=docker/dockerfile:1
@@ -36,6 +37,7 @@ COPY --from=certs /etc/ssl /etc/ssl
 """
 
 CURRENT = {
+    "docker.io/docker/dockerfile:1": parse_digest(D3),
     "docker.io/library/alpine:3.19": parse_digest(D1),  # pinned D1, current D1
     "docker.io/library/debian:12": parse_digest(D3),  # pinned D2, current D3
     "docker.io/library/node:20": parse_digest(D1),
@@ -47,13 +49,15 @@ def test_acceptance_four_entries_with_statuses() -> None:
     found = parse_dockerfile(ACCEPTANCE)
     statuses = [status_of(i, CURRENT[str(i.lookup_reference)]) for i in found]
     assert [(s.image.line, s.image.text, s.status) for s in statuses] == [
+        (1, "docker/dockerfile:1", "unpinned"),
         (3, f"alpine:3.19@{D1}", "current"),
         (4, f"debian:12@{D2}", "stale"),
         (5, "node:20", "unpinned"),
         (10, "python:3.12", "unpinned"),
     ]
     output = base_images_output(statuses)
-    assert output[1] == {
+    assert [entry["kind"] for entry in output] == ["syntax", "from", "from", "from", "from"]
+    assert output[2] == {
         "reference": "docker.io/library/debian:12",
         "image": f"debian:12@{D2}",
         "line": 4,
@@ -61,8 +65,9 @@ def test_acceptance_four_entries_with_statuses() -> None:
         "current-digest": D3,
         "status": "stale",
         "pinned": f"docker.io/library/debian:12@{D3}",
+        "kind": "from",
     }
-    assert output[2] == {
+    assert output[3] == {
         "reference": "docker.io/library/node:20",
         "image": "node:20",
         "line": 5,
@@ -70,6 +75,7 @@ def test_acceptance_four_entries_with_statuses() -> None:
         "current-digest": D1,
         "status": "unpinned",
         "pinned": f"docker.io/library/node:20@{D1}",
+        "kind": "from",
     }
     assert json.loads(json.dumps(output)) == output
 
@@ -118,6 +124,7 @@ def test_status_must_be_known() -> None:
                 "current-digest": D2,
                 "status": "stale",
                 "pinned": f"ghcr.io/org/app:1@{D2}",
+                "kind": "from",
             },
         ),
         (
@@ -131,6 +138,7 @@ def test_status_must_be_known() -> None:
                 "current-digest": None,
                 "status": "unpinned",
                 "pinned": None,
+                "kind": "from",
             },
         ),
         (
@@ -144,6 +152,7 @@ def test_status_must_be_known() -> None:
                 "current-digest": D1,
                 "status": "current",
                 "pinned": f"docker.io/library/node@{D1}",
+                "kind": "from",
             },
         ),
     ],

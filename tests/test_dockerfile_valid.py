@@ -147,7 +147,7 @@ VALID: list[tuple[str, str, dict[str, str] | None, list[tuple[int, str, str | No
         "syntax then escape directive",
         "# syntax=docker/dockerfile:1\n# escape=`\nFROM a:1 `\n AS x\n",
         None,
-        [(3, "a:1", "x")],
+        [(1, "docker/dockerfile:1", None), (3, "a:1", "x")],
     ),
     (
         "byte-order mark before a directive",
@@ -211,6 +211,24 @@ VALID: list[tuple[str, str, dict[str, str] | None, list[tuple[int, str, str | No
         [(2, "node:20-slim", None)],
     ),
     ("${NAME:?message} set", "ARG V=20\nFROM node:${V:?required}\n", None, [(2, "node:20", None)]),
+    # lex.go trimPrefix / trimSuffix / the replacement forms, as BuildKit applies them to FROM.
+    ("%% longest suffix", "ARG V=20.1.2\nFROM node:${V%%.*}\n", None, [(2, "node:20", None)]),
+    ("% shortest suffix", "ARG V=20.1.2\nFROM node:${V%.*}\n", None, [(2, "node:20.1", None)]),
+    ("# shortest prefix", "ARG V=x-20\nFROM node:${V#*-}\n", None, [(2, "node:20", None)]),
+    ("/ replaces", "ARG V=20_1\nFROM node:${V/_/.}\n", None, [(2, "node:20.1", None)]),
+    ("// replaces all", "ARG V=a_b_c\nFROM ${V//_/-}\n", None, [(2, "a-b-c", None)]),
+    (
+        "+ of a platform ARG: set by BuildKit, so the word",
+        "FROM node:20${TARGETVARIANT+-slim}\n",
+        None,
+        [(1, "node:20-slim", None)],
+    ),
+    (
+        "- of an ARG without default: unset, so the word",
+        "ARG V\nFROM node:${V-20}\n",
+        None,
+        [(2, "node:20", None)],
+    ),
     (
         "unused default word needs nothing",
         "ARG V=20\nFROM node:${V:-$MISSING}\n",
@@ -371,7 +389,7 @@ VALID: list[tuple[str, str, dict[str, str] | None, list[tuple[int, str, str | No
     (
         "exec form RUN has no heredoc",
         # parseJSON reads the first JSON value only, as Go's json.Decoder does.
-        'FROM a:1\nRUN ["cat"] <<EOF\nFROM b:1\nEOF\n',
+        'FROM a:1\nRUN ["cat"] <<EOF\nFROM b:1\nRUN true\n',
         None,
         [(1, "a:1", None), (3, "b:1", None)],
     ),
@@ -382,10 +400,11 @@ VALID: list[tuple[str, str, dict[str, str] | None, list[tuple[int, str, str | No
         [(1, "a:1", None), (3, "b:1", None)],
     ),
     (
-        "'<< EOF' with a blank is not a heredoc",
-        "FROM a:1\nRUN cat << EOF\nFROM b:1\n",
+        # parser_heredoc_test.go TestHeredocsFromLine "RUN << -EOF" (BuildKit 73ed6825).
+        "'<< EOF' with a blank is a heredoc",
+        "FROM a:1\nRUN cat << EOF\nFROM evil:1\nEOF\nFROM b:1\n",
         None,
-        [(1, "a:1", None), (3, "b:1", None)],
+        [(1, "a:1", None), (5, "b:1", None)],
     ),
     (
         "other instructions have no heredocs",

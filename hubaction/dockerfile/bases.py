@@ -1,5 +1,6 @@
 """The base images of a Dockerfile: the images its ``FROM`` lines pull, resolved as BuildKit's
-``dockerfile2llb`` would (global ARGs, build args, stages, ``scratch``), and their pin status.
+``dockerfile2llb`` would (global ARGs, build args, stages, ``scratch``), the frontend image its
+``# syntax=`` directive runs the build with, and their pin status.
 
 Pure: every problem with the Dockerfile raises :class:`~hubaction.errors.InvalidInput` (for a
 bad image name :class:`~hubaction.errors.InvalidReference`) naming the line.
@@ -13,6 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from hubaction.dockerfile.directives import (
+    BUILTIN_FRONTEND,
+    detect_syntax,
+    syntax_from_build_arg,
+)
 from hubaction.dockerfile.lexer import NoValue, expand
 from hubaction.dockerfile.reader import (
     Instruction,
@@ -28,6 +34,11 @@ Status = Literal["current", "stale", "unpinned"]
 ``unpinned``: the ``FROM`` names no digest."""
 
 _STATUSES: frozenset[str] = frozenset({"current", "stale", "unpinned"})
+
+Kind = Literal["from", "syntax"]
+"""``from``: the image of a ``FROM``; ``syntax``: the frontend of the ``# syntax=`` directive."""
+
+SYNTAX_BUILD_ARG = "BUILDKIT_SYNTAX"
 
 BUILDKIT_PLATFORM_ARGS = frozenset(
     {
@@ -47,6 +58,12 @@ BUILDKIT_PLATFORM_ARGS = frozenset(
 """Global ARGs BuildKit defines itself (``dockerfile2llb`` ``defaultArgs``); a FROM line may use
 them without declaring them. Their values come from the build, so only ``build_args`` gives them."""
 
+# command/command.go: what instructions/parse.go knows; any other is "unknown instruction".
+_INSTRUCTIONS = frozenset(
+    {"add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from", "healthcheck"}
+    | {"label", "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume"}
+    | {"workdir"}
+)
 _SCRATCH = "scratch"  # dockerfile2llb emptyImageName: compared exactly, after expansion.
 # instructions/parse.go parseBuildStageName, on the lowercased name.
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9_.-]*")
@@ -54,17 +71,21 @@ _STAGE_NAME = re.compile(r"[a-z][a-z0-9_.-]*")
 
 @dataclass(frozen=True)
 class BaseImage:
-    """One base image of a Dockerfile: a ``FROM`` that pulls an image (not a stage, not scratch).
+    """One base image of a Dockerfile: a ``FROM`` that pulls an image (not a stage, not scratch),
+    or the frontend image of its ``# syntax=`` directive (``kind``), which BuildKit pulls and
+    runs to read the Dockerfile.
 
-    ``line`` is the 1-based line where the ``FROM`` instruction starts, ``text`` the image as the
-    build would pull it (ARGs substituted, quotes removed), ``reference`` its parsed canonical
-    form and ``stage`` the ``AS`` name of the stage it starts (lowercased, as BuildKit stores it).
+    ``line`` is the 1-based line where the ``FROM`` instruction (or the directive) is, 0 for
+    the ``BUILDKIT_SYNTAX`` build arg; ``text`` the image as the build would pull it (ARGs
+    substituted, quotes removed), ``reference`` its parsed canonical form and ``stage`` the
+    ``AS`` name of the stage it starts (lowercased, as BuildKit stores it).
     """
 
     line: int
     text: str
     reference: Reference
     stage: str | None = None
+    kind: Kind = "from"
 
     @property
     def pinned_digest(self) -> Digest | None:
@@ -137,6 +158,7 @@ def base_images_output(statuses: Iterable[BaseImageStatus]) -> list[dict[str, st
                 "current-digest": _str_or_none(current),
                 "status": entry.status,
                 "pinned": f"{unpinned}@{current}" if current is not None else None,
+                "kind": entry.image.kind,
             }
         )
     return objects
@@ -149,11 +171,13 @@ def _str_or_none(digest: Digest | None) -> str | None:
 def parse_dockerfile(
     text: str, *, build_args: Mapping[str, str] | None = None, path: str = "Dockerfile"
 ) -> list[BaseImage]:
-    """The base images of the Dockerfile ``text``, in order, each once.
+    """The base images of the Dockerfile ``text``, in order, each once: the ``# syntax=``
+    frontend first (none for BuildKit's built-in ``dockerfile.v0``), then the ``FROM`` images.
 
     ``build_args`` are the ``--build-arg`` values of the build: they override the defaults of
-    global ARGs and give the platform ARGs (``TARGETARCH`` ...) their values; others are ignored,
-    as BuildKit ignores build args no ARG declares. ``path`` only names the file in messages.
+    global ARGs and give the platform ARGs (``TARGETARCH`` ...) their values; ``BUILDKIT_SYNTAX``
+    replaces the directive's frontend; others are ignored, as BuildKit ignores build args no
+    ARG declares. ``path`` only names the file in messages.
 
     Raises :class:`~hubaction.errors.InvalidInput` naming the line for a Dockerfile BuildKit
     would refuse, a ``FROM`` whose image needs an ARG without a value, or an invalid image name
@@ -162,9 +186,18 @@ def parse_dockerfile(
     scope = _GlobalScope(path, dict(build_args or {}))
     # A base image named twice is reported once (first occurrence): one lookup and one pin.
     images: dict[Reference, BaseImage] = {}
+    frontend = _syntax_frontend(text, scope.build_args, path)
+    if frontend is not None:
+        images[frontend.reference] = frontend
     saw_from = False
     for instruction in read_instructions(text, path):
         command = instruction.command.lower()
+        if command not in _INSTRUCTIONS:
+            raise InvalidInput(
+                f"{path} line {instruction.line}: unknown instruction: {instruction.command} "
+                "(BuildKit refuses the Dockerfile). If it is meant as a heredoc line: "
+                "`<<- EOF` (a blank after the -) and the exec form `RUN [...] <<EOF` start none"
+            )
         if command == "from":
             saw_from = True
             image = _from_instruction(instruction, scope)
@@ -179,6 +212,34 @@ def parse_dockerfile(
             "check that the path names a Dockerfile"
         )
     return list(images.values())
+
+
+def _syntax_frontend(text: str, build_args: Mapping[str, str], path: str) -> BaseImage | None:
+    """The frontend image BuildKit hands the build to (frontend/dockerfile/builder/build.go):
+    the ``BUILDKIT_SYNTAX`` build arg, else the ``# syntax=`` directive. Any image is run as
+    a frontend, a known one or not: it is a base image like a ``FROM``."""
+    if SYNTAX_BUILD_ARG in build_args:
+        line, image = 0, syntax_from_build_arg(build_args[SYNTAX_BUILD_ARG])
+        where = f"the {SYNTAX_BUILD_ARG} build arg"
+    elif (directive := detect_syntax(text)) is not None:
+        line, image = directive.line, directive.image
+        where = f"{path} line {line}"
+    else:
+        return None
+    if image == BUILTIN_FRONTEND:
+        return None
+    if not image:
+        raise InvalidInput(
+            f"{where}: the syntax directive names no frontend image; write e.g. "
+            "# syntax=docker/dockerfile:1, or remove it"
+        )
+    try:
+        reference = parse_reference(image)
+    except InvalidReference as error:
+        raise type(error)(
+            f"{where}: {error}; fix the frontend image of the syntax directive"
+        ) from None
+    return BaseImage(line=line, text=image, reference=reference, kind="syntax")
 
 
 @dataclass
@@ -198,7 +259,9 @@ class _GlobalScope:
 
     def __post_init__(self) -> None:
         for name in BUILDKIT_PLATFORM_ARGS:
-            self.variables[name] = self.build_args.get(name, NoValue(_platform_arg_reason(name)))
+            # Set by BuildKit, to a value only the build knows.
+            reason = _platform_arg_reason(name)
+            self.variables[name] = self.build_args.get(name, NoValue(reason, unset=False))
 
     def where(self, instruction: Instruction) -> str:
         return f"{self.path} line {instruction.line}"
@@ -312,7 +375,9 @@ def _default_value(
     if not missing:
         return value
     uses = ", ".join(f"${var}" for var in missing)
+    # BuildKit sets the ARG to the expansion, with the values hubaction lacks.
     return NoValue(
         f"the default of ARG {name} ({where}) uses {uses} without a value: "
-        + "; ".join(missing.values())
+        + "; ".join(missing.values()),
+        unset=False,
     )

@@ -1,13 +1,16 @@
-"""BuildKit's shell-word lexer (``frontend/dockerfile/shell/lex.go``): quotes, escapes and the
-variable forms ``$X``, ``${X}``, ``${X:-word}``, ``${X-word}``, ``${X:+word}``, ``${X+word}`` and
-``${X:?message}``. The pattern forms (``${X#p}``, ``%``, ``/``) are refused with an explanation.
+"""BuildKit's shell-word lexer (``frontend/dockerfile/shell/lex.go``): quotes, escapes, the
+``<<`` of a heredoc, and the variable forms ``$X``, ``${X}``, ``${X-word}``, ``${X:-word}``,
+``${X+word}``, ``${X:+word}``, ``${X?message}``, ``${X:?message}``, the patterns ``${X#p}``,
+``${X##p}``, ``${X%p}``, ``${X%%p}`` and the replacements ``${X/p/r}``, ``${X//p/r}``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 
+from hubaction.dockerfile.patterns import PatternError, replace, trim_prefix, trim_suffix
 from hubaction.errors import InvalidInput
 
 # Go's unicode.IsSpace (the Unicode White_Space property), which BuildKit uses to trim lines and
@@ -18,6 +21,8 @@ GO_SPACE = frozenset(
 )
 # lex.go isSpecialParam: `$@`, `$#` and friends are one-character names.
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
+# lex.go isWhitespace: what processPossibleHeredoc keeps after `<<`, inside the word.
+_HEREDOC_BLANKS = frozenset("\t\r ")
 
 
 def is_go_space(char: str) -> bool:
@@ -26,13 +31,24 @@ def is_go_space(char: str) -> bool:
 
 @dataclass(frozen=True)
 class NoValue:
-    """A variable with no value the build would see; ``reason`` says why, for the message."""
+    """A variable whose value hubaction does not have; ``reason`` says why, for the message.
+
+    ``unset``: the build does not set it either (an ARG without default and no build arg);
+    otherwise the build gives it a value hubaction cannot know (``TARGETARCH``...).
+    """
 
     reason: str
+    unset: bool = True
 
 
 Variables = Mapping[str, str | NoValue]
 """What a word can use: a value, or why there is none."""
+
+
+class _State(Enum):
+    SET = "set"
+    UNSET = "unset"
+    UNKNOWN = "unknown"  # set by the build, to a value hubaction does not know
 
 
 class ShellError(Exception):
@@ -44,7 +60,7 @@ def expand(word: str, escape: str, variables: Variables, where: str) -> tuple[st
     a value that the result depends on)``; they expand to an empty string.
 
     Raises :class:`~hubaction.errors.InvalidInput` starting with ``where`` for a word BuildKit
-    would refuse, or one hubaction does not support.
+    would refuse (``${X:?message}`` with ``X`` unset or empty: ``X: message``).
     """
     lexer = ShellLexer(word, escape=escape, variables=variables)
     try:
@@ -58,25 +74,38 @@ def expand(word: str, escape: str, variables: Variables, where: str) -> tuple[st
     return result, lexer.missing
 
 
-class _WordSplitter:
-    """lex.go wordsStruct: splits the processed text into words on blanks outside quotes."""
+class _Buffer:
+    """The word being built; one per lexer, as lex.go's ``shellWord.wordsBuffer``."""
 
     def __init__(self) -> None:
-        self.word = ""
+        self.text = ""
+
+
+class _WordSplitter:
+    """lex.go wordsStruct: splits the processed text into words on blanks outside quotes.
+
+    Like upstream's, every splitter of one lexer shares its buffer and empties it when it
+    starts: a ``${X:-word}`` inside a word drops what the outer word had so far from the word
+    list (not from the processed text). Heredoc detection sees words so, hence the copy.
+    """
+
+    def __init__(self, buffer: _Buffer) -> None:
+        self.buffer = buffer
+        buffer.text = ""
         self.words: list[str] = []
         self.in_word = False
 
     def add_char(self, char: str) -> None:
         if is_go_space(char) and self.in_word:
-            if self.word:
-                self.words.append(self.word)
-                self.word = ""
+            if self.buffer.text:
+                self.words.append(self.buffer.text)
+                self.buffer.text = ""
                 self.in_word = False
         elif not is_go_space(char):
             self.add_raw(char)
 
     def add_raw(self, text: str) -> None:
-        self.word += text
+        self.buffer.text += text
         self.in_word = True
 
     def add_string(self, text: str) -> None:
@@ -84,9 +113,9 @@ class _WordSplitter:
             self.add_char(char)
 
     def result(self) -> list[str]:
-        if self.word:
-            self.words.append(self.word)
-            self.word = ""
+        if self.buffer.text:
+            self.words.append(self.buffer.text)
+            self.buffer.text = ""
             self.in_word = False
         return self.words
 
@@ -117,6 +146,7 @@ class ShellLexer:
         self._raw_quotes = raw_quotes
         self._raw_escapes = raw_escapes
         self._skip_unset = skip_unset
+        self._buffer = _Buffer()
         self.missing: dict[str, str] = {}
 
     def process(self) -> tuple[str, list[str]]:
@@ -132,43 +162,44 @@ class ShellLexer:
             self._pos += 1
         return char
 
-    def _lookup(self, name: str) -> tuple[str, bool]:
+    def _lookup(self, name: str) -> tuple[str, _State]:
         value = self._variables.get(name)
         if isinstance(value, str):
-            return value, True
-        return "", False
+            return value, _State.SET
+        if isinstance(value, NoValue) and not value.unset:
+            return "", _State.UNKNOWN
+        return "", _State.UNSET
+
+    def _why(self, name: str) -> str:
+        value = self._variables.get(name)
+        if isinstance(value, NoValue):
+            return value.reason
+        return (
+            f"{name} is not declared by an ARG before the first FROM (ARGs inside a stage "
+            f"do not reach FROM lines); declare it at the top with ARG {name}=<value>"
+        )
 
     def _record_missing(self, name: str) -> None:
         """``name`` has no value but the result depends on it: remember why."""
-        value = self._variables.get(name)
-        if isinstance(value, NoValue):
-            reason = value.reason
-        else:
-            reason = (
-                f"{name} is not declared by an ARG before the first FROM (ARGs inside a stage "
-                f"do not reach FROM lines); declare it at the top with ARG {name}=<value>"
-            )
-        self.missing.setdefault(name, reason)
+        self.missing.setdefault(name, self._why(name))
 
     def _read_until(self, stop: str | None, raw_escapes: bool) -> tuple[str, list[str]]:
         """lex.go processStopOn: the text up to ``stop`` (None: the end), and its words."""
         saved, self._raw_escapes = self._raw_escapes, raw_escapes
         try:
             result: list[str] = []
-            words = _WordSplitter()
+            words = _WordSplitter(self._buffer)
             while (char := self._peek()) is not None:
                 if char == stop:
                     self._next()
                     return "".join(result), words.result()
-                if char == "$":
-                    text = self._dollar()
+                if char in "$'\"<":
+                    text = self._special(char)
                     result.append(text)
-                    words.add_string(text)
-                    continue
-                if char in "'\"":
-                    text = self._single_quote() if char == "'" else self._double_quote()
-                    result.append(text)
-                    words.add_raw(text)
+                    if char == "$":
+                        words.add_string(text)
+                    else:
+                        words.add_raw(text)
                     continue
                 self._next()
                 if char != self._escape:
@@ -188,6 +219,25 @@ class ShellLexer:
             return "".join(result), words.result()
         finally:
             self._raw_escapes = saved
+
+    def _special(self, char: str) -> str:
+        if char == "$":
+            return self._dollar()
+        if char == "<":
+            return self._possible_heredoc()
+        return self._single_quote() if char == "'" else self._double_quote()
+
+    def _possible_heredoc(self) -> str:
+        """lex.go processPossibleHeredoc: ``<<`` keeps the blanks after it in its word, so
+        ``<< EOF`` is one word, as the heredoc detection needs."""
+        self._next()
+        if self._peek() != "<":
+            return "<"
+        self._next()
+        start = self._pos
+        while (char := self._peek()) is not None and char in _HEREDOC_BLANKS:
+            self._next()
+        return "<<" + self._text[start : self._pos]
 
     def _single_quote(self) -> str:
         # Everything up to the next ' is literal; a ' cannot be escaped inside.
@@ -251,8 +301,8 @@ class ShellLexer:
 
     def _value_of(self, name: str, as_written: str) -> str:
         """The value of ``name``; without one, ``as_written`` in heredoc mode, else empty."""
-        value, found = self._lookup(name)
-        if not found:
+        value, state = self._lookup(name)
+        if state is not _State.SET:
             if self._skip_unset:
                 return as_written
             self._record_missing(name)
@@ -285,59 +335,75 @@ class ShellLexer:
         null_is_unset = modifier == ":"
         if null_is_unset:
             modifier = self._next() or ""
+            if modifier in ("#", "%"):
+                raise ShellError(f"unsupported modifier (:{modifier}) in substitution")
         if null_is_unset or modifier in ("+", "-", "?", "#", "%"):
             return self._with_modifier(name, modifier, null_is_unset)
         if modifier == "/":
             return self._replacement(name)
         raise ShellError(f"unsupported modifier ({modifier}) in substitution ${{{name}...}}")
 
-    def _with_modifier(self, name: str, modifier: str, null_is_unset: bool) -> str:
-        """``${name[:]-word}`` and friends; what ``word`` needs counts only if it is the result."""
-        before = dict(self.missing)
+    def _word_until_brace(self, raw_escapes: bool) -> str:
         try:
-            word, _ = self._read_until("}", modifier in ("#", "%"))
+            word, _ = self._read_until("}", raw_escapes)
         except ShellError:
             if self._peek() is None:
                 raise ShellError("syntax error: missing '}'") from None
             raise
-        chs = (":" if null_is_unset else "") + modifier
-        value, found = self._lookup(name)
-        if self._skip_unset and not found:
-            return f"${{{name}{chs}{word}}}"
-        # Without ':' only an unset variable counts as missing; with it, an empty one too.
-        missing = not found or (null_is_unset and value == "")
-        if modifier == "-" and missing:
-            return word
-        if modifier == "+" and not missing:
-            return word
-        self.missing = before
-        if modifier == "-":
-            return value
-        if modifier == "+":
-            return ""
-        if modifier == "?":
-            return self._required(name, word, null_is_unset)
-        if modifier in ("#", "%"):
-            raise ShellError(
-                f"the pattern substitution ${{{name}{chs}...}} is not supported by hubaction; "
-                "pass the image as a build arg or write it out"
-            )
-        raise ShellError(f"unsupported modifier ({chs}) in substitution ${{{name}...}}")
+        return word
 
-    def _required(self, name: str, message: str, null_is_unset: bool) -> str:
-        """``${name?message}`` / ``${name:?message}``: the value, or an error with ``message``."""
-        value, found = self._lookup(name)
-        if not found:
-            # Reported like any variable without a value (the message says how to give it
-            # one) rather than as BuildKit's "NAME: message" error.
+    def _with_modifier(self, name: str, modifier: str, null_is_unset: bool) -> str:
+        """``${name[:]-word}`` and friends; what ``word`` needs counts only if it is the result."""
+        before = dict(self.missing)
+        word = self._word_until_brace(modifier in ("#", "%"))
+        chs = (":" if null_is_unset else "") + modifier
+        value, state = self._lookup(name)
+        if self._skip_unset and state is not _State.SET:
+            return f"${{{name}{chs}{word}}}"
+        if modifier in ("#", "%"):
+            return self._trim(name, modifier, word, value, state)
+        with_word, self.missing = self.missing, before
+        if modifier not in ("-", "+", "?"):
+            raise ShellError(f"unsupported modifier ({chs}) in substitution ${{{name}...}}")
+        if state is _State.UNKNOWN:
+            if modifier == "+" and not null_is_unset:
+                self.missing = with_word  # set, whatever its value: the word
+                return word
             self._record_missing(name)
             return ""
-        if null_is_unset and value == "":
-            raise ShellError(f"{name}: {message or 'is not allowed to be empty'}")
-        return value
+        # Without ':' only an unset variable counts as absent; with it, an empty one too.
+        absent = state is _State.UNSET or (null_is_unset and value == "")
+        if modifier == "?":
+            if absent:
+                raise ShellError(self._required_message(name, word, state))
+            return value
+        if (modifier == "-") == absent:
+            self.missing = with_word
+            return word
+        return "" if modifier == "+" else value
+
+    def _required_message(self, name: str, message: str, state: _State) -> str:
+        """lex.go: ``NAME: message``, with upstream's default messages; and why it is unset."""
+        if state is _State.UNSET:
+            return f"{name}: {message or 'is not allowed to be unset'} ({self._why(name)})"
+        return f"{name}: {message or 'is not allowed to be empty'}"
+
+    def _trim(self, name: str, modifier: str, word: str, value: str, state: _State) -> str:
+        """``${name#pattern}`` / ``##`` / ``%`` / ``%%`` (lex.go trimPrefix, trimSuffix)."""
+        if state is not _State.SET:
+            self._record_missing(name)
+        greedy = word.startswith(modifier)
+        if greedy:
+            word = word[1:]
+        try:
+            if modifier == "%":
+                return trim_suffix(word, value, greedy=greedy)
+            return trim_prefix(word, value, greedy=greedy)
+        except PatternError as error:
+            raise ShellError(f"invalid pattern ({word}) in substitution: {error}") from None
 
     def _replacement(self, name: str) -> str:
-        """``${name/pattern/replacement}``: kept as written in heredoc mode, else refused."""
+        """``${name/pattern/replacement}``, ``${name//pattern/replacement}``."""
         replace_all = self._peek() == "/"
         if replace_all:
             self._next()
@@ -347,16 +413,13 @@ class ShellLexer:
             if self._peek() is None:
                 raise ShellError("syntax error: missing '/' in ${}") from None
             raise
-        try:
-            replacement, _ = self._read_until("}", True)
-        except ShellError:
-            if self._peek() is None:
-                raise ShellError("syntax error: missing '}'") from None
-            raise
-        _, found = self._lookup(name)
-        if self._skip_unset and not found:
+        replacement = self._word_until_brace(True)
+        value, state = self._lookup(name)
+        if self._skip_unset and state is not _State.SET:
             return f"${{{name}/{pattern}/{replacement}}}"
-        raise ShellError(
-            f"the pattern substitution ${{{name}/...}} is not supported by hubaction; "
-            "pass the image as a build arg or write it out"
-        )
+        if state is not _State.SET:
+            self._record_missing(name)
+        try:
+            return replace(pattern, replacement, value, replace_all=replace_all)
+        except PatternError as error:
+            raise ShellError(f"invalid pattern ({pattern}) in substitution: {error}") from None

@@ -3,31 +3,26 @@ continuation lines, comments, heredoc bodies, and each instruction with its ``--
 
 Instructions are case-insensitive; a line whose first non-blank character is ``#`` is a comment,
 also inside a continued instruction. Heredoc bodies of ``RUN``, ``COPY`` and ``ADD`` (also after
-``ONBUILD``) are skipped: a body line ``FROM x`` is not an instruction.
+``ONBUILD``, shell form only) belong to their instruction: a body line ``FROM x`` is not one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from hubaction.dockerfile.lexer import GO_SPACE, ShellError, ShellLexer, is_go_space
+from hubaction.dockerfile.directives import BOM, parse_directive
+from hubaction.dockerfile.heredoc import Heredoc, heredocs_from_line
+from hubaction.dockerfile.lexer import GO_SPACE, is_go_space
 from hubaction.errors import InvalidInput
 
 _DEFAULT_ESCAPE = "\\"
-_BOM = "\ufeff"
 # parser.go reWhitespace / line_parsers.go tokenWhitespace: what separates a command from its
 # arguments and FROM's arguments from each other.
 _TOKEN_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
-# directives.go: `# name = value`; Go's \s is [\t\n\f\r ], spelled out as Python's is Unicode.
-_DIRECTIVE = re.compile(
-    r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*"
-)
-_KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
-# parser.go reHeredoc, applied to each word of a RUN/COPY/ADD line.
-_HEREDOC = re.compile(r"([0-9]*)<<(-?)([^<]*)", re.DOTALL)
 _HEREDOC_COMMANDS = frozenset({"run", "copy", "add"})
 
 
@@ -35,20 +30,23 @@ _HEREDOC_COMMANDS = frozenset({"run", "copy", "add"})
 class Instruction:
     """One logical instruction: ``line`` is the 1-based line it starts on, ``command`` as
     written (compare it lowercased), ``flags`` its leading ``--flags`` with quotes removed,
-    ``args`` the rest and ``escape`` the escape character of the file."""
+    ``args`` the rest, ``escape`` the escape character of the file and ``heredocs`` the
+    heredoc bodies that follow it."""
 
     line: int
     command: str
     flags: tuple[str, ...]
     args: str
     escape: str = _DEFAULT_ESCAPE
+    heredocs: tuple[Heredoc, ...] = ()
 
 
 def read_instructions(text: str, path: str) -> Iterator[Instruction]:
     """The instructions of the Dockerfile ``text``, in order (parser.go Parse).
 
     Raises :class:`~hubaction.errors.InvalidInput` naming ``path`` and the line for a bad or
-    repeated parser directive and for a heredoc that is never terminated.
+    repeated parser directive, a heredoc word BuildKit refuses (``<<'EOF``) and a heredoc
+    that is never terminated.
     """
     return _Reader(text, path).instructions()
 
@@ -128,12 +126,9 @@ class _Reader:
     heredoc bodies handled as BuildKit's ``parser.Parse`` does."""
 
     def __init__(self, text: str, path: str) -> None:
-        # bufio.Scanner with scanLines: split on "\n" only (not str.splitlines, which also
-        # splits on \v, \f, \x1c.. and U+2028), and no empty line after a final newline.
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        self._lines = lines
+        # bufio.Scanner with scanLines: split after "\n" only (not str.splitlines, which also
+        # splits on \v, \f, \x1c.. and U+2028), each line keeping its ending for heredocs.
+        self._lines = _scan_lines(text)
         self._next = 0  # index of the next physical line; also the count of lines consumed
         self._path = path
         self._escape = _DEFAULT_ESCAPE
@@ -141,33 +136,36 @@ class _Reader:
         self._directives_done = False
         self._directives_seen: set[str] = set()
 
-    def _take(self) -> str | None:
+    def _take_raw(self) -> str | None:
         if self._next >= len(self._lines):
             return None
         line = self._lines[self._next]
         if self._next == 0:
-            line = line.removeprefix(_BOM)
+            line = line.removeprefix(BOM)
         self._next += 1
+        return line
+
+    def _take(self) -> str | None:
+        line = self._take_raw()
         # trimNewline: bytes.TrimRight(line, "\r\n").
-        return line.rstrip("\r\n")
+        return None if line is None else line.rstrip("\r\n")
 
     def _directive(self, line: str) -> None:
         """directives.go ParseLine: directives only at the very top, each at most once."""
         if self._directives_done:
             return
-        match = _DIRECTIVE.fullmatch(line)
-        name = match.group(1).lower() if match else ""
-        if match is None or name not in _KNOWN_DIRECTIVES:
+        directive = parse_directive(line)
+        if directive is None:
             self._directives_done = True
             return
+        name, value = directive
         if name in self._directives_seen:
             raise InvalidInput(
-                f"{self._path} line {self._next}: the {name} parser directive is given twice; "
-                "keep one"
+                f"{self._path} line {self._next}: the {name} parser directive is given twice "
+                f"(BuildKit: only one {name} parser directive can be used); keep one"
             )
         self._directives_seen.add(name)
         if name == "escape":
-            value = match.group(2)
             if value not in ("\\", "`"):
                 raise InvalidInput(
                     f"{self._path} line {self._next}: invalid escape parser directive "
@@ -204,21 +202,41 @@ class _Reader:
             line = "".join(parts)
             instruction = _split_command(line, self._escape, start)
             if "<<" in line and _can_contain_heredoc(instruction):
-                self._skip_heredocs(line, start)
+                bodies = self._heredoc_bodies(line, start)
+                instruction = dataclasses.replace(instruction, heredocs=bodies)
             yield instruction
 
-    def _skip_heredocs(self, line: str, start: int) -> None:
-        """Consume the heredoc bodies announced on ``line`` (parser.go, after newNodeFromLine)."""
-        for name, chomp in _heredocs(line, f"{self._path} line {start}"):
-            while (raw := self._take()) is not None:
-                candidate = raw.lstrip("\t") if chomp else raw
-                if candidate == name:
+    def _heredoc_bodies(self, line: str, start: int) -> tuple[Heredoc, ...]:
+        """Read the bodies of the heredocs announced on ``line`` (parser.go Parse)."""
+        where = f"{self._path} line {start}"
+        try:
+            heredocs = heredocs_from_line(line)
+        except InvalidInput as error:
+            raise InvalidInput(f"{where}: {error}") from None
+        bodies: list[Heredoc] = []
+        for heredoc in heredocs:
+            content: list[str] = []
+            while (raw := self._take_raw()) is not None:
+                candidate = raw.rstrip("\r\n")
+                if (candidate.lstrip("\t") if heredoc.chomp else candidate) == heredoc.name:
                     break
+                content.append(raw)
             else:
                 raise InvalidInput(
-                    f"{self._path} line {start}: the heredoc <<{name} is never terminated; "
-                    f"end it with a line {name!r}"
+                    f"{where}: the heredoc <<{heredoc.name} is never terminated (BuildKit: "
+                    f"unterminated heredoc); end it with a line {heredoc.name!r}"
                 )
+            bodies.append(dataclasses.replace(heredoc, content="".join(content)))
+        return tuple(bodies)
+
+
+def _scan_lines(text: str) -> list[str]:
+    """parser.go scanLines: lines split after each "\n", endings kept; no empty last line."""
+    lines = [line + "\n" for line in text.split("\n")]
+    last = lines.pop()[:-1]
+    if last:
+        lines.append(last)
+    return lines
 
 
 def _split_command(line: str, escape: str, start: int) -> Instruction:
@@ -298,36 +316,3 @@ def _can_contain_heredoc(instruction: Instruction) -> bool:
         trigger = _split_command(args, instruction.escape, instruction.line)
         command, args = trigger.command.lower(), trigger.args
     return command in _HEREDOC_COMMANDS and not _is_json_array(args)
-
-
-def _heredocs(line: str, where: str) -> list[tuple[str, bool]]:
-    """parser.go heredocsFromLine: ``(terminator, strip leading tabs)`` for each ``<<WORD``.
-
-    BuildKit lexes the line with ``\\`` as escape whatever the escape directive says, keeping
-    quotes, and gives up silently (no heredocs) when the line does not lex.
-    """
-    try:
-        _, words = ShellLexer(
-            line, escape="\\", variables={}, raw_quotes=True, raw_escapes=True, skip_unset=True
-        ).process()
-    except (ShellError, RecursionError):
-        return []
-    found: list[tuple[str, bool]] = []
-    for word in words:
-        match = _HEREDOC.fullmatch(word)
-        if match is None or not match.group(3):
-            continue
-        rest = match.group(3)
-        try:
-            _, names = ShellLexer(rest, escape="\\", variables={}, skip_unset=True).process()
-            _, raw_names = ShellLexer(
-                rest, escape="\\", variables={}, raw_quotes=True, skip_unset=True
-            ).process()
-        except (ShellError, RecursionError) as error:
-            raise InvalidInput(f"{where}: cannot read the heredoc word {word!r}: {error}") from None
-        if len(names) != 1:
-            continue
-        if len(raw_names) != len(names):
-            raise InvalidInput(f"{where}: the heredoc word {word!r} is ambiguous")
-        found.append((names[0], match.group(2) == "-"))
-    return found
