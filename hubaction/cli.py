@@ -144,12 +144,15 @@ def _inspect(
     return 0
 
 
+#: Outputs that are JSON (or numbers), nested as such in ``--json`` (``exists`` is left out).
+_JSON_OUTPUTS = ("platforms", "labels", "exists", "size", "layers", "annotations")
+
+
 def _inspect_json(ref: Reference, info: ImageInfo, outputs: dict[str, str], out: TextIO) -> None:
     doc: dict[str, object] = {
         "reference": str(ref),
-        **{k: v for k, v in outputs.items() if k not in ("platforms", "labels", "exists")},
-        "platforms": json.loads(outputs["platforms"]),
-        "labels": json.loads(outputs["labels"]),
+        **{k: v for k, v in outputs.items() if k not in _JSON_OUTPUTS},
+        **{k: json.loads(outputs[k]) for k in _JSON_OUTPUTS if k in outputs and k != "exists"},
         "manifests": [
             {"platform": str(e.platform), "digest": str(e.digest), "size": e.size}
             | ({"os.version": e.platform.os_version} if e.platform.os_version else {})
@@ -170,6 +173,8 @@ def _inspect_text(ref: Reference, info: ImageInfo, outputs: dict[str, str], out:
         ("Platform digest", outputs["platform-digest"]),
         ("Config digest", outputs["config-digest"]),
         ("Created", outputs["created"]),
+        ("Size", f"{human_size(int(outputs['size']))} ({outputs['layers']} layers)"),
+        *[(k.title(), outputs[k]) for k in ("source", "revision", "image-version") if outputs[k]],
         ("Pinned", outputs["pinned"]),
     ]
     _table(rows, out)
@@ -190,6 +195,10 @@ def _inspect_text(ref: Reference, info: ImageInfo, outputs: dict[str, str], out:
         out.write("\nLabels:\n")
         # Quoted: a label's spaces and empty values stay visible (_table escapes the rest).
         _table([(k, json.dumps(v, ensure_ascii=False)) for k, v in info.config.labels.items()], out)
+    annotations: dict[str, str] = json.loads(outputs["annotations"])
+    if annotations:
+        out.write("\nAnnotations:\n")
+        _table([(k, json.dumps(v, ensure_ascii=False)) for k, v in annotations.items()], out)
 
 
 def _tags_options(args: argparse.Namespace) -> tuple[Reference, re.Pattern[str] | None]:
