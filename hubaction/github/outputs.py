@@ -29,6 +29,7 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "source",
     "revision",
     "image-version",
+    "attestations",
     "pinned",
     "exists",
     "changed",
@@ -124,6 +125,7 @@ def missing_outputs() -> dict[str, str]:
         "source": "",
         "revision": "",
         "image-version": "",
+        "attestations": "[]",
     }
 
 

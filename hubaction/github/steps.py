@@ -186,6 +186,7 @@ def _inspect(
     result.parts.append(image_section(info, rate_limit=info.ratelimit))
     result.info, result.platforms_at = info, len(result.parts)
     result.parts.append(platform_table(info))
+    _supply_chain(client, inputs, info, result)
     if inputs.base_image is not None:
         from hubaction.registry.baseimage import compare_base  # only with base-image
 
@@ -195,6 +196,17 @@ def _inspect(
         result.parts.append(base_table(check))
     if info.index is None and info.platform is not None:
         _warn_platform(kit, inputs.platform, info.platform)
+
+
+def _supply_chain(
+    client: RegistryClient, inputs: ActionInputs, info: ImageInfo, result: Result
+) -> None:
+    """Attestations from the index alone; with ``referrers``, the referrers too (issue 16)."""
+    from hubaction.github.supplychain import supply_outputs
+    from hubaction.oci.referrers import SupplyChain, index_attestations
+
+    chain = SupplyChain(index_attestations(info.index) if info.index is not None else ())
+    result.outputs.update(supply_outputs(chain))
 
 
 def _missing_repository(client: RegistryClient, ref: Reference, exc: NotFound) -> NotFound | None:
