@@ -126,7 +126,7 @@ def predicate_types(
     found: list[str] = []
     for mapping in annotations:
         found += [mapping[k] for k in PREDICATE_KEYS if mapping.get(k)]
-    found += [SBOM_TYPES[t] for t in media_types if t in SBOM_TYPES]
+    found += [SBOM_TYPES[t] for t in media_types if t is not None and t in SBOM_TYPES]
     kept = dict.fromkeys(t[:MAX_PREDICATE_TYPE_CHARS] for t in found)
     return tuple(kept)[:MAX_PREDICATE_TYPES]
 
