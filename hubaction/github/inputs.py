@@ -172,6 +172,7 @@ USERNAME = Input("username", "", text)
 PASSWORD = Input("password", "", text, secret=True)
 DOCKER_CONFIG = Input("docker-config", "", _docker_config, secret=True)
 PLATFORM = Input("platform", "linux/amd64", _platform)
+REFERRERS = Input("referrers", "false", boolean)
 DIGEST_ONLY = Input("digest-only", "false", boolean)
 LIST_TAGS = Input("list-tags", "true", boolean)
 TAG_FILTER = Input("tag-filter", "", _tag_filter)
@@ -194,6 +195,7 @@ INPUTS: tuple[Input[Any], ...] = (
     PASSWORD,
     DOCKER_CONFIG,
     PLATFORM,
+    REFERRERS,
     DIGEST_ONLY,
     LIST_TAGS,
     TAG_FILTER,
@@ -368,6 +370,8 @@ class ActionInputs:
     summary: bool
     insecure: bool
     hub_url: str
+    #: Look up the image's referrers (issue 16); off by default, so no request is added.
+    referrers: bool = False
 
 
 def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> ActionInputs:
@@ -419,4 +423,5 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         summary=SUMMARY.read(get_input),
         insecure=INSECURE.read(get_input),
         hub_url=hub_url,
+        referrers=REFERRERS.read(get_input),
     )

@@ -30,6 +30,8 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "revision",
     "image-version",
     "attestations",
+    "referrers",
+    "signed",
     "pinned",
     "exists",
     "changed",

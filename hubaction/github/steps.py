@@ -202,11 +202,20 @@ def _supply_chain(
     client: RegistryClient, inputs: ActionInputs, info: ImageInfo, result: Result
 ) -> None:
     """Attestations from the index alone; with ``referrers``, the referrers too (issue 16)."""
-    from hubaction.github.supplychain import supply_outputs
+    from hubaction.github.supplychain import supply_outputs, supply_section
     from hubaction.oci.referrers import SupplyChain, index_attestations
 
-    chain = SupplyChain(index_attestations(info.index) if info.index is not None else ())
+    if inputs.referrers:
+        from hubaction.registry.referrers import supply_chain  # only with `referrers: true`
+
+        try:
+            chain = supply_chain(client, info)
+        except HubActionError as exc:
+            raise exc.within("Input `referrers`: looking up the image's referrers failed") from exc
+    else:
+        chain = SupplyChain(index_attestations(info.index) if info.index is not None else ())
     result.outputs.update(supply_outputs(chain))
+    result.parts.append(supply_section(info, chain))
 
 
 def _missing_repository(client: RegistryClient, ref: Reference, exc: NotFound) -> NotFound | None:
