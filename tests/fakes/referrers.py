@@ -28,7 +28,6 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakes.server import Request, Response
 from registryfixtures.content import (
     MT_IN_TOTO,
     MT_OCI_INDEX,
@@ -39,6 +38,8 @@ from registryfixtures.content import (
     build_image,
     json_bytes,
 )
+
+from fakes.server import Request, Response
 
 EMPTY_CONFIG = "application/vnd.oci.empty.v1+json"
 SPDX_TYPE = "application/spdx+json"
