@@ -173,3 +173,28 @@ def test_the_action_reports_facts_and_sizes_in_the_summary(
     assert "| Size |" in run.summary
     html = assert_inert(run.summary)  # the `source` URL is shown, never linked
     assert "github.com/example/annotated" in html.replace("\u2060", "")
+
+
+# -- the other platforms' sizes from Docker Hub's tag metadata (no request) -------------------
+
+
+@pytest.mark.parametrize("same_index", [True, False])
+def test_docker_hub_sizes_fill_the_platform_table(same_index: bool) -> None:
+    from summary_answers import ARM64_DIGEST, INDEX_DIGEST, REF
+
+    from hubaction.dockerhub.models import HubImage, HubTag
+    from hubaction.github.steps import Result, _hub_platform_sizes
+    from hubaction.github.summary import Table, platform_table
+    from hubaction.tagsource import TagListing
+
+    info = sample_info()
+    result = Result(parts=[platform_table(info)], info=info, platforms_at=0)
+    arm = HubImage("linux", "arm64", "v8", digest=str(ARM64_DIGEST), size=3 * 1024 * 1024)
+    bad = HubImage("linux", "s390x", digest="not-a-digest", size=1)
+    digest = str(INDEX_DIGEST) if same_index else "sha256:" + "0" * 64
+    tag = HubTag(REF.tag or "", digest=digest, images=(arm, bad))
+    _hub_platform_sizes(result, TagListing((tag.name,), True, {tag.name: tag}), REF)
+    table = result.parts[0]
+    assert isinstance(table, Table)
+    # Only when the listing describes the very index looked up (a push in between: not)
+    assert [row[2] for row in table.rows] == ["1.5 KiB", "3.0 MiB" if same_index else ""]

@@ -196,3 +196,14 @@ def test_a_registry_error_on_the_api_fails_the_run(
 
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+
+
+def test_referrers_with_digest_only_is_refused_up_front(
+    serve: Callable[[Handler], FakeServer], tmp_path: Path
+) -> None:
+    server = serve(ReferrersRegistry(api="full").push(supply_content("app")))
+    run = _run(server, tmp_path, referrers="true", **{"digest-only": "true"})
+    assert run.returncode == 1
+    errors = run.errors()
+    assert len(errors) == 1 and "`digest-only: true`" in errors[0], run.log
+    assert server.exchanges == []

@@ -345,6 +345,14 @@ def refuse_base_image_with_digest_only(base: Reference | None, digest_only: bool
         )
 
 
+def refuse_referrers_with_digest_only(referrers: bool, digest_only: bool) -> None:
+    if digest_only and referrers:
+        raise InvalidInput(
+            "Input `referrers` reads the image's manifests, which `digest-only: true` does not "
+            "fetch: set `digest-only: false`, or drop `referrers`"
+        )
+
+
 # -- all of them ------------------------------------------------------------------------------
 
 
@@ -423,5 +431,11 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         summary=SUMMARY.read(get_input),
         insecure=INSECURE.read(get_input),
         hub_url=hub_url,
-        referrers=REFERRERS.read(get_input),
+        referrers=_referrers(get_input, digest_only),
     )
+
+
+def _referrers(get_input: GetInput, digest_only: bool) -> bool:
+    referrers = REFERRERS.read(get_input)
+    refuse_referrers_with_digest_only(referrers, digest_only)
+    return referrers
