@@ -160,7 +160,7 @@ def _inspect(
 
     client = _client(args, ref.registry, creds)
     info = inspect_image(client, ref, platform, want_config=True)
-    outputs = image_outputs(info)
+    outputs = image_outputs(info) | _supply_chain(client, info, referrers=args.referrers)
     if args.json:
         _inspect_json(ref, info, outputs, out)
     else:
@@ -168,12 +168,29 @@ def _inspect(
     return 0
 
 
+#: Outputs that are JSON (or numbers), nested as such in ``--json`` (``exists`` is left out).
+_JSON_OUTPUTS: tuple[str, ...] = ("platforms", "labels", "exists", "size", "layers")
+_JSON_OUTPUTS += ("annotations", "attestations", "referrers", "signed")
+
+
+def _supply_chain(client: RegistryClient, info: ImageInfo, *, referrers: bool) -> dict[str, str]:
+    """The action's ``attestations`` (and with ``--referrers``, ``referrers`` and ``signed``)."""
+    from hubaction.github.supplychain import supply_outputs
+    from hubaction.oci.referrers import SupplyChain, index_attestations
+
+    if referrers:
+        from hubaction.registry.referrers import supply_chain
+
+        return supply_outputs(supply_chain(client, info))
+    index = info.index
+    return supply_outputs(SupplyChain(index_attestations(index) if index is not None else ()))
+
+
 def _inspect_json(ref: Reference, info: ImageInfo, outputs: dict[str, str], out: TextIO) -> None:
     doc: dict[str, object] = {
         "reference": str(ref),
-        **{k: v for k, v in outputs.items() if k not in ("platforms", "labels", "exists")},
-        "platforms": json.loads(outputs["platforms"]),
-        "labels": json.loads(outputs["labels"]),
+        **{k: v for k, v in outputs.items() if k not in _JSON_OUTPUTS},
+        **{k: json.loads(outputs[k]) for k in _JSON_OUTPUTS if k in outputs and k != "exists"},
         "manifests": [
             {"platform": str(e.platform), "digest": str(e.digest), "size": e.size}
             | ({"os.version": e.platform.os_version} if e.platform.os_version else {})
@@ -194,7 +211,11 @@ def _inspect_text(ref: Reference, info: ImageInfo, outputs: dict[str, str], out:
         ("Platform digest", outputs["platform-digest"]),
         ("Config digest", outputs["config-digest"]),
         ("Created", outputs["created"]),
+        ("Size", f"{human_size(int(outputs['size']))} ({outputs['layers']} layers)"),
+        *[(k.title(), outputs[k]) for k in ("source", "revision", "image-version") if outputs[k]],
         ("Pinned", outputs["pinned"]),
+        ("Signed", {"true": "yes", "false": "no"}.get(outputs.get("signed", ""), "not looked up")),
+        ("Attestations", str(len(json.loads(outputs["attestations"])))),
     ]
     _table(rows, out)
     if info.entries:
@@ -214,6 +235,10 @@ def _inspect_text(ref: Reference, info: ImageInfo, outputs: dict[str, str], out:
         out.write("\nLabels:\n")
         # Quoted: a label's spaces and empty values stay visible (_table escapes the rest).
         _table([(k, json.dumps(v, ensure_ascii=False)) for k, v in info.config.labels.items()], out)
+    annotations: dict[str, str] = json.loads(outputs["annotations"])
+    if annotations:
+        out.write("\nAnnotations:\n")
+        _table([(k, json.dumps(v, ensure_ascii=False)) for k, v in annotations.items()], out)
 
 
 def _tags_options(args: argparse.Namespace) -> tuple[Reference, re.Pattern[str] | None]:
@@ -394,7 +419,18 @@ def build_parser() -> argparse.ArgumentParser:
     repos = sub.add_parser("repos", parents=[common], help="repositories of a Docker Hub namespace")
     repos.add_argument("namespace", help="Docker Hub user or organization")
     repos.set_defaults(func=cmd_repos)
+    inspect.add_argument(
+        "--referrers", action="store_true", help="also look up signatures and attestations"
+    )
+    from hubaction.cli_verbs import VerbKit, add_verbs
+
+    add_verbs(sub, common, VerbKit(client=_ref_client, shown=shown, json=_json))
     return parser
+
+
+def _ref_client(args: argparse.Namespace, ref: Reference, stdin: TextIO) -> RegistryClient:
+    """A client for ``ref``'s registry with the options' credentials (the verbs')."""
+    return _client(args, ref.registry, _credentials(args, ref.registry, stdin))
 
 
 def main(

@@ -42,6 +42,14 @@ IMAGE_OUTPUTS = {
     "exists",
     "changed",
     "base-changed",
+    # issue 16: image facts and the index's attestations, at no extra request
+    "size",
+    "layers",
+    "annotations",
+    "source",
+    "revision",
+    "image-version",
+    "attestations",
 }
 TAG_OUTPUTS = {"tags", "tag-count", "latest-semver"}
 
@@ -117,6 +125,11 @@ def test_every_output_single_and_multi_platform(
         for entry in pushed.platforms.values():
             assert entry.manifest_digest in run.summary
     assert "### Tags" in run.summary
+    # BuildKit's attestation entries, from the index alone
+    assert [(a["subject"], a["digest"]) for a in json.loads(run.outputs["attestations"])] == [
+        (a.annotations["vnd.docker.reference.digest"], a.manifest_digest)
+        for a in pushed.attestations
+    ]
 
 
 def test_repository_may_carry_the_tag(

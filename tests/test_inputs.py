@@ -39,6 +39,7 @@ BAD: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     "password": ("secret-without-user", {}, ("`username`", "both")),
     "docker-config": ("{not json", {}, ("`docker-config`", "auths")),
     "platform": ("linux", {}, ("`platform`", "linux/amd64")),
+    "referrers": ("yes", {}, ("`referrers`", "true")),
     "digest-only": ("yes", {}, ("`digest-only`", "true", "False")),
     "list-tags": ("1", {}, ("`list-tags`", "true", "FALSE")),
     "tag-filter": ("(unclosed", {}, ("`tag-filter`",)),

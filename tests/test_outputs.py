@@ -42,6 +42,13 @@ def test_image_outputs_of_an_index() -> None:
         ),
         "pinned": "ghcr.io/org/app:1.2@sha256:" + "a" * 64,
         "exists": "true",
+        # the chosen manifest: a 1469-byte config and one 99-byte layer
+        "size": "1568",
+        "layers": "1",
+        "annotations": "{}",
+        "source": "",
+        "revision": "",
+        "image-version": "",
     }
     assert json.loads(out["labels"]) == LABELS
     assert is_compact_json(out["platforms"])
@@ -69,11 +76,14 @@ def test_image_outputs_without_config() -> None:
 
 def test_missing_outputs_mirror_image_outputs() -> None:
     missing = missing_outputs()
-    assert set(missing) == set(image_outputs(sample_info()))
+    # `attestations` comes with the supply chain (github.supplychain), empty when missing
+    assert set(missing) == set(image_outputs(sample_info())) | {"attestations"}
+    assert missing.pop("attestations") == "[]"
     assert missing["exists"] == "false"
     assert missing["platforms"] == "[]"
-    assert missing["labels"] == "{}"
-    assert all(missing[k] == "" for k in missing if k not in {"exists", "platforms", "labels"})
+    assert missing["labels"] == missing["annotations"] == "{}"
+    structured = {"exists", "platforms", "labels", "annotations"}
+    assert all(missing[k] == "" for k in missing if k not in structured)
 
 
 @pytest.mark.parametrize(

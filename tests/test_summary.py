@@ -286,10 +286,16 @@ def test_image_section_without_quota_or_created() -> None:
 def test_platform_table() -> None:
     table = platform_table(sample_info())
     assert table is not None
+    # Image sizes (config and layers), not the manifests' own: the chosen one's from its
+    # manifest, the others' only where known without a request.
+    assert table.header == ("Platform", "Manifest digest", "Image size")
     assert table.rows == (
-        ("linux/amd64", f"`{AMD64_DIGEST}`", "500 B"),
-        ("linux/arm64/v8", f"`{ARM64_DIGEST}`", "1.5 KiB"),
+        ("linux/amd64 (chosen)", f"`{AMD64_DIGEST}`", "1.5 KiB"),
+        ("linux/arm64/v8", f"`{ARM64_DIGEST}`", ""),
     )
+    sized = platform_table(sample_info(), {ARM64_DIGEST: 3 * 1024 * 1024})
+    assert sized is not None
+    assert [row[2] for row in sized.rows] == ["1.5 KiB", "3.0 MiB"]
     assert platform_table(sample_info(index=False)) is None
 
 

@@ -188,6 +188,7 @@ USERNAME = Input("username", "", text)
 PASSWORD = Input("password", "", text, secret=True)
 DOCKER_CONFIG = Input("docker-config", "", _docker_config, secret=True)
 PLATFORM = Input("platform", "linux/amd64", _platform)
+REFERRERS = Input("referrers", "false", boolean)
 DIGEST_ONLY = Input("digest-only", "false", boolean)
 LIST_TAGS = Input("list-tags", "true", boolean)
 TAG_FILTER = Input("tag-filter", "", _tag_filter)
@@ -211,6 +212,7 @@ INPUTS: tuple[Input[Any], ...] = (
     PASSWORD,
     DOCKER_CONFIG,
     PLATFORM,
+    REFERRERS,
     DIGEST_ONLY,
     LIST_TAGS,
     TAG_FILTER,
@@ -361,6 +363,14 @@ def refuse_base_image_with_digest_only(base: Reference | None, digest_only: bool
         )
 
 
+def refuse_referrers_with_digest_only(referrers: bool, digest_only: bool) -> None:
+    if digest_only and referrers:
+        raise InvalidInput(
+            "Input `referrers` reads the image's manifests, which `digest-only: true` does not "
+            "fetch: set `digest-only: false`, or drop `referrers`"
+        )
+
+
 # -- all of them ------------------------------------------------------------------------------
 
 
@@ -387,6 +397,8 @@ class ActionInputs:
     insecure: bool
     hub_url: str
     timeout: float = 120.0  # seconds for the whole run (the run's Deadline)
+    #: Look up the image's referrers (issue 16); off by default, so no request is added.
+    referrers: bool = False
 
 
 def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> ActionInputs:
@@ -439,4 +451,11 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         insecure=INSECURE.read(get_input),
         hub_url=hub_url,
         timeout=TIMEOUT.read(get_input),
+        referrers=_referrers(get_input, digest_only),
     )
+
+
+def _referrers(get_input: GetInput, digest_only: bool) -> bool:
+    referrers = REFERRERS.read(get_input)
+    refuse_referrers_with_digest_only(referrers, digest_only)
+    return referrers

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Sequence
 
+from hubaction.oci.facts import image_facts
 from hubaction.oci.model import ImageInfo, ManifestHead, RateLimit
 from hubaction.oci.platform import format_platforms
 from hubaction.oci.reference import Reference
@@ -22,6 +23,15 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "platforms",
     "created",
     "labels",
+    "size",
+    "layers",
+    "annotations",
+    "source",
+    "revision",
+    "image-version",
+    "attestations",
+    "referrers",
+    "signed",
     "pinned",
     "exists",
     "changed",
@@ -72,6 +82,20 @@ def image_outputs(info: ImageInfo) -> dict[str, str]:
         "labels": compact_json(dict(config.labels) if config is not None else {}),
         "pinned": str(info.pinned),
         "exists": "true",
+        **fact_outputs(info),
+    }
+
+
+def fact_outputs(info: ImageInfo) -> dict[str, str]:
+    """``size``, ``layers``, ``annotations``, ``source``, ``revision``, ``image-version``."""
+    facts = image_facts(info)
+    return {
+        "size": str(facts.size),
+        "layers": str(facts.layers),
+        "annotations": compact_json(dict(facts.annotations)),
+        "source": plain_text(facts.source or ""),
+        "revision": plain_text(facts.revision or ""),
+        "image-version": plain_text(facts.version or ""),
     }
 
 
@@ -97,6 +121,13 @@ def missing_outputs() -> dict[str, str]:
         "labels": "{}",
         "pinned": "",
         "exists": "false",
+        "size": "",
+        "layers": "",
+        "annotations": "{}",
+        "source": "",
+        "revision": "",
+        "image-version": "",
+        "attestations": "[]",
     }
 
 

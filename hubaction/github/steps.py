@@ -7,6 +7,7 @@ the services' (:mod:`hubaction.registry.lookup`, :mod:`hubaction.tagsource`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -39,14 +40,14 @@ from hubaction.github.summary import render as render_summary
 from hubaction.github.summary import tag_table as make_tag_table
 from hubaction.github.toolkit import Toolkit
 from hubaction.oci.platform import Platform
-from hubaction.oci.reference import Digest, Reference
+from hubaction.oci.reference import Digest, Reference, parse_digest
 from hubaction.oci.tags import TagSelection, skipped_tags_note
 
 if TYPE_CHECKING:
     import requests
 
     from hubaction.dockerhub.client import HubClient
-    from hubaction.oci.model import RateLimit
+    from hubaction.oci.model import ImageInfo, RateLimit
     from hubaction.registry.client import RegistryClient
     from hubaction.tagsource import TagListing
 
@@ -69,6 +70,10 @@ class Result:
     hub: HubClient | None = None
     # What the tag is now: `changed` is false when compare-digest is any of these.
     current: tuple[Digest, ...] = ()
+    # The image looked up and where its platform table is in `parts` (Docker Hub's tag
+    # metadata fills in the other platforms' sizes later, at no cost).
+    info: ImageInfo | None = None
+    platforms_at: int | None = None
 
 
 def lookup(
@@ -184,7 +189,9 @@ def _inspect(
     result.rate_limit = info.ratelimit
     result.current = (info.digest, info.platform_digest)
     result.parts.append(image_section(info, rate_limit=info.ratelimit))
+    result.info, result.platforms_at = info, len(result.parts)
     result.parts.append(platform_table(info))
+    _supply_chain(client, inputs, info, result)
     if inputs.base_image is not None:
         from hubaction.registry.baseimage import compare_base  # only with base-image
 
@@ -194,6 +201,26 @@ def _inspect(
         result.parts.append(base_table(check))
     if info.index is None and info.platform is not None:
         _warn_platform(kit, inputs.platform, info.platform)
+
+
+def _supply_chain(
+    client: RegistryClient, inputs: ActionInputs, info: ImageInfo, result: Result
+) -> None:
+    """Attestations from the index alone; with ``referrers``, the referrers too (issue 16)."""
+    from hubaction.github.supplychain import supply_outputs, supply_section
+    from hubaction.oci.referrers import SupplyChain, index_attestations
+
+    if inputs.referrers:
+        from hubaction.registry.referrers import supply_chain  # only with `referrers: true`
+
+        try:
+            chain = supply_chain(client, info)
+        except HubActionError as exc:
+            raise exc.within("Input `referrers`: looking up the image's referrers failed") from exc
+    else:
+        chain = SupplyChain(index_attestations(info.index) if info.index is not None else ())
+    result.outputs.update(supply_outputs(chain))
+    result.parts.append(supply_section(info, chain))
 
 
 def _missing_repository(client: RegistryClient, ref: Reference, exc: NotFound) -> NotFound | None:
@@ -285,11 +312,27 @@ def _tags(
     result.outputs.update(tag_outputs(selection))
     if inputs.summary:
         if listing.from_hub:
+            _hub_platform_sizes(result, listing, ref)
             result.parts.append(_hub_tag_table(listing, selection, inputs.tag_sort))
         else:
             result.parts.append(
                 _registry_tag_table(kit, client, ref, selection, inputs.tag_sort, listing.skipped)
             )
+
+
+def _hub_platform_sizes(result: Result, listing: TagListing, ref: Reference) -> None:
+    """The platform table with every platform's size from Docker Hub's tag metadata, when it
+    describes the very index looked up (no request: the listing was fetched for the tags)."""
+    tag = listing.hub_tags.get(ref.tag or "")
+    info = result.info
+    if info is None or result.platforms_at is None or tag is None or tag.digest != str(info.digest):
+        return
+    sizes: dict[Digest, int] = {}
+    for image in tag.images:
+        with suppress(ValueError):
+            if image.digest and image.size is not None:
+                sizes[parse_digest(image.digest)] = image.size
+    result.parts[result.platforms_at] = platform_table(info, sizes)
 
 
 def _hub_tag_table(listing: TagListing, selection: TagSelection, sort: str) -> Table:

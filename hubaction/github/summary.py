@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from hubaction.oci.digest import Digest
+from hubaction.oci.facts import ImageFacts, image_facts
 from hubaction.oci.model import ImageInfo, ManifestHead, RateLimit
 from hubaction.oci.reference import Reference
 
@@ -151,10 +153,24 @@ def image_section(info: ImageInfo, *, rate_limit: RateLimit | None = None) -> st
     rows.append(("Config digest", md_code(str(info.config_digest))))
     if info.config is not None and info.config.created:
         rows.append(("Created", md_text(info.config.created)))
+    rows += _fact_rows(image_facts(info))
     rows.append(("Pinned", md_code(str(info.pinned))))
     if rate_limit is not None and rate_limit.limit is not None:
         rows.append(("Pull quota", md_text(_quota(rate_limit))))
     return _facts(info.reference.familiar, rows)
+
+
+def _fact_rows(facts: ImageFacts) -> list[tuple[str, str]]:
+    layers = "1 layer" if facts.layers == 1 else f"{facts.layers} layers"
+    rows = [("Size", f"{human_size(facts.size)} compressed, {layers}")]
+    # Registry text: shown, never linked (a `source` is the image's claim, not ours).
+    if facts.source:
+        rows.append(("Source", md_text(facts.source)))
+    if facts.revision:
+        rows.append(("Revision", md_code(facts.revision)))
+    if facts.version:
+        rows.append(("Version", md_text(facts.version)))
+    return rows
 
 
 def _facts(title: str, rows: Sequence[tuple[str, str]]) -> str:
@@ -190,19 +206,25 @@ def _quota(rate_limit: RateLimit) -> str:
     return f"{remaining} pulls left{window}"
 
 
-def platform_table(info: ImageInfo) -> Table | None:
+def platform_table(info: ImageInfo, sizes: Mapping[Digest, int] | None = None) -> Table | None:
+    """The index's platforms with their image sizes (config and layers): the chosen one's from
+    its manifest, the others' from ``sizes`` where known without a request (Docker Hub's tag
+    metadata); a manifest's own few hundred bytes tell a reader nothing (issue 16)."""
     if info.index is None:
         return None
+    known = dict(sizes or {})
+    known[info.platform_digest] = info.manifest.image_size
     rows = tuple(
         (
             md_text(str(e.platform))
-            + (f" ({md_text(e.platform.os_version)})" if e.platform.os_version else ""),
+            + (f" ({md_text(e.platform.os_version)})" if e.platform.os_version else "")
+            + (" (chosen)" if e.digest == info.platform_digest else ""),
             md_code(str(e.digest)),
-            human_size(e.size),
+            human_size(known.get(e.digest)),
         )
         for e in info.entries
     )
-    return Table("Platforms", ("Platform", "Manifest digest", "Manifest size"), rows)
+    return Table("Platforms", ("Platform", "Manifest digest", "Image size"), rows)
 
 
 def tag_table(

@@ -68,6 +68,8 @@ class Descriptor:
     size: int
     platform: Platform | None = None
     annotations: Mapping[str, str] = field(default_factory=dict)
+    #: OCI 1.1 ``artifactType`` of what it points to (image-spec descriptor.md; referrers).
+    artifact_type: str | None = None
 
     @property
     def is_attestation(self) -> bool:
@@ -77,15 +79,35 @@ class Descriptor:
             "vnd.docker.reference.type"
         ) == "attestation-manifest"
 
+    @property
+    def attests(self) -> Digest | None:
+        """The manifest a BuildKit attestation entry is about (``vnd.docker.reference.digest``,
+        buildkit docs/attestations/attestation-storage.md); None if absent or not a digest."""
+        if not self.is_attestation:
+            return None
+        try:
+            return parse_digest(self.annotations.get("vnd.docker.reference.digest", ""))
+        except ValueError:
+            return None
+
 
 @dataclass(frozen=True)
 class ImageManifest:
-    """An image manifest: one config blob and its layers."""
+    """An image manifest: one config blob and its layers; an OCI 1.1 artifact also has an
+    ``artifactType`` and a ``subject`` (image-spec manifest.md)."""
 
     media_type: str
     config: Descriptor
     layers: tuple[Descriptor, ...]
     annotations: Mapping[str, str] = field(default_factory=dict)
+    artifact_type: str | None = None
+    subject: Descriptor | None = None
+
+    @property
+    def image_size(self) -> int:
+        """Compressed size of the image: the config and every layer, as the manifest says
+        (what a pull downloads; the manifest itself not counted, as Docker Hub's sizes)."""
+        return self.config.size + sum(layer.size for layer in self.layers)
 
 
 @dataclass(frozen=True)
@@ -95,6 +117,13 @@ class ImageIndex:
     media_type: str
     manifests: tuple[Descriptor, ...]
     annotations: Mapping[str, str] = field(default_factory=dict)
+    artifact_type: str | None = None
+    subject: Descriptor | None = None
+
+    @property
+    def attestations(self) -> tuple[Descriptor, ...]:
+        """BuildKit's attestation manifests (platform ``unknown/unknown``)."""
+        return tuple(d for d in self.manifests if d.is_attestation)
 
     @property
     def images(self) -> tuple[Descriptor, ...]:
@@ -154,7 +183,21 @@ def _descriptor(obj: object, what: str) -> Descriptor:
         size=size,
         platform=parsed_platform,
         annotations=_str_map(obj.get("annotations"), what, "annotations"),
+        artifact_type=_optional_str(obj, "artifactType", what),
     )
+
+
+def _optional_str(doc: dict[str, Any], key: str, what: str) -> str | None:
+    value = doc.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _bad(what, f"{key!r} must be a string")
+    return value
+
+
+def _subject(doc: dict[str, Any], what: str) -> Descriptor | None:
+    """The OCI 1.1 ``subject`` descriptor (image-spec manifest.md "subject"), if any."""
+    subject = doc.get("subject")
+    return None if subject is None else _descriptor(subject, what)
 
 
 def _load_object(body: bytes, what: str) -> dict[str, Any]:
@@ -208,6 +251,8 @@ def _image_index(doc: dict[str, Any], media_type: str, what: str) -> ImageIndex:
         media_type=media_type,
         manifests=tuple(_descriptor(e, what) for e in entries),
         annotations=_str_map(doc.get("annotations"), what, "annotations"),
+        artifact_type=_optional_str(doc, "artifactType", what),
+        subject=_subject(doc, what),
     )
 
 
@@ -220,6 +265,8 @@ def _image_manifest(doc: dict[str, Any], media_type: str, what: str) -> ImageMan
         config=_descriptor(doc.get("config"), what),
         layers=tuple(_descriptor(layer, what) for layer in layers),
         annotations=_str_map(doc.get("annotations"), what, "annotations"),
+        artifact_type=_optional_str(doc, "artifactType", what),
+        subject=_subject(doc, what),
     )
 
 

@@ -135,6 +135,11 @@ class RegistryClient:
     def _url(self, ref: Reference, path: str) -> str:
         return f"{self._scheme(ref)}://{ref.api_host}/v2/{ref.repository}/{path}"
 
+    def api_url(self, ref: Reference, path: str) -> str:
+        """The URL of ``path`` in ``ref``'s repository, on the scheme known to work (a page's
+        origin for :func:`~hubaction.registry.answers.check_next_page`)."""
+        return self._url(ref, path)
+
     @contextmanager
     def request(
         self,
