@@ -9,6 +9,7 @@ pooled connection per host. Every body is verified against the digest asked for 
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from hubaction.oci.link import next_link
 from hubaction.oci.manifest import compute_digest, parse_manifest, verify_digest
 from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
 from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
+from hubaction.oci.paging import continue_after, is_repeat, on_own_path, smaller_page_size
 from hubaction.oci.reference import Digest, Reference, is_loopback_host
 from hubaction.oci.tags import TagList, parse_tag_list
 from hubaction.oci.wire import decimal_count
@@ -58,6 +60,8 @@ TAGS_PAGE_SIZE = 1000
 MAX_TAG_PAGES = 1000
 MAX_TAGS = 200_000
 MAX_TAG_PAGE_BYTES = 32 * 1024 * 1024
+# The `n` of a page URL (ours, or a Link's), to ask again with a smaller one.
+_PAGE_SIZE = re.compile(r"[?&]n=([0-9]{1,7})(?=&|$)")
 
 
 class _Where(TypedDict):
@@ -104,6 +108,8 @@ class RegistryClient:
         debug: Callable[[str], None] = lambda _line: None,
         max_tag_pages: int = MAX_TAG_PAGES,
         max_tags: int = MAX_TAGS,
+        tag_page_size: int = TAGS_PAGE_SIZE,
+        credentials: CredentialStore | None = None,
     ) -> None:
         self.session = session
         self.auth = auth
@@ -111,6 +117,8 @@ class RegistryClient:
         self._debug = debug
         self._max_tag_pages = max_tag_pages
         self._max_tags = max_tags
+        self._tag_page_size = tag_page_size
+        self._credentials = credentials
         self._schemes: dict[str, str] = {}
         self._lock = threading.Lock()
         self.requests_sent = 0
@@ -124,6 +132,12 @@ class RegistryClient:
             return known
         # Loopback registries speak plain HTTP (as Docker treats 127.0.0.0/8 as insecure).
         return "http" if is_loopback_host(ref.hostname) else "https"
+
+    def _asked(self, ref: Reference) -> dict[str, str | bool]:
+        """``error_for``'s context for ``ref``: where, and whether no credentials were sent
+        (an anonymous 401 may be a missing repository: Docker Hub, Harbor, Pulp)."""
+        creds = self._credentials.get(ref.registry) if self._credentials is not None else None
+        return {**_where(ref), "anonymous": creds is None}
 
     def _url(self, ref: Reference, path: str) -> str:
         return f"{self._scheme(ref)}://{ref.api_host}/v2/{ref.repository}/{path}"
@@ -279,7 +293,7 @@ class RegistryClient:
             else:
                 if status == 404:
                     raise self._not_found(ref)
-                check_response(response, what=what, body=b"", **_where(ref))
+                check_response(response, what=what, body=b"", **self._asked(ref))
                 digest = header_digest(response, what)
             if digest is not None:
                 if ref.digest is not None and digest != ref.digest:
@@ -332,7 +346,7 @@ class RegistryClient:
                 if error.kind is Kind.REPOSITORY:
                     raise error
                 raise self._not_found(target) from error
-            check_response(response, what=what, **_where(ref))
+            check_response(response, what=what, **self._asked(ref))
             body = read_body(response, limit=MAX_MANIFEST_BYTES, what=what)
             header = header_digest(response, what)
             served_type = content_type(response)
@@ -362,7 +376,7 @@ class RegistryClient:
     def _get_blob(self, ref: Reference, digest: Digest, limit: int) -> bytes:
         what = f"blob {digest} of {ref.name}"
         with self.request("GET", ref, f"blobs/{digest}", what=what) as response:
-            check_response(response, what=what, **_where(ref))
+            check_response(response, what=what, **self._asked(ref))
             body = read_body(response, limit=limit, what=what)
         verify_digest(body, digest, what=what)
         return body
@@ -395,7 +409,7 @@ class RegistryClient:
                     details=answer.details,
                     **_where(ref),
                 ) from answer
-            check_response(response, what=what, **_where(ref))
+            check_response(response, what=what, **self._asked(ref))
             body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what)
             link = response.headers.get("Link")
             page_url = response.url
@@ -406,42 +420,71 @@ class RegistryClient:
         return list(self.tag_list(ref).tags)
 
     def tag_list(self, ref: Reference) -> TagList:
-        """Every tag of ``ref``'s repository, following ``Link: <...>; rel="next"`` pages, and
-        how many listed names were no valid tags (skipped)."""
+        """Every tag of ``ref``'s repository, page after page (:mod:`hubaction.oci.paging`:
+        ``Link``, else ``last=`` after a full page), how many listed names were no valid tags
+        (skipped), and why the list was cut when a bound stopped it (``cut``)."""
         what = f"tags of {ref.name}"
-        url = f"{self._url(ref, 'tags/list')}?n={TAGS_PAGE_SIZE}"
+        size = self._tag_page_size
+        url = f"{self._url(ref, 'tags/list')}?n={size}"
         tags: list[str] = []
         seen: set[str] = set()
         skipped = 0
         for _page in range(self._max_tag_pages):
-            # A truncated or malformed page is fetched once more, like a manifest (CorruptBody).
-            page, link, page_url = _once_more(
-                functools.partial(self._tag_page, ref, url, what), self._debug
-            )
+            page, link, page_url, size = self._sized_tag_page(ref, url, what, size)
             # Known only after the first page: an insecure registry may have fallen back to HTTP.
-            origin = origin_of(self._url(ref, "tags/list"))
+            own = self._url(ref, "tags/list")
+            if is_repeat(page.tags, seen):
+                return TagList(tuple(tags), skipped)  # `last` ignored (or a loop): the end
             skipped += page.skipped
-            for tag in page.tags:
-                if tag not in seen:
-                    seen.add(tag)
-                    tags.append(tag)
+            tags.extend(t for t in page.tags if t not in seen)
+            seen.update(page.tags)
             if len(tags) + skipped > self._max_tags:
-                raise RegistryError(
-                    f"{what}: more than {self._max_tags} tags; hubaction stops there. Narrow "
-                    "the lookup or clean up the repository's tags"
-                )
-            try:
-                following = next_link(link, page_url)
-            except InvalidHeader as exc:
-                raise RegistryError(f"{what}: {exc}") from None
+                cut = f"{what}: the list stops at {self._max_tags} tags, hubaction's bound"
+                return TagList(tuple(tags[: self._max_tags]), skipped, cut)
+            following = self._following(page, link, page_url, own, size, what)
             if following is None:
                 return TagList(tuple(tags), skipped)
-            check_next_page(following, origin, what)
+            check_next_page(following, origin_of(own), what)
             url = following
-        raise RegistryError(
-            f"{what}: more than {self._max_tag_pages} pages of tags; hubaction stops there so a "
-            "misbehaving registry cannot loop forever"
+        cut = (
+            f"{what}: the list stops after {self._max_tag_pages} pages, hubaction's bound "
+            "against a registry that pages forever"
         )
+        return TagList(tuple(tags), skipped, cut)
+
+    def _following(
+        self, page: TagList, link: str | None, page_url: str, own: str, size: int, what: str
+    ) -> str | None:
+        """The next page's URL, or ``None`` at the end."""
+        try:
+            following = next_link(link, page_url)
+        except InvalidHeader as exc:
+            raise RegistryError(f"{what}: {exc}") from None
+        if following is not None:
+            return on_own_path(following, own)
+        return continue_after(own, page.tags, len(page.tags) + page.skipped, size)
+
+    def _sized_tag_page(
+        self, ref: Reference, url: str, what: str, size: int
+    ) -> tuple[TagList, str | None, str, int]:
+        """:meth:`_tag_page`, asked again with a smaller ``n`` when the registry refuses the
+        page size (Quay's 413, ECR's 405: :func:`~hubaction.oci.paging.smaller_page_size`)."""
+        for _attempt in range(3):  # 1000 -> 100 at most; bounded whatever the registry says
+            try:
+                # A truncated or malformed page is fetched once more, like a manifest.
+                page, link, page_url = _once_more(
+                    functools.partial(self._tag_page, ref, url, what), self._debug
+                )
+                return page, link, page_url, size
+            except HubActionError as exc:
+                smaller = smaller_page_size(exc.status, size, str(exc))
+                asked = _PAGE_SIZE.search(url)
+                if smaller is None or asked is None or int(asked.group(1)) != size:
+                    raise
+                self._debug(f"{what}: the registry refused n={size}; asking n={smaller}")
+                url = f"{url[: asked.start(1)]}{smaller}{url[asked.end(1) :]}"
+                size = smaller
+        raise RegistryError(f"{what}: the registry refused every page size asked")
 
 
 def _once_more(fetch: Callable[[], T], debug: Callable[[str], None]) -> T:
@@ -474,4 +517,10 @@ def open_client(
         on_secret=on_secret,
         debug=debug,
     )
-    return RegistryClient(session, auth, insecure_registries=insecure_registries, debug=debug)
+    return RegistryClient(
+        session,
+        auth,
+        insecure_registries=insecure_registries,
+        debug=debug,
+        credentials=credentials,
+    )
