@@ -274,6 +274,8 @@ def _tags(
     if listing.skipped:
         # Once, with a count: the names are the registry's hostile text, never quoted.
         kit.warning(skipped_tags_note(f"{ref.registry}/{ref.repository}", listing.skipped))
+    if listing.cut:
+        kit.warning(f"{listing.cut}; the tags outputs hold only the tags listed before it")
     selection = listing.select(
         tag_filter=inputs.tag_filter, sort=inputs.tag_sort, max_tags=inputs.max_tags
     )
@@ -283,7 +285,7 @@ def _tags(
             result.parts.append(_hub_tag_table(listing, selection, inputs.tag_sort))
         else:
             result.parts.append(
-                _registry_tag_table(client, ref, selection, inputs.tag_sort, listing.skipped)
+                _registry_tag_table(client, ref, selection, inputs.tag_sort, listing)
             )
 
 
@@ -299,7 +301,7 @@ def _hub_tag_table(listing: TagListing, selection: TagSelection, sort: str) -> T
 
 
 def _registry_tag_table(
-    client: RegistryClient, ref: Reference, selection: TagSelection, sort: str, skipped: int
+    client: RegistryClient, ref: Reference, selection: TagSelection, sort: str, listing: TagListing
 ) -> Table:
     """Tags from the registry's tag list; digests for the summary by concurrent HEADs."""
     from hubaction.registry.lookup import head_many
@@ -315,7 +317,14 @@ def _registry_tag_table(
     source = "the registry's tag list, digests by HEAD requests"
     if len(selection.tags) > MAX_TAG_DIGESTS:
         source += f" (for the first {MAX_TAG_DIGESTS})"
-    return make_tag_table(rows, total=selection.count, source=source, sort=sort, skipped=skipped)
+    return make_tag_table(
+        rows,
+        total=selection.count,
+        source=source,
+        sort=sort,
+        skipped=listing.skipped,
+        cut=listing.cut,
+    )
 
 
 def _repositories(hub: HubClient, namespace: str, result: Result) -> None:

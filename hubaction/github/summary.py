@@ -206,10 +206,17 @@ def platform_table(info: ImageInfo) -> Table | None:
 
 
 def tag_table(
-    tags: Sequence[TagRow], *, total: int, source: str, sort: str, skipped: int = 0
+    tags: Sequence[TagRow],
+    *,
+    total: int,
+    source: str,
+    sort: str,
+    skipped: int = 0,
+    cut: str | None = None,
 ) -> Table:
     """The tag table; columns without data anywhere are left out. ``skipped``: listed names
-    that were no valid tags, said in the note (never quoted)."""
+    that were no valid tags, said in the note (never quoted); ``cut``: why the list is
+    incomplete (a bound was reached), said in the note too."""
     columns: list[tuple[str, str]] = [("Tag", "name")]
     if any(t.digest for t in tags):
         columns.append(("Digest", "digest"))
@@ -235,6 +242,8 @@ def tag_table(
         one = skipped == 1
         names = "name that is not a valid tag was" if one else "names that are not valid tags were"
         note += f" {skipped} listed {names} skipped."
+    if cut:
+        note += f" **Incomplete:** {md_text(cut)}."
     return Table(
         "Tags",
         tuple(name for name, _ in columns),

@@ -8,39 +8,34 @@ pooled connection per host. Every body is verified against the digest asked for 
 
 from __future__ import annotations
 
-import functools
-import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypedDict, TypeVar
+from typing import Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from hubaction.errors import (
-    CorruptBody,
     DigestMismatch,
     HubActionError,
-    InvalidHeader,
     Kind,
     NotFound,
     RegistryError,
     Service,
 )
-from hubaction.oci.link import next_link
 from hubaction.oci.manifest import compute_digest, parse_manifest, verify_digest
 from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
 from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
-from hubaction.oci.paging import continue_after, is_repeat, on_own_path, smaller_page_size
 from hubaction.oci.reference import Digest, Reference, is_loopback_host
-from hubaction.oci.tags import TagList, parse_tag_list
+from hubaction.oci.tags import TagList
 from hubaction.oci.wire import decimal_count
-from hubaction.registry.answers import check_next_page, content_type, header_digest, origin_of
+from hubaction.registry.answers import content_type, header_digest, once_more
 from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
 from hubaction.registry.credentials import CredentialStore
 from hubaction.registry.errors import check_response, error_for, network_error
+from hubaction.registry.tagpages import TAGS_PAGE_SIZE, TagPager
 from hubaction.registry.transport import (
     DEFAULT_RETRY_BUDGET,
     DEFAULT_TIMEOUT,
@@ -51,17 +46,9 @@ from hubaction.registry.transport import (
     release,
 )
 
-T = TypeVar("T")
-
 MAX_REDIRECTS = 5
-# Ask for large pages: the distribution registry ignores `n` and answers everything at once,
-# others (ECR, GAR, Harbor) cap pages at 1000; more per page is fewer round trips.
-TAGS_PAGE_SIZE = 1000
 MAX_TAG_PAGES = 1000
 MAX_TAGS = 200_000
-MAX_TAG_PAGE_BYTES = 32 * 1024 * 1024
-# The `n` of a page URL (ours, or a Link's), to ask again with a smaller one.
-_PAGE_SIZE = re.compile(r"[?&]n=([0-9]{1,7})(?=&|$)")
 
 
 class _Where(TypedDict):
@@ -133,7 +120,7 @@ class RegistryClient:
         # Loopback registries speak plain HTTP (as Docker treats 127.0.0.0/8 as insecure).
         return "http" if is_loopback_host(ref.hostname) else "https"
 
-    def _asked(self, ref: Reference) -> dict[str, str | bool]:
+    def _asked(self, ref: Reference) -> dict[str, Any]:
         """``error_for``'s context for ``ref``: where, and whether no credentials were sent
         (an anonymous 401 may be a missing repository: Docker Hub, Harbor, Pulp)."""
         creds = self._credentials.get(ref.registry) if self._credentials is not None else None
@@ -332,7 +319,7 @@ class RegistryClient:
         A truncated, malformed or mismatching body is fetched once more, then reported:
         never believed.
         """
-        return _once_more(lambda: self._get_manifest(ref, digest), self._debug)
+        return once_more(lambda: self._get_manifest(ref, digest), self._debug)
 
     def _get_manifest(self, ref: Reference, digest: Digest | None) -> FetchedManifest:
         target = ref.with_digest(digest) if digest is not None else ref
@@ -371,7 +358,7 @@ class RegistryClient:
     def get_blob(self, ref: Reference, digest: Digest, *, limit: int = MAX_CONFIG_BYTES) -> bytes:
         """A (small) blob such as an image config, verified against ``digest`` (once more on a
         corrupt body)."""
-        return _once_more(lambda: self._get_blob(ref, digest, limit), self._debug)
+        return once_more(lambda: self._get_blob(ref, digest, limit), self._debug)
 
     def _get_blob(self, ref: Reference, digest: Digest, limit: int) -> bytes:
         what = f"blob {digest} of {ref.name}"
@@ -396,105 +383,22 @@ class RegistryClient:
         except HubActionError:
             return None
 
-    def _tag_page(self, ref: Reference, url: str, what: str) -> tuple[TagList, str | None, str]:
-        """One page of tags: its tags, its ``Link`` header, and its URL (for relative links)."""
-        with self.request("GET", ref, "tags/list", what=what, url=url) as response:
-            if response.status_code == 404:
-                answer = error_for(response, what=what, **_where(ref))
-                raise NotFound(
-                    f"{ref.registry}/{ref.repository}: the repository does not exist or "
-                    "has no tags (404)",
-                    kind=Kind.REPOSITORY,
-                    status=404,
-                    details=answer.details,
-                    **_where(ref),
-                ) from answer
-            check_response(response, what=what, **self._asked(ref))
-            body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what)
-            link = response.headers.get("Link")
-            page_url = response.url
-        return parse_tag_list(body, what), link, page_url
-
     def list_tags(self, ref: Reference) -> list[str]:
         """Every valid tag of ``ref``'s repository (:meth:`tag_list`)."""
         return list(self.tag_list(ref).tags)
 
     def tag_list(self, ref: Reference) -> TagList:
-        """Every tag of ``ref``'s repository, page after page (:mod:`hubaction.oci.paging`:
-        ``Link``, else ``last=`` after a full page), how many listed names were no valid tags
-        (skipped), and why the list was cut when a bound stopped it (``cut``)."""
-        what = f"tags of {ref.name}"
-        size = self._tag_page_size
-        url = f"{self._url(ref, 'tags/list')}?n={size}"
-        tags: list[str] = []
-        seen: set[str] = set()
-        skipped = 0
-        for _page in range(self._max_tag_pages):
-            page, link, page_url, size = self._sized_tag_page(ref, url, what, size)
-            # Known only after the first page: an insecure registry may have fallen back to HTTP.
-            own = self._url(ref, "tags/list")
-            if is_repeat(page.tags, seen):
-                return TagList(tuple(tags), skipped)  # `last` ignored (or a loop): the end
-            skipped += page.skipped
-            tags.extend(t for t in page.tags if t not in seen)
-            seen.update(page.tags)
-            if len(tags) + skipped > self._max_tags:
-                cut = f"{what}: the list stops at {self._max_tags} tags, hubaction's bound"
-                return TagList(tuple(tags[: self._max_tags]), skipped, cut)
-            following = self._following(page, link, page_url, own, size, what)
-            if following is None:
-                return TagList(tuple(tags), skipped)
-            check_next_page(following, origin_of(own), what)
-            url = following
-        cut = (
-            f"{what}: the list stops after {self._max_tag_pages} pages, hubaction's bound "
-            "against a registry that pages forever"
+        """Every tag of ``ref``'s repository (:class:`~hubaction.registry.tagpages.TagPager`)."""
+        pager = TagPager(
+            self.request,
+            self._url,
+            self._asked,
+            self._debug,
+            page_size=self._tag_page_size,
+            max_pages=self._max_tag_pages,
+            max_tags=self._max_tags,
         )
-        return TagList(tuple(tags), skipped, cut)
-
-    def _following(
-        self, page: TagList, link: str | None, page_url: str, own: str, size: int, what: str
-    ) -> str | None:
-        """The next page's URL, or ``None`` at the end."""
-        try:
-            following = next_link(link, page_url)
-        except InvalidHeader as exc:
-            raise RegistryError(f"{what}: {exc}") from None
-        if following is not None:
-            return on_own_path(following, own)
-        return continue_after(own, page.tags, len(page.tags) + page.skipped, size)
-
-    def _sized_tag_page(
-        self, ref: Reference, url: str, what: str, size: int
-    ) -> tuple[TagList, str | None, str, int]:
-        """:meth:`_tag_page`, asked again with a smaller ``n`` when the registry refuses the
-        page size (Quay's 413, ECR's 405: :func:`~hubaction.oci.paging.smaller_page_size`)."""
-        for _attempt in range(3):  # 1000 -> 100 at most; bounded whatever the registry says
-            try:
-                # A truncated or malformed page is fetched once more, like a manifest.
-                page, link, page_url = _once_more(
-                    functools.partial(self._tag_page, ref, url, what), self._debug
-                )
-                return page, link, page_url, size
-            except HubActionError as exc:
-                smaller = smaller_page_size(exc.status, size, str(exc))
-                asked = _PAGE_SIZE.search(url)
-                if smaller is None or asked is None or int(asked.group(1)) != size:
-                    raise
-                self._debug(f"{what}: the registry refused n={size}; asking n={smaller}")
-                url = f"{url[: asked.start(1)]}{smaller}{url[asked.end(1) :]}"
-                size = smaller
-        raise RegistryError(f"{what}: the registry refused every page size asked")
-
-
-def _once_more(fetch: Callable[[], T], debug: Callable[[str], None]) -> T:
-    """Run ``fetch``; on a corrupt body run it once more (a flaky proxy or connection), and
-    report the second failure."""
-    try:
-        return fetch()
-    except CorruptBody as exc:
-        debug(f"corrupt answer, retrying once: {exc}")
-    return fetch()
+        return pager.tag_list(ref)
 
 
 def open_client(
