@@ -94,11 +94,14 @@ def test_head_falls_back_to_get(
 
 def test_head_of_a_missing_tag(fake: requests_mock.Adapter) -> None:
     fake.register_uri("HEAD", f"{REG}/v2/app/manifests/1", status_code=404)
+    fake.register_uri("GET", f"{REG}/v2/app/manifests/1", status_code=404)
     with pytest.raises(NotFound) as info:
         client(fake).head_manifest(REF)
     error = info.value
     assert (error.kind, error.status) == (Kind.TAG, 404)
     assert (error.registry, error.repository) == ("reg.example.com", "app")
+    # The HEAD's 404 is confirmed by one GET (Nexus: crazy-max/diun#1614), no more.
+    assert [r.method for r in fake.request_history] == ["HEAD", "GET"]
 
 
 def test_get_checks_the_body_against_the_header(fake: requests_mock.Adapter) -> None:

@@ -24,10 +24,11 @@ from hubaction.errors import (
     NotFound,
     RegistryError,
     Service,
+    UnsupportedManifest,
 )
 from hubaction.oci.manifest import compute_digest, parse_manifest, verify_digest
 from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
-from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
+from hubaction.oci.model import FetchedManifest, ManifestHead, RateLimit, parse_ratelimit
 from hubaction.oci.reference import Digest, Reference, is_loopback_host
 from hubaction.oci.tags import TagList
 from hubaction.oci.wire import decimal_count
@@ -75,6 +76,27 @@ class _Call:
     @property
     def scope(self) -> str:
         return pull_scope(self.ref.repository)
+
+
+@dataclass(frozen=True)
+class _Served:
+    """A manifest answer as read, before it is verified and parsed."""
+
+    body: bytes
+    header: Digest | None
+    media_type: str | None
+    ratelimit: RateLimit | None
+
+
+# Content types that name no manifest type: the body's `mediaType` (or shape) decides.
+_UNNAMED_TYPES = frozenset({"", "application/json", "application/octet-stream", "text/plain"})
+ACCEPT_TYPES = tuple(t.strip() for t in ACCEPT.split(","))
+
+
+def _asked_for(media_type: str | None) -> bool:
+    """Whether an answer's Content-Type is one :data:`ACCEPT` asked for (or names none)."""
+    named = (media_type or "").lower()
+    return named in ACCEPT_TYPES or named in _UNNAMED_TYPES
 
 
 class RegistryClient:
@@ -274,12 +296,14 @@ class RegistryClient:
         ) as response:
             status = response.status_code
             # Some registries refuse HEAD (405) or forbid it for anonymous users (403, seen on
-            # some ECR and Artifactory setups), or omit the digest header: ask with GET.
-            if status in (403, 405):
+            # some ECR and Artifactory setups), or omit the digest header: ask with GET. Nexus
+            # may answer 404 to a HEAD of a manifest a GET returns (crazy-max/diun#1614): one
+            # GET confirms a 404 before the tag is called missing (only the missing path pays).
+            if status in (403, 404, 405):
                 digest = None
-            else:
                 if status == 404:
-                    raise self._not_found(ref)
+                    self._debug(f"{what}: HEAD answered 404; confirming with GET")
+            else:
                 check_response(response, what=what, body=b"", **self._asked(ref))
                 digest = header_digest(response, what)
             if digest is not None:
@@ -323,10 +347,36 @@ class RegistryClient:
 
     def _get_manifest(self, ref: Reference, digest: Digest | None) -> FetchedManifest:
         target = ref.with_digest(digest) if digest is not None else ref
-        wanted = target.digest
         what = f"manifest of {target}" if digest is None else f"manifest {digest} of {ref.name}"
+        served = self._fetch_manifest(ref, target, what, ACCEPT)
+        if not _asked_for(served.media_type):
+            served = self._negotiate(ref, target, what, served)
+        # Hash with the algorithm of what was asked for, else of the header, else sha256.
+        algorithm = (target.digest or served.header or Digest("sha256", "0" * 64)).algorithm
+        actual = compute_digest(served.body, algorithm)
+        for expected in (target.digest, served.header):
+            if expected is not None:
+                verify_digest(served.body, expected, what=what)
+        try:
+            manifest = parse_manifest(served.body, served.media_type, what=what)
+        except UnsupportedManifest as exc:
+            if _asked_for(served.media_type):
+                raise
+            raise UnsupportedManifest(
+                f"{exc}. The registry sent it although it was not asked for (Accept: the four "
+                "image manifest and index types, together and one at a time)"
+            ) from None
+        return FetchedManifest(
+            digest=actual,
+            media_type=manifest.media_type,
+            body=served.body,
+            manifest=manifest,
+            ratelimit=served.ratelimit,
+        )
+
+    def _fetch_manifest(self, ref: Reference, target: Reference, what: str, accept: str) -> _Served:
         with self.request(
-            "GET", target, f"manifests/{target.identifier()}", what=what, accept=ACCEPT
+            "GET", target, f"manifests/{target.identifier()}", what=what, accept=accept
         ) as response:
             if response.status_code == 404:
                 error = error_for(response, what=what, **_where(ref))
@@ -334,24 +384,27 @@ class RegistryClient:
                     raise error
                 raise self._not_found(target) from error
             check_response(response, what=what, **self._asked(ref))
-            body = read_body(response, limit=MAX_MANIFEST_BYTES, what=what)
-            header = header_digest(response, what)
-            served_type = content_type(response)
-            ratelimit = parse_ratelimit(response.headers)
-        # Hash with the algorithm of what was asked for, else of the header, else sha256.
-        algorithm = (wanted or header or Digest("sha256", "0" * 64)).algorithm
-        actual = compute_digest(body, algorithm)
-        for expected in (wanted, header):
-            if expected is not None:
-                verify_digest(body, expected, what=what)
-        manifest = parse_manifest(body, served_type, what=what)
-        return FetchedManifest(
-            digest=actual,
-            media_type=manifest.media_type,
-            body=body,
-            manifest=manifest,
-            ratelimit=ratelimit,
-        )
+            return _Served(
+                body=read_body(response, limit=MAX_MANIFEST_BYTES, what=what),
+                header=header_digest(response, what),
+                media_type=content_type(response),
+                ratelimit=parse_ratelimit(response.headers),
+            )
+
+    def _negotiate(self, ref: Reference, target: Reference, what: str, served: _Served) -> _Served:
+        """The manifest again, asked for one type at a time, after an answer of a type not
+        asked for: Nexus does not negotiate a list of types (PREvant#44, NEXUS-24124), and
+        distribution and Pulp answer 404 for a type they do not store. The first answer of the
+        type asked wins; else the first answer stands (and is explained)."""
+        self._debug(f"{what}: the registry sent {served.media_type}, not asked for; asking again")
+        for media_type in ACCEPT_TYPES:
+            try:
+                again = self._fetch_manifest(ref, target, what, media_type)
+            except NotFound:
+                continue
+            if again.media_type == media_type:
+                return again
+        return served
 
     # -- blobs ----------------------------------------------------------------------------
 
