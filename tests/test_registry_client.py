@@ -217,7 +217,7 @@ def test_a_page_of_tags_seen_before_ends_the_list(fake: requests_mock.Adapter) -
     fake.register_uri(
         "GET",
         f"{REG}/v2/app/tags/list",
-        **tags_page(["a"], '</v2/app/tags/list?last=a>; rel="next"'),
+        [tags_page(["a"], '</v2/app/tags/list?last=a>; rel="next"')],
     )
     listed = client(fake).tag_list(parse_reference("reg.example.com/app", default_tag=None))
     assert (listed.tags, listed.cut) == (("a",), None)

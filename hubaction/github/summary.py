@@ -292,7 +292,7 @@ def base_table(check: BaseCheck) -> Table:
     rows = tuple(
         (
             md_text(c.platform) + (" (chosen)" if c is check.chosen else ""),
-            "**moved on**" if c.changed else "current",
+            "**moved on**" if c.changed else ("*missing*" if c.missing else "current"),
             md_code(str(c.base_digest)),
             "annotation" if c.method == "annotation" else "layers",
             md_text(c.detail),

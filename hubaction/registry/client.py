@@ -305,7 +305,9 @@ class RegistryClient:
                     self._debug(f"{what}: HEAD answered 404; confirming with GET")
             else:
                 check_response(response, what=what, body=b"", **self._asked(ref))
-                digest = header_digest(response, what)
+                # A type not asked for (Nexus: PREvant#44) has another digest: GET negotiates.
+                asked = _asked_for(content_type(response))
+                digest = header_digest(response, what) if asked else None
             if digest is not None:
                 if ref.digest is not None and digest != ref.digest:
                     raise DigestMismatch(
@@ -395,14 +397,14 @@ class RegistryClient:
         """The manifest again, asked for one type at a time, after an answer of a type not
         asked for: Nexus does not negotiate a list of types (PREvant#44, NEXUS-24124), and
         distribution and Pulp answer 404 for a type they do not store. The first answer of the
-        type asked wins; else the first answer stands (and is explained)."""
+        type asked for wins; else the first answer stands (and is explained)."""
         self._debug(f"{what}: the registry sent {served.media_type}, not asked for; asking again")
         for media_type in ACCEPT_TYPES:
             try:
                 again = self._fetch_manifest(ref, target, what, media_type)
             except NotFound:
                 continue
-            if again.media_type == media_type:
+            if again.media_type is not None and _asked_for(again.media_type):
                 return again
         return served
 
