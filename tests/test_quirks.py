@@ -9,6 +9,7 @@ says so, a HEAD 404 is confirmed by one GET. A few runs go through ``entrypoint.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,16 +17,20 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from actionrunner import run_action
+import requests
+from actionrunner import run_action, run_in_process
 from fakes.quirks import REPOSITORY, SWITCHES, TAG_COUNT, QuirkRegistry, Quirks
 
-from hubaction.errors import NotFound, Unauthorized, describe
+from hubaction import cli
+from hubaction.errors import Kind, NotFound, Unauthorized, describe
 from hubaction.github.summary import base_table
 from hubaction.oci.platform import parse_platform
 from hubaction.oci.reference import Reference, parse_reference
 from hubaction.registry.baseimage import compare_base
 from hubaction.registry.client import RegistryClient, open_client
+from hubaction.registry.errors import error_for
 from hubaction.registry.lookup import inspect_image
+from hubaction.registry.transport import new_session
 
 AMD64 = parse_platform("linux/amd64")
 
@@ -233,6 +238,27 @@ def test_an_html_error_page_gives_one_clear_line(registry: Any) -> None:
 # -- through entrypoint.py ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("switch", SWITCHES)
+def test_the_action_in_process_answers_as_on_the_plain_registry(
+    registry: Any, plain: dict[str, Any], switch: str, tmp_path: Path
+) -> None:
+    # The action's own wiring (entrypoint's `run`, in this process for speed) on every switch.
+    server = registry(**{switch: True})
+    inputs = {
+        "repository": f"{server.host}/{REPOSITORY}",
+        "tag": "multi",
+        "platform": "linux/amd64",
+        "list-tags": "true",
+        "max-tags": "3",
+        "summary": "false",
+    }
+    run = run_in_process(inputs, tmp_path, session=new_session())
+    assert run.returncode == 0, run.log
+    assert (run.outputs["digest"], run.outputs["platform-digest"]) == plain["multi"][:2]
+    assert run.outputs["tag-count"] == str(TAG_COUNT)
+    assert run.errors() == [] and not [d for n, _p, d in run.commands if n == "warning"]
+
+
 @pytest.mark.parametrize("switch", ["no_link", "artifactory"])
 def test_action_lists_every_tag(
     registry: Any, plain: dict[str, Any], switch: str, tmp_path: Path
@@ -265,3 +291,43 @@ def test_action_warns_when_a_bound_cuts_the_list(registry: Any, tmp_path: Path) 
     assert "**Incomplete:**" in run.summary
     assert run.outputs["tag-count"] == "1000"
     assert len(tag_requests(server)) == 1000
+
+
+def test_cli_warns_when_a_bound_cuts_the_list(
+    registry: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = registry(tag_count=1001)
+    server.max_page = 1
+    out = io.StringIO()
+    code = cli.main(["tags", f"{server.host}/{REPOSITORY}"], out=out)
+    err = capsys.readouterr().err
+    assert code == 0
+    assert len(out.getvalue().split()) == 1000
+    assert [line for line in err.splitlines() if "stops after 1000 pages" in line] == [
+        f"warning: tags of {server.host}/{REPOSITORY}: the list stops after 1000 pages, "
+        "hubaction's bound against a registry that pages forever; the list is incomplete"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("host", "hint"),
+    [
+        ("docker.io", "Docker Hub personal access token"),
+        ("ghcr.io", "secrets.GITHUB_TOKEN"),
+        ("quay.io", "robot account (`org+name`)"),
+        ("123456789012.dkr.ecr.eu-west-1.amazonaws.com", "`username: AWS`"),
+        ("myreg.azurecr.io", "azure/docker-login"),
+        ("europe-docker.pkg.dev", "oauth2accesstoken"),
+        ("harbor.example.com", "a robot account or token"),
+    ],
+)
+def test_an_anonymous_401_hints_at_that_registrys_credentials(host: str, hint: str) -> None:
+    response = requests.Response()
+    response.status_code = 401
+    body = b'{"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}'
+    error = error_for(
+        response, what="x", body=body, registry=host, repository="a/b", anonymous=True
+    )
+    assert error.kind is Kind.NEEDS_CREDENTIALS
+    assert f"{host}/a/b does not exist, or is private and needs credentials" in str(error)
+    assert hint in str(error)
