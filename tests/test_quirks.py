@@ -309,25 +309,15 @@ def test_cli_warns_when_a_bound_cuts_the_list(
     ]
 
 
-@pytest.mark.parametrize(
-    ("host", "hint"),
-    [
-        ("docker.io", "Docker Hub personal access token"),
-        ("ghcr.io", "secrets.GITHUB_TOKEN"),
-        ("quay.io", "robot account (`org+name`)"),
-        ("123456789012.dkr.ecr.eu-west-1.amazonaws.com", "`username: AWS`"),
-        ("myreg.azurecr.io", "azure/docker-login"),
-        ("europe-docker.pkg.dev", "oauth2accesstoken"),
-        ("harbor.example.com", "a robot account or token"),
-    ],
-)
-def test_an_anonymous_401_hints_at_that_registrys_credentials(host: str, hint: str) -> None:
+@pytest.mark.parametrize("host", ["docker.io", "ghcr.io", "harbor.example.com", "pulp.example"])
+def test_an_anonymous_401_names_the_repository_and_needs_credentials(host: str) -> None:
     response = requests.Response()
     response.status_code = 401
     body = b'{"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}'
     error = error_for(
         response, what="x", body=body, registry=host, repository="a/b", anonymous=True
     )
-    assert error.kind is Kind.NEEDS_CREDENTIALS
+    # NEEDS_CREDENTIALS: the advice says how to log in to that registry (errors.advice).
+    assert (error.kind, error.registry, error.repository) == (Kind.NEEDS_CREDENTIALS, host, "a/b")
     assert f"{host}/a/b does not exist, or is private and needs credentials" in str(error)
-    assert hint in str(error)
+    assert "\n" not in describe(error)

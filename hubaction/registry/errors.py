@@ -226,36 +226,17 @@ def _refused(a: _Answer) -> Unauthorized:
         )
     if a.anonymous and a.status == 401:
         # Docker Hub, Harbor and Pulp answer an anonymous 401 for a missing repository too.
+        # How to pass credentials to that registry is the advice's (errors.advice, by host).
         name = f"{a.registry}/{a.repository}" if a.registry and a.repository else "it"
         return Unauthorized(
             f"{a.what}: the registry answered 401 Unauthorized to anonymous access{a.where}: "
-            f"{name} does not exist, or is private and needs credentials ({_hint(a.registry)})",
+            f"{name} does not exist, or is private and needs credentials",
             **a.fields(Kind.NEEDS_CREDENTIALS),
         )
     return Unauthorized(
         f"{a.what}: the registry answered 401 Unauthorized{a.where}",
         **a.fields(Kind.CREDENTIALS_REFUSED),
     )
-
-
-# How each registry's credentials reach the action, for an anonymous 401 (README "Registries").
-_PRIVATE_HINTS = (
-    ("docker.io", "set `username` and `password`, a Docker Hub personal access token"),
-    ("ghcr.io", "set `password: ${{ secrets.GITHUB_TOKEN }}` with `packages: read` permission"),
-    ("quay.io", "set `username` and `password`, a robot account (`org+name`) and its token"),
-    (".amazonaws.com", "set `username: AWS` and the password from amazon-ecr-login"),
-    (".azurecr.io", "set `username` and `password`, or a `docker-config` from azure/docker-login"),
-    ("docker.pkg.dev", "set `username: oauth2accesstoken` and an access token as `password`"),
-    ("gcr.io", "set `username: oauth2accesstoken` and an access token as `password`"),
-)
-
-
-def _hint(registry: str | None) -> str:
-    host = (registry or "").lower()
-    for suffix, hint in _PRIVATE_HINTS:
-        if host.endswith(suffix):  # only a hint: `evil-docker.io` gets Docker Hub's
-            return hint
-    return "set `username` and `password` (a robot account or token), or `docker-config`"
 
 
 def _missing(a: _Answer) -> NotFound:
