@@ -13,10 +13,23 @@ import requests
 
 from hubaction.errors import CorruptBody, RegistryError
 from hubaction.oci.digest import REGISTERED_ALGORITHMS
+from hubaction.oci.mediatypes import ACCEPT
 from hubaction.oci.reference import Digest, parse_digest
 from hubaction.registry.transport import MAX_QUOTED_URL, quoted_url
 
 T = TypeVar("T")
+
+
+# The types every manifest request asks for, and Content-Types that name no manifest type (the
+# body's `mediaType`, or its shape, decides: oci/manifest.parse_manifest).
+ACCEPT_TYPES = tuple(t.strip() for t in ACCEPT.split(","))
+_UNNAMED_TYPES = frozenset({"", "application/json", "application/octet-stream", "text/plain"})
+
+
+def asked_for(media_type: str | None) -> bool:
+    """Whether an answer's Content-Type is one :data:`ACCEPT` asked for (or names none)."""
+    named = (media_type or "").lower()
+    return named in ACCEPT_TYPES or named in _UNNAMED_TYPES
 
 
 def content_type(response: requests.Response) -> str | None:

@@ -32,7 +32,13 @@ from hubaction.oci.model import FetchedManifest, ManifestHead, RateLimit, parse_
 from hubaction.oci.reference import Digest, Reference, is_loopback_host
 from hubaction.oci.tags import TagList
 from hubaction.oci.wire import decimal_count
-from hubaction.registry.answers import content_type, header_digest, once_more
+from hubaction.registry.answers import (
+    ACCEPT_TYPES,
+    asked_for,
+    content_type,
+    header_digest,
+    once_more,
+)
 from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
 from hubaction.registry.credentials import CredentialStore
 from hubaction.registry.errors import check_response, error_for, network_error
@@ -86,17 +92,6 @@ class _Served:
     header: Digest | None
     media_type: str | None
     ratelimit: RateLimit | None
-
-
-# Content types that name no manifest type: the body's `mediaType` (or shape) decides.
-_UNNAMED_TYPES = frozenset({"", "application/json", "application/octet-stream", "text/plain"})
-ACCEPT_TYPES = tuple(t.strip() for t in ACCEPT.split(","))
-
-
-def _asked_for(media_type: str | None) -> bool:
-    """Whether an answer's Content-Type is one :data:`ACCEPT` asked for (or names none)."""
-    named = (media_type or "").lower()
-    return named in ACCEPT_TYPES or named in _UNNAMED_TYPES
 
 
 class RegistryClient:
@@ -306,7 +301,7 @@ class RegistryClient:
             else:
                 check_response(response, what=what, body=b"", **self._asked(ref))
                 # A type not asked for (Nexus: PREvant#44) has another digest: GET negotiates.
-                asked = _asked_for(content_type(response))
+                asked = asked_for(content_type(response))
                 digest = header_digest(response, what) if asked else None
             if digest is not None:
                 if ref.digest is not None and digest != ref.digest:
@@ -351,7 +346,7 @@ class RegistryClient:
         target = ref.with_digest(digest) if digest is not None else ref
         what = f"manifest of {target}" if digest is None else f"manifest {digest} of {ref.name}"
         served = self._fetch_manifest(ref, target, what, ACCEPT)
-        if not _asked_for(served.media_type):
+        if not asked_for(served.media_type):
             served = self._negotiate(ref, target, what, served)
         # Hash with the algorithm of what was asked for, else of the header, else sha256.
         algorithm = (target.digest or served.header or Digest("sha256", "0" * 64)).algorithm
@@ -362,7 +357,7 @@ class RegistryClient:
         try:
             manifest = parse_manifest(served.body, served.media_type, what=what)
         except UnsupportedManifest as exc:
-            if _asked_for(served.media_type):
+            if asked_for(served.media_type):
                 raise
             raise UnsupportedManifest(
                 f"{exc}. The registry sent it although it was not asked for (Accept: the four "
@@ -404,7 +399,7 @@ class RegistryClient:
                 again = self._fetch_manifest(ref, target, what, media_type)
             except NotFound:
                 continue
-            if again.media_type is not None and _asked_for(again.media_type):
+            if again.media_type is not None and asked_for(again.media_type):
                 return again
         return served
 
