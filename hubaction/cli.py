@@ -280,6 +280,8 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         # As the action: once, with a count; the hostile names are never printed.
         note = skipped_tags_note(f"{ref.registry}/{ref.repository}", listing.skipped)
         sys.stderr.write(f"note: {shown(note)}\n")
+    if listing.cut:
+        sys.stderr.write(f"warning: {shown(listing.cut)}; the list is incomplete\n")
     selection = listing.select(tag_filter=tag_filter, sort=args.sort, max_tags=args.limit)
     if args.json:
         doc = {

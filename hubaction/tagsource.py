@@ -25,12 +25,14 @@ if TYPE_CHECKING:
 class TagListing:
     """Tag names and where they came from; ``hub_tags`` holds Docker Hub's metadata (push
     date, size, digest) per name when ``from_hub``, and nothing for a registry's tag list.
-    ``skipped`` counts the listed names that were no valid tags (left out of ``names``)."""
+    ``skipped`` counts the listed names that were no valid tags (left out of ``names``);
+    ``cut`` says why the list stopped early at a bound (``None``: complete)."""
 
     names: tuple[str, ...]
     from_hub: bool = False
     hub_tags: Mapping[str, HubTag] = field(default_factory=dict)
     skipped: int = 0
+    cut: str | None = None
 
     @property
     def pushed(self) -> dict[str, datetime] | None:
@@ -71,7 +73,7 @@ def list_tags(
                 raise
             on_fallback(exc)
     listed = registry().tag_list(repo)
-    return TagListing(listed.tags, skipped=listed.skipped)
+    return TagListing(listed.tags, skipped=listed.skipped, cut=listed.cut)
 
 
 def _from_hub(hub: HubClient, repo: Reference) -> TagListing:

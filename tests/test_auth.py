@@ -50,14 +50,15 @@ def client_for(
     session = requests.Session()
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+    store = CredentialStore(explicit=creds, primary_registry=registry)
     auth = RegistryAuth(
         session,
-        CredentialStore(explicit=creds, primary_registry=registry),
+        store,
         insecure_registries=insecure,
         on_secret=(secrets.append if secrets is not None else lambda _s: None),
         clock=clock or FakeClock(),
     )
-    return RegistryClient(session, auth, insecure_registries=insecure)
+    return RegistryClient(session, auth, insecure_registries=insecure, credentials=store)
 
 
 def bearer_registry(
@@ -206,7 +207,7 @@ def test_basic_auth_without_credentials_is_unauthorized(fake: requests_mock.Adap
         client_for(fake).head_manifest(parse_reference("reg.example.com/app:1"))
     error = info.value
     assert (error.kind, error.status, error.service) == (
-        Kind.CREDENTIALS_REFUSED,
+        Kind.NEEDS_CREDENTIALS,
         401,
         Service.REGISTRY,
     )
@@ -247,7 +248,8 @@ def test_insufficient_scope_after_a_token_is_final(fake: requests_mock.Adapter) 
     client = client_for(fake)
     with pytest.raises(Unauthorized) as info:
         client.head_manifest(parse_reference("reg.example.com/app:1"))
-    assert (info.value.kind, info.value.status) == (Kind.CREDENTIALS_REFUSED, 401)
+    # Anonymous: a missing or private repository (issue 15), not credentials refused.
+    assert (info.value.kind, info.value.status) == (Kind.NEEDS_CREDENTIALS, 401)
     # first 401, one token, one retry; no loop
     assert len(fake.request_history) == 3
 

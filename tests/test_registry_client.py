@@ -94,11 +94,14 @@ def test_head_falls_back_to_get(
 
 def test_head_of_a_missing_tag(fake: requests_mock.Adapter) -> None:
     fake.register_uri("HEAD", f"{REG}/v2/app/manifests/1", status_code=404)
+    fake.register_uri("GET", f"{REG}/v2/app/manifests/1", status_code=404)
     with pytest.raises(NotFound) as info:
         client(fake).head_manifest(REF)
     error = info.value
     assert (error.kind, error.status) == (Kind.TAG, 404)
     assert (error.registry, error.repository) == ("reg.example.com", "app")
+    # The HEAD's 404 is confirmed by one GET (Nexus: crazy-max/diun#1614), no more.
+    assert [r.method for r in fake.request_history] == ["HEAD", "GET"]
 
 
 def test_get_checks_the_body_against_the_header(fake: requests_mock.Adapter) -> None:
@@ -191,19 +194,34 @@ def test_tags_never_follow_another_host(fake: requests_mock.Adapter) -> None:
     assert len(fake.request_history) == 1
 
 
-def test_tag_pages_are_bounded(fake: requests_mock.Adapter) -> None:
+def test_tag_pages_are_bounded_and_the_cut_is_said(fake: requests_mock.Adapter) -> None:
+    # A registry whose Link never ends, a new tag on every page: the bound stops it, and the
+    # list says it was cut (issue 15: never silently).
     fake.register_uri(
         "GET",
         f"{REG}/v2/app/tags/list",
-        **tags_page(["a"], '</v2/app/tags/list?last=a>; rel="next"'),
+        [tags_page([f"t{i}"], f'</v2/app/tags/list?last=t{i}>; rel="next"') for i in range(9)],
     )
     session = requests.Session()
     session.mount("https://", fake)
     c = open_client(session=session)
     c._max_tag_pages = 5
-    with pytest.raises(RegistryError, match="more than 5 pages"):
-        c.list_tags(parse_reference("reg.example.com/app", default_tag=None))
+    listed = c.tag_list(parse_reference("reg.example.com/app", default_tag=None))
+    assert listed.tags == ("t0", "t1", "t2", "t3", "t4")
+    assert listed.cut is not None and "after 5 pages" in listed.cut
     assert len(fake.request_history) == 5
+
+
+def test_a_page_of_tags_seen_before_ends_the_list(fake: requests_mock.Adapter) -> None:
+    # A Link that loops back: the repeated page is the end, after that one request.
+    fake.register_uri(
+        "GET",
+        f"{REG}/v2/app/tags/list",
+        [tags_page(["a"], '</v2/app/tags/list?last=a>; rel="next"')],
+    )
+    listed = client(fake).tag_list(parse_reference("reg.example.com/app", default_tag=None))
+    assert (listed.tags, listed.cut) == (("a",), None)
+    assert len(fake.request_history) == 2
 
 
 def test_empty_repository_has_no_tags(fake: requests_mock.Adapter) -> None:

@@ -306,6 +306,8 @@ def _tags(
     if listing.skipped:
         # Once, with a count: the names are the registry's hostile text, never quoted.
         kit.warning(skipped_tags_note(f"{ref.registry}/{ref.repository}", listing.skipped))
+    if listing.cut:
+        kit.warning(f"{listing.cut}; the tags outputs hold only the tags listed before it")
     selection = listing.select(
         tag_filter=inputs.tag_filter, sort=inputs.tag_sort, max_tags=inputs.max_tags
     )
@@ -316,7 +318,7 @@ def _tags(
             result.parts.append(_hub_tag_table(listing, selection, inputs.tag_sort))
         else:
             result.parts.append(
-                _registry_tag_table(kit, client, ref, selection, inputs.tag_sort, listing.skipped)
+                _registry_tag_table(kit, client, ref, selection, inputs.tag_sort, listing)
             )
 
 
@@ -352,7 +354,7 @@ def _registry_tag_table(
     ref: Reference,
     selection: TagSelection,
     sort: str,
-    skipped: int,
+    listing: TagListing,
 ) -> Table:
     """Tags from the registry's tag list; digests for the summary by concurrent HEADs, within
     their share of the time left (optional: at the deadline the rest are left out, said)."""
@@ -384,7 +386,8 @@ def _registry_tag_table(
         total=selection.count,
         source=source,
         sort=sort,
-        skipped=skipped,
+        skipped=listing.skipped,
+        cut=listing.cut,
         digests_left_out=len(late),
     )
 

@@ -234,11 +234,13 @@ def tag_table(
     source: str,
     sort: str,
     skipped: int = 0,
+    cut: str | None = None,
     digests_left_out: int = 0,
 ) -> Table:
     """The tag table; columns without data anywhere are left out. ``skipped``: listed names
-    that were no valid tags, said in the note (never quoted); ``digests_left_out``: tags whose
-    digest was not fetched, stopped at the run deadline (issue 13 §1)."""
+    that were no valid tags, said in the note (never quoted); ``cut``: why the list is
+    incomplete (a bound was reached); ``digests_left_out``: tags whose digest was not fetched,
+    stopped at the run deadline (issue 13 §1)."""
     columns: list[tuple[str, str]] = [("Tag", "name")]
     if any(t.digest for t in tags):
         columns.append(("Digest", "digest"))
@@ -264,6 +266,8 @@ def tag_table(
         one = skipped == 1
         names = "name that is not a valid tag was" if one else "names that are not valid tags were"
         note += f" {skipped} listed {names} skipped."
+    if cut:
+        note += f" **Incomplete:** {md_text(cut)}."
     if digests_left_out:
         note += f" {left_out_note(digests_left_out)}"
     return Table(
@@ -320,7 +324,7 @@ def base_table(check: BaseCheck) -> Table:
     rows = tuple(
         (
             md_text(c.platform) + (" (chosen)" if c is check.chosen else ""),
-            "**moved on**" if c.changed else "current",
+            "**moved on**" if c.changed else ("*missing*" if c.missing else "current"),
             md_code(str(c.base_digest)),
             "annotation" if c.method == "annotation" else "layers",
             md_text(c.detail),

@@ -97,7 +97,8 @@ class BaseComparison:
 
     ``base_digest`` is the base's current digest for this platform (its platform manifest),
     ``changed`` True when the image is no longer built on it, ``method`` how that was decided,
-    and ``detail`` one human sentence for the summary.
+    and ``detail`` one human sentence for the summary. ``missing``: a platform manifest the
+    index lists was not in the registry (Quay's sparse indexes), so nothing was compared.
     """
 
     platform: str
@@ -105,6 +106,7 @@ class BaseComparison:
     changed: bool
     method: Method
     detail: str
+    missing: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in _METHODS:

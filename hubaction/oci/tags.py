@@ -337,10 +337,12 @@ def select_tags(
 @dataclass(frozen=True)
 class TagList:
     """Tag names a registry listed: ``tags`` the valid ones, in its order; ``skipped`` how many
-    names broke the tag grammar and were left out."""
+    names broke the tag grammar and were left out; ``cut`` why the list stopped early at a
+    bound (``None``: it is complete)."""
 
     tags: tuple[str, ...] = ()
     skipped: int = 0
+    cut: str | None = None
 
 
 def skipped_tags_note(where: str, skipped: int) -> str:

@@ -1,17 +1,35 @@
 """What the registry client reads from an answer before it believes it: the media type, the
-``Docker-Content-Digest`` header, and where a ``Link`` to the next page may lead.
+``Docker-Content-Digest`` header, where a ``Link`` to the next page may lead, and the one retry
+a corrupt body gets.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import requests
 
-from hubaction.errors import RegistryError
+from hubaction.errors import CorruptBody, RegistryError
 from hubaction.oci.digest import REGISTERED_ALGORITHMS
+from hubaction.oci.mediatypes import ACCEPT
 from hubaction.oci.reference import Digest, parse_digest
 from hubaction.registry.transport import MAX_QUOTED_URL, quoted_url
+
+T = TypeVar("T")
+
+
+# The types every manifest request asks for, and Content-Types that name no manifest type (the
+# body's `mediaType`, or its shape, decides: oci/manifest.parse_manifest).
+ACCEPT_TYPES = tuple(t.strip() for t in ACCEPT.split(","))
+_UNNAMED_TYPES = frozenset({"", "application/json", "application/octet-stream", "text/plain"})
+
+
+def asked_for(media_type: str | None) -> bool:
+    """Whether an answer's Content-Type is one :data:`ACCEPT` asked for (or names none)."""
+    named = (media_type or "").lower()
+    return named in ACCEPT_TYPES or named in _UNNAMED_TYPES
 
 
 def content_type(response: requests.Response) -> str | None:
@@ -68,3 +86,13 @@ def check_next_page(url: str, origin: tuple[str, str, int], what: str) -> None:
             f"{what}: the registry's next page points to another host "
             f"({urlsplit(url).netloc.rsplit('@', 1)[-1][:MAX_QUOTED_URL]}); refusing to follow it"
         )
+
+
+def once_more(fetch: Callable[[], T], debug: Callable[[str], None]) -> T:
+    """Run ``fetch``; on a corrupt body run it once more (a flaky proxy or connection), and
+    report the second failure."""
+    try:
+        return fetch()
+    except CorruptBody as exc:
+        debug(f"corrupt answer, retrying once: {exc}")
+    return fetch()

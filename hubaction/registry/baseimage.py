@@ -85,7 +85,21 @@ class _BaseJob:
         by_annotation = self.by_annotation(label, base_digest)
         if by_annotation is not None:
             return by_annotation
-        return self.by_layers(label, digest, base_digest)
+        try:
+            return self.by_layers(label, digest, base_digest)
+        except NotFound as exc:
+            # Quay's sparse indexes list platform manifests the registry does not hold: only
+            # the platform asked for must be there; another one is marked, not fatal.
+            if label == _label(self.image.platform):
+                raise
+            return BaseComparison(
+                label,
+                base_digest or self.top.digest,
+                False,
+                "layers",
+                f"not compared: a {label} manifest is missing from the registry ({exc})",
+                missing=True,
+            )
 
     def base_platform_digest(self, platform: Platform | None) -> Digest | None:
         """The base's current manifest for ``platform``; ``None`` for a single-platform base."""

@@ -8,38 +8,42 @@ pooled connection per host. Every body is verified against the digest asked for 
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypedDict, TypeVar
+from typing import Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from hubaction.errors import (
-    CorruptBody,
     DigestMismatch,
     HubActionError,
-    InvalidHeader,
     Kind,
     NotFound,
     RegistryError,
     Service,
+    UnsupportedManifest,
 )
-from hubaction.oci.link import next_link
 from hubaction.oci.manifest import compute_digest, parse_manifest, verify_digest
 from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES
-from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
+from hubaction.oci.model import FetchedManifest, ManifestHead, RateLimit, parse_ratelimit
 from hubaction.oci.reference import Digest, Reference, is_loopback_host
-from hubaction.oci.tags import TagList, parse_tag_list
+from hubaction.oci.tags import TagList
 from hubaction.oci.wire import decimal_count
-from hubaction.registry.answers import check_next_page, content_type, header_digest, origin_of
+from hubaction.registry.answers import (
+    ACCEPT_TYPES,
+    asked_for,
+    content_type,
+    header_digest,
+    once_more,
+)
 from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
 from hubaction.registry.credentials import CredentialStore
 from hubaction.registry.deadline import Deadline, DeadlinePassed
 from hubaction.registry.errors import check_response, error_for, network_error
+from hubaction.registry.tagpages import TAGS_PAGE_SIZE, TagPager
 from hubaction.registry.transport import (
     DEFAULT_RETRY_BUDGET,
     DEFAULT_TIMEOUT,
@@ -51,15 +55,9 @@ from hubaction.registry.transport import (
     session_deadline,
 )
 
-T = TypeVar("T")
-
 MAX_REDIRECTS = 5
-# Ask for large pages: the distribution registry ignores `n` and answers everything at once,
-# others (ECR, GAR, Harbor) cap pages at 1000; more per page is fewer round trips.
-TAGS_PAGE_SIZE = 1000
 MAX_TAG_PAGES = 1000
 MAX_TAGS = 200_000
-MAX_TAG_PAGE_BYTES = 32 * 1024 * 1024
 
 
 class _Where(TypedDict):
@@ -88,6 +86,16 @@ class _Call:
         return pull_scope(self.ref.repository)
 
 
+@dataclass(frozen=True)
+class _Served:
+    """A manifest answer as read, before it is verified and parsed."""
+
+    body: bytes
+    header: Digest | None
+    media_type: str | None
+    ratelimit: RateLimit | None
+
+
 class RegistryClient:
     """Registry API calls for any registry; auth, redirects and verification built in.
 
@@ -106,6 +114,8 @@ class RegistryClient:
         debug: Callable[[str], None] = lambda _line: None,
         max_tag_pages: int = MAX_TAG_PAGES,
         max_tags: int = MAX_TAGS,
+        tag_page_size: int = TAGS_PAGE_SIZE,
+        credentials: CredentialStore | None = None,
     ) -> None:
         self.session = session
         self.auth = auth
@@ -113,6 +123,8 @@ class RegistryClient:
         self._debug = debug
         self._max_tag_pages = max_tag_pages
         self._max_tags = max_tags
+        self._tag_page_size = tag_page_size
+        self._credentials = credentials
         self._schemes: dict[str, str] = {}
         self._lock = threading.Lock()
         self.requests_sent = 0
@@ -131,6 +143,12 @@ class RegistryClient:
             return known
         # Loopback registries speak plain HTTP (as Docker treats 127.0.0.0/8 as insecure).
         return "http" if is_loopback_host(ref.hostname) else "https"
+
+    def _asked(self, ref: Reference) -> dict[str, Any]:
+        """``error_for``'s context for ``ref``: where, and whether no credentials were sent
+        (an anonymous 401 may be a missing repository: Docker Hub, Harbor, Pulp)."""
+        creds = self._credentials.get(ref.registry) if self._credentials is not None else None
+        return {**_where(ref), "anonymous": creds is None}
 
     def _url(self, ref: Reference, path: str) -> str:
         return f"{self._scheme(ref)}://{ref.api_host}/v2/{ref.repository}/{path}"
@@ -287,14 +305,18 @@ class RegistryClient:
         ) as response:
             status = response.status_code
             # Some registries refuse HEAD (405) or forbid it for anonymous users (403, seen on
-            # some ECR and Artifactory setups), or omit the digest header: ask with GET.
-            if status in (403, 405):
+            # some ECR and Artifactory setups), or omit the digest header: ask with GET. Nexus
+            # may answer 404 to a HEAD of a manifest a GET returns (crazy-max/diun#1614): one
+            # GET confirms a 404 before the tag is called missing (only the missing path pays).
+            if status in (403, 404, 405):
                 digest = None
-            else:
                 if status == 404:
-                    raise self._not_found(ref)
-                check_response(response, what=what, body=b"", **_where(ref))
-                digest = header_digest(response, what)
+                    self._debug(f"{what}: HEAD answered 404; confirming with GET")
+            else:
+                check_response(response, what=what, body=b"", **self._asked(ref))
+                # A type not asked for (Nexus: PREvant#44) has another digest: GET negotiates.
+                asked = asked_for(content_type(response))
+                digest = header_digest(response, what) if asked else None
             if digest is not None:
                 if ref.digest is not None and digest != ref.digest:
                     raise DigestMismatch(
@@ -332,51 +354,80 @@ class RegistryClient:
         A truncated, malformed or mismatching body is fetched once more, then reported:
         never believed.
         """
-        return _once_more(lambda: self._get_manifest(ref, digest), self._debug)
+        return once_more(lambda: self._get_manifest(ref, digest), self._debug)
 
     def _get_manifest(self, ref: Reference, digest: Digest | None) -> FetchedManifest:
         target = ref.with_digest(digest) if digest is not None else ref
-        wanted = target.digest
         what = f"manifest of {target}" if digest is None else f"manifest {digest} of {ref.name}"
+        served = self._fetch_manifest(ref, target, what, ACCEPT)
+        if not asked_for(served.media_type):
+            served = self._negotiate(ref, target, what, served)
+        # Hash with the algorithm of what was asked for, else of the header, else sha256.
+        algorithm = (target.digest or served.header or Digest("sha256", "0" * 64)).algorithm
+        actual = compute_digest(served.body, algorithm)
+        for expected in (target.digest, served.header):
+            if expected is not None:
+                verify_digest(served.body, expected, what=what)
+        try:
+            manifest = parse_manifest(served.body, served.media_type, what=what)
+        except UnsupportedManifest as exc:
+            if asked_for(served.media_type):
+                raise
+            raise UnsupportedManifest(
+                f"{exc}. The registry sent it although it was not asked for (Accept: the four "
+                "image manifest and index types, together and one at a time)"
+            ) from None
+        return FetchedManifest(
+            digest=actual,
+            media_type=manifest.media_type,
+            body=served.body,
+            manifest=manifest,
+            ratelimit=served.ratelimit,
+        )
+
+    def _fetch_manifest(self, ref: Reference, target: Reference, what: str, accept: str) -> _Served:
         with self.request(
-            "GET", target, f"manifests/{target.identifier()}", what=what, accept=ACCEPT
+            "GET", target, f"manifests/{target.identifier()}", what=what, accept=accept
         ) as response:
             if response.status_code == 404:
                 error = error_for(response, what=what, **_where(ref))
                 if error.kind is Kind.REPOSITORY:
                     raise error
                 raise self._not_found(target) from error
-            check_response(response, what=what, **_where(ref))
-            body = read_body(response, limit=MAX_MANIFEST_BYTES, what=what)
-            header = header_digest(response, what)
-            served_type = content_type(response)
-            ratelimit = parse_ratelimit(response.headers)
-        # Hash with the algorithm of what was asked for, else of the header, else sha256.
-        algorithm = (wanted or header or Digest("sha256", "0" * 64)).algorithm
-        actual = compute_digest(body, algorithm)
-        for expected in (wanted, header):
-            if expected is not None:
-                verify_digest(body, expected, what=what)
-        manifest = parse_manifest(body, served_type, what=what)
-        return FetchedManifest(
-            digest=actual,
-            media_type=manifest.media_type,
-            body=body,
-            manifest=manifest,
-            ratelimit=ratelimit,
-        )
+            check_response(response, what=what, **self._asked(ref))
+            return _Served(
+                body=read_body(response, limit=MAX_MANIFEST_BYTES, what=what),
+                header=header_digest(response, what),
+                media_type=content_type(response),
+                ratelimit=parse_ratelimit(response.headers),
+            )
+
+    def _negotiate(self, ref: Reference, target: Reference, what: str, served: _Served) -> _Served:
+        """The manifest again, asked for one type at a time, after an answer of a type not
+        asked for: Nexus does not negotiate a list of types (PREvant#44, NEXUS-24124), and
+        distribution and Pulp answer 404 for a type they do not store. The first answer of the
+        type asked for wins; else the first answer stands (and is explained)."""
+        self._debug(f"{what}: the registry sent {served.media_type}, not asked for; asking again")
+        for media_type in ACCEPT_TYPES:
+            try:
+                again = self._fetch_manifest(ref, target, what, media_type)
+            except NotFound:
+                continue
+            if again.media_type is not None and asked_for(again.media_type):
+                return again
+        return served
 
     # -- blobs ----------------------------------------------------------------------------
 
     def get_blob(self, ref: Reference, digest: Digest, *, limit: int = MAX_CONFIG_BYTES) -> bytes:
         """A (small) blob such as an image config, verified against ``digest`` (once more on a
         corrupt body)."""
-        return _once_more(lambda: self._get_blob(ref, digest, limit), self._debug)
+        return once_more(lambda: self._get_blob(ref, digest, limit), self._debug)
 
     def _get_blob(self, ref: Reference, digest: Digest, limit: int) -> bytes:
         what = f"blob {digest} of {ref.name}"
         with self.request("GET", ref, f"blobs/{digest}", what=what) as response:
-            check_response(response, what=what, **_where(ref))
+            check_response(response, what=what, **self._asked(ref))
             body = read_body(response, limit=limit, what=what)
         verify_digest(body, digest, what=what)
         return body
@@ -396,76 +447,22 @@ class RegistryClient:
         except HubActionError:
             return None
 
-    def _tag_page(self, ref: Reference, url: str, what: str) -> tuple[TagList, str | None, str]:
-        """One page of tags: its tags, its ``Link`` header, and its URL (for relative links)."""
-        with self.request("GET", ref, "tags/list", what=what, url=url) as response:
-            if response.status_code == 404:
-                answer = error_for(response, what=what, **_where(ref))
-                raise NotFound(
-                    f"{ref.registry}/{ref.repository}: the repository does not exist or "
-                    "has no tags (404)",
-                    kind=Kind.REPOSITORY,
-                    status=404,
-                    details=answer.details,
-                    **_where(ref),
-                ) from answer
-            check_response(response, what=what, **_where(ref))
-            body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what)
-            link = response.headers.get("Link")
-            page_url = response.url
-        return parse_tag_list(body, what), link, page_url
-
     def list_tags(self, ref: Reference) -> list[str]:
         """Every valid tag of ``ref``'s repository (:meth:`tag_list`)."""
         return list(self.tag_list(ref).tags)
 
     def tag_list(self, ref: Reference) -> TagList:
-        """Every tag of ``ref``'s repository, following ``Link: <...>; rel="next"`` pages, and
-        how many listed names were no valid tags (skipped)."""
-        what = f"tags of {ref.name}"
-        url = f"{self._url(ref, 'tags/list')}?n={TAGS_PAGE_SIZE}"
-        tags: list[str] = []
-        seen: set[str] = set()
-        skipped = 0
-        for _page in range(self._max_tag_pages):
-            # A truncated or malformed page is fetched once more, like a manifest (CorruptBody).
-            page, link, page_url = _once_more(
-                functools.partial(self._tag_page, ref, url, what), self._debug
-            )
-            # Known only after the first page: an insecure registry may have fallen back to HTTP.
-            origin = origin_of(self._url(ref, "tags/list"))
-            skipped += page.skipped
-            for tag in page.tags:
-                if tag not in seen:
-                    seen.add(tag)
-                    tags.append(tag)
-            if len(tags) + skipped > self._max_tags:
-                raise RegistryError(
-                    f"{what}: more than {self._max_tags} tags; hubaction stops there. Narrow "
-                    "the lookup or clean up the repository's tags"
-                )
-            try:
-                following = next_link(link, page_url)
-            except InvalidHeader as exc:
-                raise RegistryError(f"{what}: {exc}") from None
-            if following is None:
-                return TagList(tuple(tags), skipped)
-            check_next_page(following, origin, what)
-            url = following
-        raise RegistryError(
-            f"{what}: more than {self._max_tag_pages} pages of tags; hubaction stops there so a "
-            "misbehaving registry cannot loop forever"
+        """Every tag of ``ref``'s repository (:class:`~hubaction.registry.tagpages.TagPager`)."""
+        pager = TagPager(
+            self.request,
+            self._url,
+            self._asked,
+            self._debug,
+            page_size=self._tag_page_size,
+            max_pages=self._max_tag_pages,
+            max_tags=self._max_tags,
         )
-
-
-def _once_more(fetch: Callable[[], T], debug: Callable[[str], None]) -> T:
-    """Run ``fetch``; on a corrupt body run it once more (a flaky proxy or connection), and
-    report the second failure."""
-    try:
-        return fetch()
-    except CorruptBody as exc:
-        debug(f"corrupt answer, retrying once: {exc}")
-    return fetch()
+        return pager.tag_list(ref)
 
 
 def open_client(
@@ -490,4 +487,10 @@ def open_client(
         on_secret=on_secret,
         debug=debug,
     )
-    return RegistryClient(session, auth, insecure_registries=insecure_registries, debug=debug)
+    return RegistryClient(
+        session,
+        auth,
+        insecure_registries=insecure_registries,
+        debug=debug,
+        credentials=credentials,
+    )

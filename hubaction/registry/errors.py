@@ -239,6 +239,15 @@ def _refused(a: _Answer) -> Unauthorized:
         return Unauthorized(
             f"{a.what}: Docker Hub refused the login token (401){a.where}", **a.fields(refused)
         )
+    if a.anonymous and a.status == 401:
+        # Docker Hub, Harbor and Pulp answer an anonymous 401 for a missing repository too.
+        # How to pass credentials to that registry is the advice's (errors.advice, by host).
+        name = f"{a.registry}/{a.repository}" if a.registry and a.repository else "it"
+        return Unauthorized(
+            f"{a.what}: the registry answered 401 Unauthorized to anonymous access{a.where}: "
+            f"{name} does not exist, or is private and needs credentials",
+            **a.fields(Kind.NEEDS_CREDENTIALS),
+        )
     return Unauthorized(
         f"{a.what}: the registry answered 401 Unauthorized{a.where}",
         **a.fields(Kind.CREDENTIALS_REFUSED),
