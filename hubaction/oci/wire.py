@@ -163,6 +163,12 @@ class SecretSet:
         with self._lock:
             return len(self._secrets)
 
+    def clear(self) -> None:
+        """Forget every secret (for tests: each starts with none known)."""
+        with self._lock:
+            self._secrets.clear()
+            self._forms = frozenset()
+
     def scrub(self, text: str, mask: str = "***") -> str:
         """``text`` with every form of every secret replaced by ``mask``."""
         return _scrub_forms(text, self.forms(), mask)
@@ -174,11 +180,13 @@ def _scrub_forms(text: str, forms: Iterable[str], mask: str) -> str:
 
 
 #: The secrets of this run: every password, Basic token and token the run holds is added
-#: where it enters (credentials, the token flows, the toolkit's mask), so that everything
-#: quoting outside text (:func:`quote_bounded`, the registry's error messages, the summary,
-#: the CLI's lines) scrubs them *before* it folds, escapes or cuts the text: a cut secret, or
-#: one with its spaces folded or its backslashes doubled, can no longer be found.
-KNOWN_SECRETS = SecretSet()
+#: where it enters (credentials when sent, the token flows, the toolkit's mask), so that
+#: everything quoting outside text (:func:`quote_bounded`, the registry's error messages, the
+#: summary, the CLI's lines) scrubs them *before* it folds, escapes or cuts the text: a cut
+#: secret, or one with its spaces folded or its backslashes doubled, can no longer be found.
+#: Secrets shorter than 8 characters are not known: as the toolkit's masking rule, text that
+#: short is ordinary text, and hiding it would garble messages.
+KNOWN_SECRETS = SecretSet(min_length=8)
 
 
 def remember_secret(secret: str) -> None:
