@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_transport import EndlessBody
 
-from hubaction.errors import Kind, RegistryError, Service, describe
+from hubaction.errors import CorruptBody, Kind, RegistryError, Service, describe
 from hubaction.oci.wire import quote_bounded, remember_secret, scrub, show_bounded
 from hubaction.registry.errors import error_for, network_error, parse_error_body
+from hubaction.registry.transport import read_body
 
 # ---------------------------------------------------------------------------------------------
 # Hostile error bodies
@@ -227,3 +228,29 @@ def test_network_errors_quote_no_known_secret() -> None:
     exc = requests.ConnectionError(f"failed for https://u:{secret}@host/ and more text")
     message = describe(network_error(exc, what=WHAT, url="https://host/v2/"))
     assert leaked(secret, message) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# The body reader's errors say who sent the body (issue 13 §3)
+
+
+@pytest.mark.parametrize(
+    ("headers", "words"),
+    [({"Content-Length": "4096"}, "over the 100-byte limit"), ({}, "exceeds the 100-byte")],
+)
+@pytest.mark.parametrize("service", [Service.REGISTRY, Service.REALM, Service.HUB_API])
+def test_a_body_over_its_limit_names_the_service_and_registry(
+    headers: dict[str, str], words: str, service: Service
+) -> None:
+    response = mock_response(200, b"x" * 4096, headers=headers)
+    with pytest.raises(RegistryError) as info:
+        read_body(response, limit=100, what=WHAT, service=service, registry="reg.example")
+    assert words in str(info.value)
+    assert (info.value.service, info.value.registry) == (service, "reg.example")
+
+
+def test_a_truncated_body_names_the_service_and_registry() -> None:
+    response = mock_response(200, b"x" * 10, headers={"Content-Length": "20"})
+    with pytest.raises(CorruptBody) as info:
+        read_body(response, limit=100, what=WHAT, service=Service.REALM, registry="r.example")
+    assert (info.value.service, info.value.registry) == (Service.REALM, "r.example")

@@ -152,9 +152,8 @@ class HubClient:
         if authorization:
             headers["Authorization"] = authorization
         url = self.hub_url + path
-        # Redirects by hand (issue 13 §4), as the registry client: requests would follow
-        # them to any host, and re-send a login's JSON body with the secret. A login is
-        # never followed (_login_answer refuses it); a listing only within hub-url's origin.
+        # Redirects by hand (issue 13 §4): requests would follow them to any host, re-sending
+        # a login's secret. A login is never followed; a listing only within hub-url's origin.
         for _ in range(MAX_REDIRECTS + 1):
             # Docker Hub has no `insecure`: a plain-HTTP hub-url is only for loopback fakes.
             # A login's JSON body carries the password, as good as an Authorization.
@@ -268,7 +267,7 @@ class HubClient:
             )
         if not 200 <= status < 300:
             raise self._fail(response, what, service=Service.HUB_LOGIN)
-        body = read_body(response, limit=MAX_LOGIN_BYTES, what=what)
+        body = read_body(response, limit=MAX_LOGIN_BYTES, what=what, service=Service.HUB_LOGIN)
         token = parse_login_token(body, key, what=what)
         self._remember_secret(token)
         return token
@@ -367,7 +366,8 @@ class HubClient:
                         status=404,
                     )
                 raise self._fail(response, what)
-            return parse_namespaces(read_body(response, limit=MAX_PAGE_BYTES, what=what), what=what)
+            body = read_body(response, limit=MAX_PAGE_BYTES, what=what, service=Service.HUB_API)
+            return parse_namespaces(body, what=what)
 
     def repositories(self, namespace: str) -> list[HubRepository]:
         """Every repository of ``namespace`` the credentials can see (anonymous: public)."""
@@ -496,4 +496,5 @@ class HubClient:
                 return None
             if not 200 <= response.status_code < 300:
                 raise self._fail(response, where)
-            return parse_page(read_body(response, limit=MAX_PAGE_BYTES, what=where), what=where)
+            body = read_body(response, limit=MAX_PAGE_BYTES, what=where, service=Service.HUB_API)
+            return parse_page(body, what=where)

@@ -28,6 +28,7 @@ from hubaction.oci.wire import (
     NotJSON,
     load_object,
     plausible_token,
+    remember_secret,
 )
 from hubaction.registry.credentials import (
     Credentials,
@@ -252,6 +253,7 @@ class AuthFlow:
         except HubActionError:
             self.token_failed(request)
             raise
+        remember_secret(token)  # scrubbed from every message before it is cut (oci.wire)
         self._on_secret(token)
         with self._lock:
             expires_at = self._clock() + max(0.0, lifetime - EXPIRY_MARGIN)
@@ -420,5 +422,11 @@ class RegistryAuth:
             check_response(
                 response, what=request.what, service=Service.REALM, registry=request.registry
             )
-            body = read_body(response, limit=MAX_TOKEN_ANSWER, what=request.what)
+            body = read_body(
+                response,
+                limit=MAX_TOKEN_ANSWER,
+                what=request.what,
+                service=Service.REALM,
+                registry=request.registry,
+            )
         return Reply(response.status_code, body=body)

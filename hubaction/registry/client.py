@@ -333,7 +333,7 @@ class RegistryClient:
                     raise error
                 raise self._not_found(target) from error
             check_response(response, what=what, **_where(ref))
-            body = read_body(response, limit=MAX_MANIFEST_BYTES, what=what)
+            body = read_body(response, limit=MAX_MANIFEST_BYTES, what=what, registry=ref.registry)
             header = header_digest(response, what)
             served_type = content_type(response)
             ratelimit = parse_ratelimit(response.headers)
@@ -363,7 +363,7 @@ class RegistryClient:
         what = f"blob {digest} of {ref.name}"
         with self.request("GET", ref, f"blobs/{digest}", what=what) as response:
             check_response(response, what=what, **_where(ref))
-            body = read_body(response, limit=limit, what=what)
+            body = read_body(response, limit=limit, what=what, registry=ref.registry)
         verify_digest(body, digest, what=what)
         return body
 
@@ -396,7 +396,7 @@ class RegistryClient:
                     **_where(ref),
                 ) from answer
             check_response(response, what=what, **_where(ref))
-            body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what)
+            body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what, registry=ref.registry)
             link = response.headers.get("Link")
             page_url = response.url
         return parse_tag_list(body, what), link, page_url

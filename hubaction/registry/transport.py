@@ -29,7 +29,7 @@ from urllib3.util.retry import Retry
 from hubaction import USER_AGENT
 from hubaction.errors import CorruptBody, RegistryError, Service
 from hubaction.oci.reference import is_loopback_host
-from hubaction.oci.wire import decimal_count
+from hubaction.oci.wire import decimal_count, scrub
 from hubaction.registry.errors import parse_retry_after
 
 # (connect, read) seconds. A registry that accepts the connection and then says nothing must
@@ -281,18 +281,28 @@ MAX_QUOTED_URL = 200
 
 def quoted_url(url: str) -> str:
     """``url`` redacted, then cut to :data:`MAX_QUOTED_URL` characters, for a message."""
-    shown = redact_url(url)
+    shown = scrub(redact_url(url))  # before the cut, which would leave a secret's start
     return shown if len(shown) <= MAX_QUOTED_URL else shown[:MAX_QUOTED_URL] + "..."
 
 
-def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
-    """The whole body of a streamed response, refusing more than ``limit`` bytes."""
+def read_body(
+    response: requests.Response,
+    *,
+    limit: int,
+    what: str,
+    service: Service | None = None,
+    registry: str | None = None,
+) -> bytes:
+    """The whole body of a streamed response, refusing more than ``limit`` bytes; the errors
+    name who sent it (``service``, ``registry``)."""
     length = decimal_count(response.headers.get("Content-Length"))
     if length is not None and length > limit:
         response.close()
         raise RegistryError(
             f"{what}: the body is {length} bytes, over the {limit}-byte limit; this is not "
-            "what a registry sends for it"
+            "what a registry sends for it",
+            service=service,
+            registry=registry,
         )
     chunks: list[bytes] = []
     size = 0
@@ -301,17 +311,27 @@ def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
             size += len(chunk)
             if size > limit:
                 response.close()
-                raise RegistryError(f"{what}: the body exceeds the {limit}-byte limit")
+                raise RegistryError(
+                    f"{what}: the body exceeds the {limit}-byte limit",
+                    service=service,
+                    registry=registry,
+                )
             chunks.append(chunk)
     except requests.RequestException as exc:
         raise CorruptBody(
-            f"{what}: the connection broke while reading the body ({type(exc).__name__}); retry"
+            f"{what}: the connection broke while reading the body ({type(exc).__name__}); retry",
+            service=service,
+            registry=registry,
         ) from None
     body = b"".join(chunks)
     # With Content-Encoding the header counts the compressed bytes; only compare plain bodies.
     encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
     if length is not None and not encoded and length != len(body):
-        raise CorruptBody(f"{what}: the body was truncated ({len(body)} of {length} bytes); retry")
+        raise CorruptBody(
+            f"{what}: the body was truncated ({len(body)} of {length} bytes); retry",
+            service=service,
+            registry=registry,
+        )
     return body
 
 
