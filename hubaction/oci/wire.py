@@ -194,6 +194,18 @@ def remember_secret(secret: str) -> None:
     KNOWN_SECRETS.add(secret)
 
 
+def holds_secret(text: str) -> bool:
+    """Whether ``text`` (a URL's path segment or query value), or its percent-decoding up to
+    three layers deep, holds a known secret: encoders differ in what they escape, and a
+    proxy may have encoded the text once more, so matching encoded forms is not enough."""
+    from urllib.parse import unquote, unquote_plus
+
+    layers = [text]
+    for _ in range(3):
+        layers += [unquote(layers[-1]), unquote_plus(layers[-1])]
+    return any(scrub(layer) != layer for layer in set(layers))
+
+
 def scrub(text: str, secrets: Iterable[str] = (), *, mask: str = "***") -> str:
     """``text`` with every known secret (:data:`KNOWN_SECRETS`) and every one of ``secrets``
     (at least :data:`MIN_SCRUB_LENGTH` characters), in each of their :func:`secret_forms`,

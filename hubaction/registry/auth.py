@@ -29,6 +29,7 @@ from hubaction.oci.wire import (
     load_object,
     plausible_token,
     remember_secret,
+    scrub,
 )
 from hubaction.registry.credentials import (
     Credentials,
@@ -188,7 +189,9 @@ class AuthFlow:
         """Learn from a 401's ``WWW-Authenticate``: the Authorization to retry with, or
         ``None`` when a retry cannot succeed."""
         key = normalize_registry_key(registry)
-        challenges = parse_www_authenticate(www_authenticate) if www_authenticate else []
+        # Known secrets hidden first: a parse error quotes pieces of the header (issue 13 §3).
+        header = scrub(www_authenticate or "")
+        challenges = parse_www_authenticate(header) if header else []
         bearer = _find(challenges, "bearer")
         if bearer is not None:
             realm = self._learn_realm(key, scope, bearer)

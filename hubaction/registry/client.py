@@ -34,7 +34,7 @@ from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTE
 from hubaction.oci.model import FetchedManifest, ManifestHead, parse_ratelimit
 from hubaction.oci.reference import Digest, Reference, is_loopback_host
 from hubaction.oci.tags import TagList, parse_tag_list
-from hubaction.oci.wire import decimal_count
+from hubaction.oci.wire import decimal_count, scrub
 from hubaction.registry.answers import check_next_page, content_type, header_digest, origin_of
 from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
 from hubaction.registry.credentials import CredentialStore
@@ -431,7 +431,7 @@ class RegistryClient:
                     "the lookup or clean up the repository's tags"
                 )
             try:
-                following = next_link(link, page_url)
+                following = next_link(link and scrub(link), page_url)  # errors quote its pieces
             except InvalidHeader as exc:
                 raise RegistryError(f"{what}: {exc}") from None
             if following is None:

@@ -282,6 +282,11 @@ class CredentialStore:
         self._explicit = explicit
         self._primary = normalize_registry_key(primary_registry) if primary_registry else None
         self._config = dict(config or {})
+        # Known secrets from the start (oci.wire.scrub), before any is sent: the CLI masks
+        # nothing itself, and its first message may quote a registry's answer.
+        for creds in [explicit, *self._config.values()]:
+            if creds is not None:
+                basic_token(creds)  # remembers the password and the token
 
     def get(self, registry: str) -> Credentials | None:
         key = normalize_registry_key(registry)

@@ -29,7 +29,7 @@ from urllib3.util.retry import Retry
 from hubaction import USER_AGENT
 from hubaction.errors import CorruptBody, RegistryError, Service
 from hubaction.oci.reference import is_loopback_host
-from hubaction.oci.wire import decimal_count, scrub
+from hubaction.oci.wire import decimal_count, holds_secret, scrub
 from hubaction.registry.errors import parse_retry_after
 
 # (connect, read) seconds. A registry that accepts the connection and then says nothing must
@@ -268,11 +268,13 @@ def redact_url(url: str) -> str:
         return "<unparseable URL>"
     netloc = parts.netloc.rsplit("@", 1)[-1]
     query = parts.query
+    # Known secrets, in any encoding, hidden segment by segment and value by value (#13 §3).
+    path = "/".join("***" if holds_secret(s) else s for s in parts.path.split("/"))
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        redacted = [(k, "***" if _secret_key(k) else v) for k, v in pairs]
+        redacted = [(k, "***" if _secret_key(k) or holds_secret(v) else v) for k, v in pairs]
         query = urlencode(redacted, safe=":/*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
 # A URL from a registry (a Link, a Location) may be any length; a message quotes its start.
