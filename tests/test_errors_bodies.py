@@ -7,6 +7,8 @@ HTTP answers come from requests-mock's adapter: real ``requests.Response`` objec
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from urllib.parse import quote, quote_plus, unquote_plus
 
 import pytest
 import requests
@@ -18,7 +20,7 @@ from test_transport import EndlessBody
 from hubaction.errors import CorruptBody, Kind, RegistryError, Service, describe
 from hubaction.oci.wire import quote_bounded, remember_secret, scrub, show_bounded
 from hubaction.registry.errors import error_for, network_error, parse_error_body
-from hubaction.registry.transport import read_body
+from hubaction.registry.transport import quoted_url, read_body, redact_url
 
 # ---------------------------------------------------------------------------------------------
 # Hostile error bodies
@@ -254,3 +256,33 @@ def test_a_truncated_body_names_the_service_and_registry() -> None:
     with pytest.raises(CorruptBody) as info:
         read_body(response, limit=100, what=WHAT, service=Service.REALM, registry="r.example")
     assert (info.value.service, info.value.registry) == (Service.REALM, "r.example")
+
+
+# ---------------------------------------------------------------------------------------------
+# URLs quoted in messages: a known secret in a path segment or a query value, in any encoding
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda s: s,
+        lambda s: quote(s, safe=""),
+        lambda s: quote_plus(s),
+        lambda s: quote(quote(s, safe=""), safe=""),  # encoded twice (a proxy)
+        lambda s: quote(s, safe=":/@ "),  # an encoder that escapes less
+    ],
+    ids=["raw", "quote", "quote_plus", "twice", "lenient"],
+)
+def test_a_quoted_url_hides_a_known_secret_in_any_encoding(encode: Callable[[str], str]) -> None:
+    secret = "url s3cret/with@odd:chars 100%"
+    remember_secret(secret)
+    url = f"https://reg.example/v2/app/{encode(secret)}/tags?cursor={encode(secret)}&n=10"
+    for shown in (redact_url(url), quoted_url(url)):
+        assert leaked(secret, unquote_plus(unquote_plus(shown))) == set(), shown
+        assert shown.startswith("https://reg.example/") and "n=10" in shown
+
+
+def test_a_url_without_secrets_is_shown_as_it_is() -> None:
+    remember_secret("unrelated-secret-value")
+    url = "https://reg.example/v2/app/tags/list?last=1.0&n=10"
+    assert redact_url(url) == url

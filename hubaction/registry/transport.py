@@ -270,6 +270,7 @@ def redact_url(url: str) -> str:
     query = parts.query
     # Known secrets, in any encoding, hidden segment by segment and value by value (#13 §3).
     path = "/".join("***" if holds_secret(s) else s for s in parts.path.split("/"))
+    path = "/***" if path == parts.path and holds_secret(path) else path  # one with a '/'
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
         redacted = [(k, "***" if _secret_key(k) or holds_secret(v) else v) for k, v in pairs]
