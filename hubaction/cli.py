@@ -24,6 +24,7 @@ from hubaction.errors import HubActionError, InvalidInput, describe
 from hubaction.oci.platform import Platform, parse_platform
 from hubaction.oci.reference import Reference, parse_reference
 from hubaction.oci.tags import SORTS, compile_tag_filter, skipped_tags_note
+from hubaction.oci.wire import scrub
 from hubaction.registry.credentials import (
     Credentials,
     CredentialStore,
@@ -64,7 +65,8 @@ def shown(text: str) -> str:
     """*text* safe to print, even at the start of a line: the characters above backslash-escaped
     (``\\n``, ``\\x1b``, ``\\u2028``, ``\\ud800``, ``\\x23#[``), and a leading ``::`` as
     ``\\x3a:``; the rest as is."""
-    text = _UNSAFE.sub(_escape, text)
+    # Known secrets first (issue 13 §3): escaping a backslash, or a cut, would hide them.
+    text = _UNSAFE.sub(_escape, scrub(text))
     start = _COMMAND_START.match(text)
     if start is not None:
         colon = start.end() - 2
@@ -76,7 +78,7 @@ def _json(value: object, *, indent: int | None = 2) -> str:
     """*value* as JSON, non-ASCII kept readable but what :func:`shown` escapes (bar the C0
     controls json.dumps escapes itself) written as ``\\uXXXX``: the document parses to the
     same value. No line of it can start with ``::``: each starts with a bracket or a quote."""
-    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    text = scrub(json.dumps(value, indent=indent, ensure_ascii=False))  # JSON-escaped too
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

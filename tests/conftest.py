@@ -252,3 +252,15 @@ def _no_github_env_leaks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if variable.startswith(("GITHUB_", "INPUT_", "RUNNER_")):
             monkeypatch.delenv(variable)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _forget_known_secrets() -> Iterator[None]:
+    # hubaction.oci.wire.KNOWN_SECRETS is process-wide (every credential sent, every token and
+    # mask is added): each test starts with none, so one test's password never hides text in
+    # another's messages.
+    from hubaction.oci.wire import KNOWN_SECRETS
+
+    KNOWN_SECRETS.clear()
+    yield
+    KNOWN_SECRETS.clear()

@@ -19,6 +19,7 @@ from hubaction.registry.credentials import (
     normalize_registry_key,
     parse_docker_config,
     parse_login_config,
+    shown_key,
 )
 
 SECRET = "s3cr3t-P@ss:with:colons"
@@ -59,6 +60,8 @@ def _config(auths: object) -> str:
         ("Docker.IO", "docker.io"),
         # userinfo in a key is not part of the registry
         ("https://user@quay.io", "quay.io"),
+        ("user:pa/ss@quay.io:8443/v2/", "quay.io:8443"),  # the last '@' ends the userinfo
+        ("https://user:p@ss/w@rd@ghcr.io", "ghcr.io"),
         # other hosts under docker.io are other services, not the registry
         ("hub.docker.com", "hub.docker.com"),
     ],
@@ -504,3 +507,46 @@ def test_robot_and_service_names_pass_through(user: str) -> None:
         _config({"r.example": {"username": user, "password": "pw"}})
     ).values()
     assert basic_token(creds) == _b64(user + ":pw")
+
+
+# A config.json key with user:password@ (issue 13 §3): never printed, and masked
+
+KEY_PASSWORD = "k3y-Pa55/w@rd-in-userinfo"
+USERINFO_KEYS = [
+    f"https://user:{KEY_PASSWORD}@ghcr.io",
+    f"user:{KEY_PASSWORD}@ghcr.io",
+    f"https://user:{KEY_PASSWORD}@ghcr.io/v2/",
+]
+BROKEN_ENTRIES: list[object] = ["not an object", {"auth": "!"}, {"auth": _b64("nocolon")}]
+
+
+@pytest.mark.parametrize("key", USERINFO_KEYS)
+@pytest.mark.parametrize("entry", BROKEN_ENTRIES)
+def test_a_key_with_userinfo_is_shown_without_it(key: str, entry: object) -> None:
+    with pytest.raises(InvalidInput) as info:
+        parse_docker_config(json.dumps({"auths": {key: entry}}))
+    message = str(info.value)
+    assert "***@ghcr.io" in message
+    assert not any(KEY_PASSWORD[i : i + 8] in message for i in range(len(KEY_PASSWORD) - 7))
+    assert "user:k3y" not in message
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        ("ghcr.io", "'ghcr.io'"),
+        ("https://ghcr.io/v2/", "'https://ghcr.io/v2/'"),
+        ("https://u:p@ghcr.io/v2/", "'https://***@ghcr.io/v2/'"),
+        ("u@ghcr.io", "'***@ghcr.io'"),
+    ],
+)
+def test_shown_key(key: str, shown: str) -> None:
+    assert shown_key(key) == shown
+
+
+@pytest.mark.parametrize("key", USERINFO_KEYS)
+def test_the_password_of_a_key_with_userinfo_is_masked(key: str) -> None:
+    found = docker_config_secrets(json.dumps({"auths": {key: {"auth": _b64("u:entry-pass")}}}))
+    assert KEY_PASSWORD in found
+    assert f"user:{KEY_PASSWORD}" in found
+    assert "entry-pass" in found

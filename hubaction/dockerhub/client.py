@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
@@ -42,11 +42,12 @@ from hubaction.errors import (
     Service,
     Unauthorized,
 )
-from hubaction.oci.wire import NotJSON, load_json
+from hubaction.oci.wire import NotJSON, load_json, plausible_token, remember_secret
 from hubaction.registry.credentials import Credentials
 from hubaction.registry.errors import error_body, error_for, network_error
 from hubaction.registry.transport import (
     plain_http_allowed,
+    quoted_url,
     read_body,
     redact_url,
     refuse_plain_http_credentials,
@@ -66,6 +67,8 @@ MAX_PAGE_BYTES = 16 * 1024 * 1024
 MAX_LOGIN_BYTES = 1024 * 1024
 # Reads of a listing that changed while it was being read, before giving up.
 LISTING_ATTEMPTS = 3
+# Redirects of one listing request followed (within hub-url's origin), as the registry's.
+MAX_REDIRECTS = 5
 CONCURRENCY = 8
 
 
@@ -123,6 +126,7 @@ class HubClient:
 
     def _remember_secret(self, secret: str) -> None:
         """Mask ``secret`` now and scrub it from every message quoting Docker Hub's text."""
+        remember_secret(secret)
         self._on_secret(secret)
         with self._lock:
             self._secrets.append(secret)
@@ -144,38 +148,60 @@ class HubClient:
         body: Mapping[str, str] | None = None,
         authorization: str | None = None,
     ) -> requests.Response:
-        url = self.hub_url + path
         headers = {"Accept": "application/json"}
         if authorization:
             headers["Authorization"] = authorization
-        # Docker Hub has no `insecure`: a plain-HTTP hub-url is only for loopback fakes. A
-        # login's JSON body carries the password, as good as an Authorization.
-        refuse_plain_http_credentials(
-            url,
-            {**self.session.headers, **headers},
-            insecure=False,
-            what=what,
-            secret_body=body is not None,
+        url = self.hub_url + path
+        # Redirects by hand (issue 13 §4): requests would follow them to any host, re-sending
+        # a login's secret. A login is never followed; a listing only within hub-url's origin.
+        for _ in range(MAX_REDIRECTS + 1):
+            # Docker Hub has no `insecure`: a plain-HTTP hub-url is only for loopback fakes.
+            # A login's JSON body carries the password, as good as an Authorization.
+            refuse_plain_http_credentials(
+                url,
+                {**self.session.headers, **headers},
+                insecure=False,
+                what=what,
+                secret_body=body is not None,
+                service=Service.HUB_API,
+            )
+            self._debug(f"{method} {redact_url(url)}" + (f" {dict(params)}" if params else ""))
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    headers=headers,
+                    stream=True,
+                    allow_redirects=False,
+                )
+            except requests.RequestException as exc:
+                raise network_error(exc, what=what, url=url, service=Service.HUB_API) from None
+            self._record(response)
+            if method != "GET" or not response.is_redirect:
+                return response
+            response.close()
+            url, params = self._redirect_target(response, what), None
+        raise RegistryError(
+            f"{what}: Docker Hub answered more than {MAX_REDIRECTS} redirects",
             service=Service.HUB_API,
         )
-        self._debug(f"{method} {redact_url(url)}" + (f" {dict(params)}" if params else ""))
-        try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                json=body,
-                headers=headers,
-                stream=True,
-                # A login must not follow a redirect: requests would re-send the JSON body
-                # with the secret to wherever it points. Listings may follow redirects within
-                # the host; requests drops Authorization when the host or scheme changes.
-                allow_redirects=method == "GET",
+
+    def _redirect_target(self, response: requests.Response, what: str) -> str:
+        """Where a listing's redirect points, when that is on hub-url's scheme and host."""
+        location = urljoin(response.url, response.headers["Location"])
+        to, start = urlsplit(location), urlsplit(self.hub_url)
+        if (to.scheme, to.netloc.lower()) != (start.scheme, start.netloc.lower()):
+            raise RegistryError(
+                f"{what}: Docker Hub redirected ({response.status_code}) to "
+                f"{quoted_url(location)}, off `hub-url` {redact_url(self.hub_url)}; hubaction "
+                "follows Docker Hub's redirects only on the same scheme, host and port. Check "
+                f"`hub-url` (the Docker Hub API is {HUB_URL})",
+                status=response.status_code,
+                service=Service.HUB_API,
             )
-        except requests.RequestException as exc:
-            raise network_error(exc, what=what, url=url, service=Service.HUB_API) from None
-        self._record(response)
-        return response
+        return location
 
     # -- login ------------------------------------------------------------------------------
 
@@ -195,6 +221,7 @@ class HubClient:
                 "hosts). Use an https:// hub-url"
             )
         what = f"Docker Hub login of user {creds.username!r} at {self._host}"
+        remember_secret(creds.password)  # sent: it may come back in any answer
         # /v2/auth/token takes a password, a personal access token (dckr_pat_...) or an
         # organization access token (the identifier is then the organization).
         secret = {"identifier": creds.username, "secret": creds.password}
@@ -240,7 +267,7 @@ class HubClient:
             )
         if not 200 <= status < 300:
             raise self._fail(response, what, service=Service.HUB_LOGIN)
-        body = read_body(response, limit=MAX_LOGIN_BYTES, what=what)
+        body = read_body(response, limit=MAX_LOGIN_BYTES, what=what, service=Service.HUB_LOGIN)
         token = parse_login_token(body, key, what=what)
         self._remember_secret(token)
         return token
@@ -251,8 +278,18 @@ class HubClient:
             doc = load_json(body)
         except NotJSON:
             doc = None
-        # The legacy login's pending second-factor token: a token too, masked though unused.
+        # The legacy login's pending second-factor token: a token too, masked though unused;
+        # an implausible one ("|", "sha256") is never masked (it would blank the log), and
+        # never quoted: it is a registry error, as any implausible token (issue 13 §3).
         pending = doc.get("login_2fa_token") if isinstance(doc, dict) else None
+        if isinstance(pending, str) and pending and not plausible_token(pending):
+            return RegistryError(
+                f"{what}: Docker Hub refused the password ({response.status_code}) with a "
+                f"`login_2fa_token` that is no plausible token ({len(pending)} characters); "
+                "check `hub-url` points at the Docker Hub API, or retry later",
+                status=response.status_code,
+                service=Service.HUB_LOGIN,
+            )
         if isinstance(pending, str) and pending:
             self._remember_secret(pending)
         return self._fail(response, what, body=body, service=Service.HUB_LOGIN)
@@ -329,7 +366,8 @@ class HubClient:
                         status=404,
                     )
                 raise self._fail(response, what)
-            return parse_namespaces(read_body(response, limit=MAX_PAGE_BYTES, what=what), what=what)
+            body = read_body(response, limit=MAX_PAGE_BYTES, what=what, service=Service.HUB_API)
+            return parse_namespaces(body, what=what)
 
     def repositories(self, namespace: str) -> list[HubRepository]:
         """Every repository of ``namespace`` the credentials can see (anonymous: public)."""
@@ -458,4 +496,5 @@ class HubClient:
                 return None
             if not 200 <= response.status_code < 300:
                 raise self._fail(response, where)
-            return parse_page(read_body(response, limit=MAX_PAGE_BYTES, what=where), what=where)
+            body = read_body(response, limit=MAX_PAGE_BYTES, what=where, service=Service.HUB_API)
+            return parse_page(body, what=where)

@@ -21,6 +21,7 @@ from hubaction.oci.digest import Digest
 from hubaction.oci.facts import ImageFacts, image_facts
 from hubaction.oci.model import ImageInfo, ManifestHead, RateLimit
 from hubaction.oci.reference import Reference
+from hubaction.oci.wire import scrub
 
 if TYPE_CHECKING:
     from hubaction.dockerhub.models import HubRepository, HubTag
@@ -62,8 +63,9 @@ def _defuse(match: re.Match[str]) -> str:
 
 
 def _visible(text: str) -> str:
-    """``text`` on one line, with whitespace runs folded and invisible characters escaped."""
-    flat = " ".join(text.split())
+    """``text`` on one line, with whitespace runs folded and invisible characters escaped;
+    known secrets hidden first, as folding and escaping would make them unrecognisable."""
+    flat = " ".join(scrub(text).split())
     return _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), flat)
 
 

@@ -24,8 +24,9 @@ sure such text can never raise a command or end an output early:
   command in ``::stop-commands::<random token>`` ... ``::<token>::`` -- the runner's own
   mechanism, chosen over escaping because the log then shows the text unchanged;
 * values given to :meth:`Toolkit.mask` are also replaced by ``***`` in everything this class
-  prints (defense in depth: the runner masks only what it has been told about, and only on the
-  runner); values too short to be a credential are refused, not masked.
+  prints or writes, in their common encodings too (defense in depth: the runner masks only
+  what it has been told about, and only on the runner); values too short to be a credential
+  are refused, not masked.
 
 :class:`Toolkit` takes its environment and stdout as arguments so tests can inject them.
 """
@@ -49,6 +50,7 @@ from hubaction.github.commands import (
     format_command,
     shown_title,
 )
+from hubaction.oci.wire import SecretSet, remember_secret
 
 __all__ = [
     "FALSE_VALUES",
@@ -227,7 +229,9 @@ class Toolkit:
         self._stdout = stdout
         self._masked: set[str] = set()
         self._refused: set[str] = set()
-        self._mask_pattern: re.Pattern[str] | None = None
+        # What _redact hides: each masked line in its common encodings (repr, JSON, URL,
+        # folded); adding one rebuilds nothing, so masking many tokens stays linear.
+        self._redactions = SecretSet(min_length=MIN_SECRET_LENGTH)
 
     # -- inputs -----------------------------------------------------------------------------
 
@@ -283,8 +287,9 @@ class Toolkit:
 
         In GitHub the output is appended to the ``GITHUB_OUTPUT`` file, always in heredoc form
         ``name<<ghadelimiter_<uuid4>`` / value / delimiter, so no text in *value* can end it
-        early or add another output. Outside GitHub one readable line is printed instead:
-        ``output name=value`` with control characters backslash-escaped.
+        early or add another output; masked values are replaced by ``***``. Outside GitHub
+        one readable line is printed instead: ``output name=value`` with control characters
+        backslash-escaped.
 
         Raises :class:`HubActionError` (the step fails with a clean error, not a traceback) if
         *name* is not an output id (letter or ``_``, then letters, digits, ``-``, ``_``), if the
@@ -300,6 +305,9 @@ class Toolkit:
         if not self.in_github:
             self._write_plain(f"output {name}={_visible(self._redact(value))}")
             return
+        # Masked values are hidden in the file too (issue 13 §3): registry text echoing a
+        # password (a label, a tag) must not carry it into outputs that later steps print.
+        value = self._redact(value)
         surrogate = _SURROGATE.search(value)
         if surrogate is not None:
             raise HubActionError(
@@ -348,7 +356,6 @@ class Toolkit:
         containing it.
         """
         refused = 0
-        added = False
         for piece in _LINE_BREAK.split(secret):
             if not piece.strip() or piece in self._masked:
                 continue
@@ -359,11 +366,10 @@ class Toolkit:
             # Not redacted, of course: the runner needs the value itself.
             self._write("::add-mask::" + escape_data(_printable(piece)))
             self._masked.add(piece)
-            added = True
-        if added:
-            # Longest first so a secret containing a shorter one is hidden whole.
-            alternatives = sorted(self._masked, key=len, reverse=True)
-            self._mask_pattern = re.compile("|".join(map(re.escape, alternatives)))
+            self._redactions.add(piece)
+            # And for every message the lower layers build: they hide known secrets before
+            # they fold, escape or cut registry text (hubaction.oci.wire.scrub).
+            remember_secret(piece)
         if refused:
             self.warning(
                 f"{refused} secret value(s) shorter than {MIN_SECRET_LENGTH} characters not "
@@ -417,9 +423,8 @@ class Toolkit:
     # -- internals --------------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
-        if self._mask_pattern is None:
-            return text
-        return self._mask_pattern.sub(_REDACTED, text)
+        # Overlapping secrets are hidden whole, a secret containing another too.
+        return self._redactions.scrub(text, _REDACTED)
 
     def _annotation(
         self, command: str, message: str, title: str | None, at: Position | None

@@ -15,6 +15,7 @@ from hubaction.errors import CorruptBody, RegistryError
 from hubaction.oci.digest import REGISTERED_ALGORITHMS
 from hubaction.oci.mediatypes import ACCEPT
 from hubaction.oci.reference import Digest, parse_digest
+from hubaction.oci.wire import quote_bounded
 from hubaction.registry.transport import MAX_QUOTED_URL, quoted_url
 
 T = TypeVar("T")
@@ -45,7 +46,8 @@ def header_digest(response: requests.Response, what: str) -> Digest | None:
         digest = parse_digest(value.strip())
     except ValueError:
         raise RegistryError(
-            f"{what}: the registry sent an invalid Docker-Content-Digest header {value[:100]!r}"
+            f"{what}: the registry sent an invalid Docker-Content-Digest header "
+            f"{quote_bounded(value, 100)}"
         ) from None
     # A HEAD's digest is believed without a body to hash (`digest-only`), so only algorithms
     # hubaction can verify elsewhere count: an `md5:` digest is what a full lookup refuses too.

@@ -29,6 +29,8 @@ from hubaction.oci.wire import (
     NotJSON,
     load_object,
     plausible_token,
+    remember_secret,
+    scrub,
 )
 from hubaction.registry.credentials import (
     Credentials,
@@ -211,7 +213,9 @@ class AuthFlow:
         """Learn from a 401's ``WWW-Authenticate``: the Authorization to retry with, or
         ``None`` when a retry cannot succeed."""
         key = normalize_registry_key(registry)
-        challenges = parse_www_authenticate(www_authenticate) if www_authenticate else []
+        # Known secrets hidden first: a parse error quotes pieces of the header (issue 13 §3).
+        header = scrub(www_authenticate or "")
+        challenges = parse_www_authenticate(header) if header else []
         bearer = _find(challenges, "bearer")
         if bearer is not None:
             realm = self._learn_realm(key, scope, bearer)
@@ -281,6 +285,7 @@ class AuthFlow:
         except HubActionError:
             self.token_failed(request)
             raise
+        remember_secret(token)  # scrubbed from every message before it is cut (oci.wire)
         self._on_secret(token)
         with self._lock:
             expires_at = self._clock() + max(0.0, lifetime - EXPIRY_MARGIN)
@@ -489,5 +494,11 @@ class RegistryAuth:
             check_response(
                 response, what=request.what, service=Service.REALM, registry=request.registry
             )
-            body = read_body(response, limit=MAX_TOKEN_ANSWER, what=request.what)
+            body = read_body(
+                response,
+                limit=MAX_TOKEN_ANSWER,
+                what=request.what,
+                service=Service.REALM,
+                registry=request.registry,
+            )
         return Reply(response.status_code, body=body)

@@ -396,7 +396,9 @@ class RegistryClient:
                 raise self._not_found(target) from error
             check_response(response, what=what, **self._asked(ref))
             return _Served(
-                body=read_body(response, limit=MAX_MANIFEST_BYTES, what=what),
+                body=read_body(
+                    response, limit=MAX_MANIFEST_BYTES, what=what, registry=ref.registry
+                ),
                 header=header_digest(response, what),
                 media_type=content_type(response),
                 ratelimit=parse_ratelimit(response.headers),
@@ -428,7 +430,7 @@ class RegistryClient:
         what = f"blob {digest} of {ref.name}"
         with self.request("GET", ref, f"blobs/{digest}", what=what) as response:
             check_response(response, what=what, **self._asked(ref))
-            body = read_body(response, limit=limit, what=what)
+            body = read_body(response, limit=limit, what=what, registry=ref.registry)
         verify_digest(body, digest, what=what)
         return body
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from hubaction.errors import InvalidInput, Kind
 from hubaction.oci.reference import DOCKER_HUB
-from hubaction.oci.wire import NotJSON, load_json
+from hubaction.oci.wire import NotJSON, load_json, remember_secret
 
 _HUB_ALIASES = frozenset(
     {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.docker.io"}
@@ -51,11 +51,33 @@ class Credentials:
 
 def normalize_registry_key(key: str) -> str:
     """The registry a ``config.json`` key or a registry name means: lowercase ``host[:port]``."""
-    text = key.strip()
+    text = _userinfo(key.strip())[1]
     if "://" not in text:
         text = "//" + text
     host = urlsplit(text).netloc.lower().rsplit("@", 1)[-1]
     return DOCKER_HUB if host in _HUB_ALIASES else host
+
+
+def _userinfo(key: str) -> tuple[str, str]:
+    """``key`` split into its userinfo (``user:password``, may be empty) and the rest; the
+    last ``@`` ends the userinfo (a password may hold ``/`` or ``@``, a registry key never)."""
+    scheme, sep, rest = key.partition("://")
+    if not sep:
+        scheme, rest = "", key
+    userinfo, at, host = rest.rpartition("@")
+    if not at:
+        return "", key
+    return userinfo, f"{scheme}{sep}{host}"
+
+
+def shown_key(key: str) -> str:
+    """A config.json key for a message: quoted, its userinfo (``user:password@``, which
+    ``docker login`` never writes but a hand-made config may) replaced by ``***@``."""
+    userinfo, rest = _userinfo(key)
+    if not userinfo:
+        return repr(key)
+    scheme, sep, host = rest.partition("://")
+    return repr(f"{scheme}{sep}***@{host}" if sep else f"***@{rest}")
 
 
 def docker_config_path(environ: Mapping[str, str]) -> Path | None:
@@ -159,7 +181,7 @@ def _auths_credentials(doc: object, source: str) -> dict[str, Credentials]:
     found: dict[str, Credentials] = {}
     for key, entry in auths.items():
         if not isinstance(entry, dict):
-            raise InvalidInput(f"{source}: the entry for {key!r} is not an object")
+            raise InvalidInput(f"{source}: the entry for {shown_key(str(key))} is not an object")
         creds = _entry_credentials(str(key), entry, source)
         if creds is not None:
             found[normalize_registry_key(str(key))] = creds
@@ -186,11 +208,13 @@ def _entry_login(key: str, entry: Mapping[str, object], source: str) -> Credenti
             # binascii.Error and UnicodeDecodeError are ValueErrors, and so is what b64decode
             # raises for non-ASCII text, which binascii.Error alone would let through.
             raise InvalidInput(
-                f"{source}: `auth` for {key!r} is not base64 of `user:password`"
+                f"{source}: `auth` for {shown_key(key)} is not base64 of `user:password`"
             ) from None
         user, sep, password = decoded.partition(":")
         if not sep or not user:
-            raise InvalidInput(f"{source}: `auth` for {key!r} does not decode to `user:password`")
+            raise InvalidInput(
+                f"{source}: `auth` for {shown_key(key)} does not decode to `user:password`"
+            )
         return Credentials(user, password)
     name, secret = entry.get("username"), entry.get("password")
     if isinstance(name, str) and name and isinstance(secret, str):
@@ -224,10 +248,13 @@ def docker_config_secrets(text: str, *, auths_required: bool = True) -> list[str
     if not isinstance(auths, dict):
         return _TOKEN_LIKE.findall(text)
     found: list[str] = []
-    for entry in auths.values():
+    for key, entry in auths.items():
+        userinfo = _userinfo(str(key))[0]
+        if userinfo:  # a key with user:password@: the password, and the whole userinfo
+            found += [userinfo.partition(":")[2], userinfo]
         if isinstance(entry, dict):
             found.extend(_entry_secrets(entry))
-    return found
+    return [secret for secret in found if secret]
 
 
 def _entry_secrets(entry: Mapping[str, object]) -> list[str]:
@@ -245,8 +272,15 @@ def _entry_secrets(entry: Mapping[str, object]) -> list[str]:
 
 
 def basic_token(creds: Credentials) -> str:
-    """base64 of ``user:password``: what a Basic Authorization header carries."""
-    return base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode("ascii")
+    """base64 of ``user:password``: what a Basic Authorization header carries.
+
+    The password and the token become known secrets (:func:`~hubaction.oci.wire.scrub`):
+    whoever is sent them may echo them, and every message quoting its answer hides them.
+    """
+    token = base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode("ascii")
+    remember_secret(creds.password)
+    remember_secret(token)
+    return token
 
 
 class CredentialStore:
@@ -267,6 +301,12 @@ class CredentialStore:
         self._explicit = explicit
         self._primary = normalize_registry_key(primary_registry) if primary_registry else None
         self._config = dict(config or {})
+        # Known secrets from the start (oci.wire.scrub), before any is sent: the CLI masks
+        # nothing itself, and its first message may quote a registry's answer.
+        for creds in [explicit, *self._config.values()]:
+            if creds is not None:
+                basic_token(creds)  # remembers the password and the token
+                remember_secret(creds.identity_token or "")  # ACR's refresh token
 
     def get(self, registry: str) -> Credentials | None:
         key = normalize_registry_key(registry)

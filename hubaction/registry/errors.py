@@ -63,8 +63,12 @@ def parse_retry_after(value: str) -> float | None:
     return max(0.0, number)
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
+def _one_line(text: str, limit: int = 300, secrets: Iterable[str] = ()) -> str:
+    """``text`` for a message: secrets hidden first (every known one and ``secrets``, in
+    their common encodings), then whitespace folded (and scrubbed again: folding may join a
+    secret's words), then cut, so neither the cut nor the folding can show part of one."""
+    hidden = tuple(secrets)
+    flat = scrub(" ".join(scrub(text, hidden).split()), hidden)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -75,28 +79,27 @@ def _load(body: bytes) -> Any:
         return None
 
 
-def parse_error_body(body: bytes) -> list[ErrorDetail]:
-    """Errors from an OCI error body, or Docker Hub's ``detail``/``message`` shapes."""
+def parse_error_body(body: bytes, secrets: Iterable[str] = ()) -> list[ErrorDetail]:
+    """Errors from an OCI error body, or Docker Hub's ``detail``/``message`` shapes, each on
+    one bounded line with ``secrets`` (and every known one) hidden before it was cut."""
     doc = _load(body)
     if not isinstance(doc, dict):
         return []
+    hidden = tuple(secrets)
+
+    def line(value: object) -> str:
+        return _one_line(value, secrets=hidden) if isinstance(value, str) else ""
+
     found: list[ErrorDetail] = []
     errors = doc.get("errors")
     if isinstance(errors, list):
         for err in errors[:5]:
             if isinstance(err, dict):
-                code = err.get("code")
-                message = err.get("message")
-                found.append(
-                    ErrorDetail(
-                        _one_line(code) if isinstance(code, str) else "",
-                        _one_line(message) if isinstance(message, str) else "",
-                    )
-                )
+                found.append(ErrorDetail(line(err.get("code")), line(err.get("message"))))
     for key in ("detail", "message", "error"):
         value = doc.get(key)
         if not found and isinstance(value, str) and value:
-            found.append(ErrorDetail("", _one_line(value)))
+            found.append(ErrorDetail("", line(value)))
     return found
 
 
@@ -164,20 +167,19 @@ def error_for(
 
     ``body`` is the error body when already read (else its first 64 KiB are). ``user`` names
     whose credentials were sent (the token service's refusal names it), ``anonymous`` that
-    none were; ``quota`` is Docker Hub API's per-minute limit, for its 429; ``secrets`` are
-    scrubbed from the quoted answer, as a server may echo what it was sent.
+    none were; ``quota`` is Docker Hub API's per-minute limit, for its 429; ``secrets`` (and
+    every known one, :data:`~hubaction.oci.wire.KNOWN_SECRETS`) are scrubbed from the quoted
+    answer before it is folded or cut, as a server may echo what it was sent.
     """
     raw = error_body(response) if body is None else body
     hidden = tuple(secrets)
-    details = tuple(
-        ErrorDetail(scrub(d.code, hidden), scrub(d.message, hidden)) for d in parse_error_body(raw)
-    )
+    details = tuple(parse_error_body(raw, hidden))
     doc = _load(raw)
     keys = frozenset(k for k in doc if isinstance(k, str)) if isinstance(doc, dict) else ()
     answer = _Answer(
         what=what,
         status=response.status_code,
-        reason=_one_line(response.reason or "", 100),
+        reason=_one_line(response.reason or "", 100, hidden),
         details=details,
         keys=frozenset(keys),
         headers=response.headers,
@@ -320,7 +322,7 @@ def root_cause(exc: BaseException) -> str:
         if not isinstance(inner, BaseException):
             break
         cause = inner
-    text = _OBJECT_REPR.sub("", str(cause)).strip() or type(cause).__name__
+    text = scrub(_OBJECT_REPR.sub("", str(cause)).strip()) or type(cause).__name__
     if "Failed to establish a new connection: " in text:
         text = text.split("Failed to establish a new connection: ", 1)[1]
     return text if len(text) <= 200 else text[:199] + "…"

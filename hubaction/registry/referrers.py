@@ -39,6 +39,7 @@ from hubaction.oci.referrers import (
     parse_referrers,
     referrers_tag,
 )
+from hubaction.oci.wire import scrub
 from hubaction.registry.answers import check_next_page, content_type, origin_of
 from hubaction.registry.client import RegistryClient
 from hubaction.registry.errors import check_response
@@ -70,7 +71,7 @@ def _page(
         if response.status_code in _NO_API:
             raise _NoApi
         check_response(response, what=what, registry=ref.registry, repository=ref.repository)
-        body = read_body(response, limit=MAX_MANIFEST_BYTES, what=what)
+        body = read_body(response, limit=MAX_MANIFEST_BYTES, what=what, registry=ref.registry)
         applied = response.headers.get("OCI-Filters-Applied", "")
         return (
             body,
@@ -106,7 +107,7 @@ def referrers_api(
         if len(found) > MAX_REFERRERS:
             raise RegistryError(f"{what}: more than {MAX_REFERRERS} referrers; hubaction stops")
         try:
-            following = next_link(link, page_url)
+            following = next_link(link and scrub(link), page_url)  # errors quote its pieces
         except InvalidHeader as exc:
             raise RegistryError(f"{what}: {exc}") from None
         if following is None:

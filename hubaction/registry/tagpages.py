@@ -22,6 +22,7 @@ from hubaction.oci.link import next_link
 from hubaction.oci.paging import continue_after, is_repeat, on_own_path, smaller_page_size
 from hubaction.oci.reference import Reference
 from hubaction.oci.tags import TagList, parse_tag_list
+from hubaction.oci.wire import scrub
 from hubaction.registry.answers import check_next_page, once_more, origin_of
 from hubaction.registry.errors import check_response, error_for
 from hubaction.registry.transport import read_body
@@ -122,7 +123,7 @@ class TagPager:
                     **where,
                 ) from answer
             check_response(response, what=what, **self.context(ref))
-            body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what)
+            body = read_body(response, limit=MAX_TAG_PAGE_BYTES, what=what, registry=ref.registry)
             link = response.headers.get("Link")
             page_url = response.url
         # GCR/GAR add a `manifest` map (and `child`) to the page (go-containerregistry#897):
@@ -135,7 +136,7 @@ def _following(
 ) -> str | None:
     """The next page's URL, or ``None`` at the end."""
     try:
-        following = next_link(link, page_url)
+        following = next_link(link and scrub(link), page_url)  # errors quote its pieces
     except InvalidHeader as exc:
         raise RegistryError(f"{what}: {exc}") from None
     if following is not None:

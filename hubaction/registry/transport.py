@@ -32,7 +32,7 @@ from urllib3.util.retry import Retry
 from hubaction import USER_AGENT
 from hubaction.errors import CorruptBody, RegistryError, Service
 from hubaction.oci.reference import is_loopback_host
-from hubaction.oci.wire import decimal_count
+from hubaction.oci.wire import decimal_count, holds_secret, scrub
 from hubaction.registry.deadline import (
     Deadline,
     DeadlinePassed,
@@ -340,11 +340,14 @@ def redact_url(url: str) -> str:
         return "<unparseable URL>"
     netloc = parts.netloc.rsplit("@", 1)[-1]
     query = parts.query
+    # Known secrets, in any encoding, hidden segment by segment and value by value (#13 §3).
+    path = "/".join("***" if holds_secret(s) else s for s in parts.path.split("/"))
+    path = "/***" if path == parts.path and holds_secret(path) else path  # one with a '/'
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        redacted = [(k, "***" if _secret_key(k) else v) for k, v in pairs]
+        redacted = [(k, "***" if _secret_key(k) or holds_secret(v) else v) for k, v in pairs]
         query = urlencode(redacted, safe=":/*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
 # A URL from a registry (a Link, a Location) may be any length; a message quotes its start.
@@ -353,7 +356,7 @@ MAX_QUOTED_URL = 200
 
 def quoted_url(url: str) -> str:
     """``url`` redacted, then cut to :data:`MAX_QUOTED_URL` characters, for a message."""
-    shown = redact_url(url)
+    shown = scrub(redact_url(url))  # before the cut, which would leave a secret's start
     return shown if len(shown) <= MAX_QUOTED_URL else shown[:MAX_QUOTED_URL] + "..."
 
 
@@ -368,15 +371,25 @@ def _past_deadline(response: requests.Response, deadline: Deadline, what: str) -
     return network_error(DeadlinePassed(deadline, "body"), what=what, url=response.url or "")
 
 
-def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
+def read_body(
+    response: requests.Response,
+    *,
+    limit: int,
+    what: str,
+    service: Service | None = None,
+    registry: str | None = None,
+) -> bytes:
     """The whole body of a streamed response, refusing more than ``limit`` bytes, by the
-    deadline of its request (a body dripped byte by byte is cut there by the watchdog)."""
+    deadline of its request (a body dripped byte by byte is cut there by the watchdog); the
+    errors name who sent it (``service``, ``registry``)."""
     length = decimal_count(response.headers.get("Content-Length"))
     if length is not None and length > limit:
         response.close()
         raise RegistryError(
             f"{what}: the body is {length} bytes, over the {limit}-byte limit; this is not "
-            "what a registry sends for it"
+            "what a registry sends for it",
+            service=service,
+            registry=registry,
         )
     deadline = _deadline_of(response)
     chunks: list[bytes] = []
@@ -386,7 +399,11 @@ def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
             size += len(chunk)
             if size > limit:
                 response.close()
-                raise RegistryError(f"{what}: the body exceeds the {limit}-byte limit")
+                raise RegistryError(
+                    f"{what}: the body exceeds the {limit}-byte limit",
+                    service=service,
+                    registry=registry,
+                )
             chunks.append(chunk)
             if deadline is not None and deadline.expired():
                 raise _past_deadline(response, deadline, what)
@@ -394,7 +411,9 @@ def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
         if deadline is not None and deadline.expired():
             raise _past_deadline(response, deadline, what) from None
         raise CorruptBody(
-            f"{what}: the connection broke while reading the body ({type(exc).__name__}); retry"
+            f"{what}: the connection broke while reading the body ({type(exc).__name__}); retry",
+            service=service,
+            registry=registry,
         ) from None
     if deadline is not None and deadline.expired():  # cut by the watchdog: it may look whole
         raise _past_deadline(response, deadline, what)
@@ -402,7 +421,11 @@ def read_body(response: requests.Response, *, limit: int, what: str) -> bytes:
     # With Content-Encoding the header counts the compressed bytes; only compare plain bodies.
     encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
     if length is not None and not encoded and length != len(body):
-        raise CorruptBody(f"{what}: the body was truncated ({len(body)} of {length} bytes); retry")
+        raise CorruptBody(
+            f"{what}: the body was truncated ({len(body)} of {length} bytes); retry",
+            service=service,
+            registry=registry,
+        )
     return body
 
 

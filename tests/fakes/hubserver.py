@@ -176,6 +176,9 @@ class HubServer(FakeServer):
         #: Called as ``before_page(path, page)`` before a listing page is built (outside the
         #: lock), so a test can change :attr:`data` between the pages a client reads.
         self.before_page: Callable[[str, int], None] | None = None
+        #: A request whose path is a key answers 302 to the value, with the request's query
+        #: appended when the value has none (as Django's APPEND_SLASH redirects do).
+        self.redirects: dict[str, str] = {}
         self._state = _State()
 
     # -- test controls --------------------------------------------------------------------------
@@ -218,6 +221,12 @@ class HubServer(FakeServer):
     # -- handling -------------------------------------------------------------------------------
 
     def _handle(self, request: Request) -> Response:
+        location = self.redirects.get(request.path)
+        if location is not None:
+            query = urllib.parse.urlsplit(request.target).query
+            if query and "?" not in location:
+                location += "?" + query
+            return Response(302, (("Location", location),))
         with self.lock:
             self._state.api_calls += 1
             calls = self._state.api_calls
