@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from hubaction.errors import InvalidInput
 from hubaction.github.toolkit import parse_bool_input, parse_int_input
-from hubaction.oci.platform import Platform, parse_platform
+from hubaction.oci.platform import Platform, is_all_platforms, parse_platform
 from hubaction.oci.reference import (
     Digest,
     Reference,
@@ -88,9 +88,11 @@ def _docker_config(_name: str, value: str) -> dict[str, Credentials]:
 
 def _platform(name: str, value: str) -> Platform:
     try:
-        return parse_platform(value)
+        # `all` (every platform: ActionInputs.all_platforms): the single-valued outputs are
+        # the host default's, as for an unset input.
+        return parse_platform("linux/amd64" if is_all_platforms(value) else value)
     except InvalidInput as exc:
-        raise InvalidInput(f"Input `{name}`: {exc}") from None
+        raise InvalidInput(f"Input `{name}`: {exc}, or `all` for every platform") from None
 
 
 def _tag_filter(name: str, value: str) -> re.Pattern[str] | None:
@@ -343,6 +345,14 @@ def refuse_base_image_with_digest_only(base: Reference | None, digest_only: bool
         )
 
 
+def refuse_all_platforms_with_digest_only(all_platforms: bool, digest_only: bool) -> None:
+    if digest_only and all_platforms:
+        raise InvalidInput(
+            "Input `platform: all` fetches every platform's manifest, which `digest-only: true` "
+            "does not: set `digest-only: false`, or give one platform"
+        )
+
+
 # -- all of them ------------------------------------------------------------------------------
 
 
@@ -368,6 +378,8 @@ class ActionInputs:
     summary: bool
     insecure: bool
     hub_url: str
+    # `platform: all`: every platform resolved and compared; `platform` is then linux/amd64.
+    all_platforms: bool = False
 
 
 def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> ActionInputs:
@@ -391,6 +403,8 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
     base = BASE_IMAGE.read(get_input)
     digest_only = DIGEST_ONLY.read(get_input)
     refuse_base_image_with_digest_only(base, digest_only)
+    all_platforms = is_all_platforms(get_input(PLATFORM.name))
+    refuse_all_platforms_with_digest_only(all_platforms, digest_only)
     hub_url = HUB_URL.read(get_input)
     list_tags = LIST_TAGS.read(get_input)
     tag_filter = TAG_FILTER.read(get_input)
@@ -419,4 +433,5 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         summary=SUMMARY.read(get_input),
         insecure=INSECURE.read(get_input),
         hub_url=hub_url,
+        all_platforms=all_platforms,
     )

@@ -97,7 +97,8 @@ class BaseComparison:
 
     ``base_digest`` is the base's current digest for this platform (its platform manifest),
     ``changed`` True when the image is no longer built on it, ``method`` how that was decided,
-    and ``detail`` one human sentence for the summary.
+    and ``detail`` one human sentence for the summary. ``manifest_digest`` is the image's
+    manifest compared (to tell apart entries of one platform, as Windows builds).
     """
 
     platform: str
@@ -105,6 +106,7 @@ class BaseComparison:
     changed: bool
     method: Method
     detail: str
+    manifest_digest: Digest | None = None
 
     def __post_init__(self) -> None:
         if self.method not in _METHODS:
@@ -145,3 +147,13 @@ class BaseCheck:
         if self.chosen is not None:
             return self.chosen.changed
         return any(c.changed for c in self.comparisons)
+
+    @property
+    def any_changed(self) -> bool:
+        """Whether any platform's base moved on (``platform: all``)."""
+        return any(c.changed for c in self.comparisons)
+
+    @property
+    def changed_platforms(self) -> tuple[str, ...]:
+        """The platforms whose base moved on, in the image's order, each once."""
+        return tuple(dict.fromkeys(c.platform for c in self.comparisons if c.changed))
