@@ -42,6 +42,7 @@ IMAGE_OUTPUTS = {
     "exists",
     "changed",
     "base-changed",
+    "changed-platforms",
 }
 TAG_OUTPUTS = {"tags", "tag-count", "latest-semver"}
 

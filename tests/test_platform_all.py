@@ -18,7 +18,7 @@ import pytest
 import requests
 from actionrunner import run_action, run_in_process
 from registryfixtures import RegistryProcess
-from registryfixtures.images import Pusher
+from registryfixtures.images import MT_OCI_INDEX, Blob, Pusher
 from test_base_image import build, layer, push_image, push_index
 
 from hubaction import cli
@@ -239,3 +239,28 @@ def test_cli_inspect_all(pushed: Pushed, capsys: pytest.CaptureFixture[str]) -> 
     assert text.getvalue().count("2 layers") == 2
     assert "manifest missing (404)" in text.getvalue()
     assert "linux/arm/v7: manifest missing" in capsys.readouterr().err
+
+
+def test_a_hostile_missing_platform_is_one_bounded_line(
+    tmp_path: Path, pushed: Pushed, open_registry: RegistryProcess
+) -> None:
+    pusher = Pusher(open_registry.url)
+    amd, odd = build("linux/amd64", [layer("hostile-amd64")]), build("linux/arm64", [layer("h")])
+    push_image(pusher, "allplat/hostile", odd[0].manifest.digest, *odd)
+    push_image(pusher, "allplat/hostile", amd[0].manifest.digest, *amd)
+    hostile = {"os": "linux\n::error::pwned" + "x" * 5000 + "\u202e", "architecture": "arm64"}
+    entries = [
+        amd[0].manifest.descriptor() | {"platform": {"os": "linux", "architecture": "amd64"}},
+        odd[0].manifest.descriptor() | {"platform": hostile},
+    ]
+    doc = {"schemaVersion": 2, "mediaType": MT_OCI_INDEX, "manifests": entries}
+    pusher.manifest("allplat/hostile", "1", Blob(json.dumps(doc).encode(), MT_OCI_INDEX))
+    gone = odd[0].manifest.digest
+    deleted = requests.delete(
+        f"{open_registry.url}/v2/allplat/hostile/manifests/{gone}", timeout=30
+    )
+    assert deleted.status_code == 202, deleted.text
+    out = action(tmp_path, pushed, "hostile", platform="all")
+    (warning,) = json.loads(out["__warnings__"])
+    assert gone in warning and "\n" not in warning and "\u202e" not in warning
+    assert len(warning) < 500

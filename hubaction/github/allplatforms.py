@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from hubaction.github.inputs import ActionInputs
@@ -12,6 +12,7 @@ from hubaction.github.outputs import boolean, image_outputs, names_output
 from hubaction.github.summary import Table, all_platforms_table, base_table, image_section
 from hubaction.github.toolkit import Toolkit
 from hubaction.oci.reference import Digest, Reference
+from hubaction.oci.wire import quote_bounded
 
 if TYPE_CHECKING:
     from hubaction.oci.model import RateLimit
@@ -38,9 +39,12 @@ def inspect_all_platforms(
     info = found.info
     for entry in found.missing:
         # Quay keeps index entries whose manifests it dropped: not a failure of the image.
+        # The platform is the registry's text: one bounded line.
+        name = str(entry.platform)
+        name = name if len(name) <= 100 and name.isprintable() else quote_bounded(name, 100)
         kit.warning(
-            f"{ref.familiar}: the index lists {entry.platform} ({entry.digest}) but the "
-            "registry has no such manifest (404); it is left out of the comparison"
+            f"{ref.familiar}: the index lists {name} ({entry.digest}) but the registry has no "
+            "such manifest (404); it is left out of the comparison"
         )
     out = AllFound(
         outputs=image_outputs(info) | {"changed-platforms": "[]"},
@@ -54,6 +58,8 @@ def inspect_all_platforms(
         from hubaction.registry.baseimage import compare_base  # only with base-image
 
         check = compare_base(client, info, inputs.base_image, manifests=found.manifests)
+        # No platform is chosen for the verdict: every one counts (the summary marks none).
+        check = replace(check, chosen=None)
         out.outputs["base-changed"] = boolean(check.any_changed)
         out.outputs["base-digest"] = str(check.base_digest)
         out.outputs["changed-platforms"] = names_output(check.changed_platforms)
