@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from hubaction import __version__
 from hubaction.errors import HubActionError, InvalidInput, describe
-from hubaction.oci.platform import Platform, parse_platform
+from hubaction.oci.platform import Platform, is_all_platforms, parse_platform
 from hubaction.oci.reference import Reference, parse_reference
 from hubaction.oci.tags import SORTS, compile_tag_filter, skipped_tags_note
 from hubaction.oci.wire import scrub
@@ -35,7 +35,7 @@ from hubaction.startup import lean_imports
 
 if TYPE_CHECKING:  # typing only: keeps `requests` out of --help and usage errors
     from hubaction.dockerhub.client import HubClient
-    from hubaction.oci.model import ImageInfo
+    from hubaction.oci.model import AllPlatforms, ImageInfo
     from hubaction.registry.client import RegistryClient
     from hubaction.registry.deadline import Deadline
 
@@ -145,9 +145,10 @@ def _table(rows: Sequence[tuple[str, str]], out: TextIO) -> None:
 
 def cmd_inspect(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     ref = parse_reference(args.reference)
-    platform = parse_platform(args.platform)
+    every = is_all_platforms(args.platform)  # all: the rest as for linux/amd64
+    platform = parse_platform("linux/amd64" if every else args.platform)
     creds = _credentials(args, ref.registry, stdin)
-    return _inspect(args, ref, platform, creds, out)
+    return _inspect(args, ref, platform, creds, out, every=every)
 
 
 def _inspect(
@@ -156,17 +157,27 @@ def _inspect(
     platform: Platform,
     creds: CredentialStore,
     out: TextIO,
+    *,
+    every: bool = False,
 ) -> int:
     from hubaction.github.outputs import image_outputs
     from hubaction.registry.lookup import inspect_image
 
     client = _client(args, ref.registry, creds)
-    info = inspect_image(client, ref, platform, want_config=True)
+    found = None
+    if every:
+        from hubaction.registry.allplatforms import inspect_all  # threads: only for all
+
+        found = inspect_all(client, ref, platform)
+    info = found.info if found else inspect_image(client, ref, platform, want_config=True)
     outputs = image_outputs(info) | _supply_chain(client, info, referrers=args.referrers)
+    facts = _resolved(found) if found else {}
     if args.json:
-        _inspect_json(ref, info, outputs, out)
+        _inspect_json(ref, info, outputs, out, facts)
     else:
-        _inspect_text(ref, info, outputs, out)
+        _inspect_text(ref, info, outputs, out, facts)
+    for entry in found.missing if found else ():
+        sys.stderr.write(f"warning: {shown(str(entry.platform))}: manifest missing (404)\n")
     return 0
 
 
@@ -188,7 +199,26 @@ def _supply_chain(client: RegistryClient, info: ImageInfo, *, referrers: bool) -
     return supply_outputs(SupplyChain(index_attestations(index) if index is not None else ()))
 
 
-def _inspect_json(ref: Reference, info: ImageInfo, outputs: dict[str, str], out: TextIO) -> None:
+def _resolved(found: AllPlatforms) -> dict[str, dict[str, int | bool]]:
+    """``--platform all``, per manifest digest: layer count and compressed size, or missing."""
+    return {
+        str(p.entry.digest): {"missing": True}
+        if p.manifest is None
+        else {
+            "layers": len(p.manifest.layers),
+            "image-size": p.manifest.config.size + sum(d.size for d in p.manifest.layers),
+        }
+        for p in found.platforms
+    }
+
+
+def _inspect_json(
+    ref: Reference,
+    info: ImageInfo,
+    outputs: dict[str, str],
+    out: TextIO,
+    facts: dict[str, dict[str, int | bool]],
+) -> None:
     doc: dict[str, object] = {
         "reference": str(ref),
         **{k: v for k, v in outputs.items() if k not in _JSON_OUTPUTS},
@@ -196,14 +226,27 @@ def _inspect_json(ref: Reference, info: ImageInfo, outputs: dict[str, str], out:
         "manifests": [
             {"platform": str(e.platform), "digest": str(e.digest), "size": e.size}
             | ({"os.version": e.platform.os_version} if e.platform.os_version else {})
+            | facts.get(str(e.digest), {})
             for e in info.entries
         ],
     }
     out.write(_json(doc) + "\n")
 
 
-def _inspect_text(ref: Reference, info: ImageInfo, outputs: dict[str, str], out: TextIO) -> None:
+def _inspect_text(
+    ref: Reference,
+    info: ImageInfo,
+    outputs: dict[str, str],
+    out: TextIO,
+    facts: dict[str, dict[str, int | bool]],
+) -> None:
     from hubaction.github.summary import human_size
+
+    def more(digest: str) -> str:
+        fact = facts.get(digest, {})
+        if "layers" in fact:
+            return f"  {fact['layers']} layers, {human_size(int(fact['image-size']))}"
+        return "  manifest missing (404)" if fact else ""
 
     rows = [
         ("Reference", str(ref)),
@@ -227,7 +270,7 @@ def _inspect_text(ref: Reference, info: ImageInfo, outputs: dict[str, str], out:
                 (
                     str(e.platform)
                     + (f" ({e.platform.os_version})" if e.platform.os_version else ""),
-                    f"{e.digest}  {human_size(e.size)}",
+                    f"{e.digest}  {human_size(e.size)}{more(str(e.digest))}",
                 )
                 for e in info.entries
             ],
@@ -402,7 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inspect.add_argument("reference", help="image reference, e.g. node:20 or ghcr.io/o/app:1")
     inspect.add_argument(
-        "--platform", default="linux/amd64", help="os/arch[/variant] (default: linux/amd64)"
+        "--platform",
+        default="linux/amd64",
+        help="os/arch[/variant], or all for every platform (default: linux/amd64)",
     )
     inspect.set_defaults(func=cmd_inspect)
 

@@ -50,6 +50,7 @@ IMAGE_OUTPUTS = {
     "revision",
     "image-version",
     "attestations",
+    "changed-platforms",
 }
 TAG_OUTPUTS = {"tags", "tag-count", "latest-semver"}
 

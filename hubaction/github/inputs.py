@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from hubaction.errors import InvalidInput
 from hubaction.github.toolkit import parse_bool_input, parse_int_input
-from hubaction.oci.platform import Platform, parse_platform
+from hubaction.oci.platform import Platform, is_all_platforms, parse_platform
 from hubaction.oci.reference import (
     Digest,
     Reference,
@@ -89,9 +89,11 @@ def _docker_config(_name: str, value: str) -> dict[str, Credentials]:
 
 def _platform(name: str, value: str) -> Platform:
     try:
-        return parse_platform(value)
+        # `all` (every platform: ActionInputs.all_platforms): the single-valued outputs are
+        # the host default's, as for an unset input.
+        return parse_platform("linux/amd64" if is_all_platforms(value) else value)
     except InvalidInput as exc:
-        raise InvalidInput(f"Input `{name}`: {exc}") from None
+        raise InvalidInput(f"Input `{name}`: {exc}, or `all` for every platform") from None
 
 
 def _tag_filter(name: str, value: str) -> re.Pattern[str] | None:
@@ -371,6 +373,14 @@ def refuse_referrers_with_digest_only(referrers: bool, digest_only: bool) -> Non
         )
 
 
+def refuse_all_platforms_with_digest_only(all_platforms: bool, digest_only: bool) -> None:
+    if digest_only and all_platforms:
+        raise InvalidInput(
+            "Input `platform: all` fetches every platform's manifest, which `digest-only: true` "
+            "does not: set `digest-only: false`, or give one platform"
+        )
+
+
 # -- all of them ------------------------------------------------------------------------------
 
 
@@ -399,6 +409,8 @@ class ActionInputs:
     timeout: float = 120.0  # seconds for the whole run (the run's Deadline)
     #: Look up the image's referrers (issue 16); off by default, so no request is added.
     referrers: bool = False
+    # `platform: all`: every platform resolved and compared; `platform` is then linux/amd64.
+    all_platforms: bool = False
 
 
 def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> ActionInputs:
@@ -422,6 +434,8 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
     base = BASE_IMAGE.read(get_input)
     digest_only = DIGEST_ONLY.read(get_input)
     refuse_base_image_with_digest_only(base, digest_only)
+    all_platforms = is_all_platforms(get_input(PLATFORM.name))
+    refuse_all_platforms_with_digest_only(all_platforms, digest_only)
     hub_url = HUB_URL.read(get_input)
     list_tags = LIST_TAGS.read(get_input)
     tag_filter = TAG_FILTER.read(get_input)
@@ -452,6 +466,7 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         hub_url=hub_url,
         timeout=TIMEOUT.read(get_input),
         referrers=_referrers(get_input, digest_only),
+        all_platforms=all_platforms,
     )
 
 

@@ -37,6 +37,7 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "changed",
     "base-changed",
     "base-digest",
+    "changed-platforms",
     "base-images",
     "tags",
     "tag-count",

@@ -165,6 +165,7 @@ def _image(
     changed = inputs.compare_digest is not None and inputs.compare_digest not in result.current
     result.outputs["changed"] = boolean(changed)
     result.outputs.setdefault("base-changed", "false")
+    result.outputs.setdefault("changed-platforms", "[]")
     if inputs.list_tags and not inputs.digest_only:
         _tags(kit, client, inputs, ref, result, exists=exists)
 
@@ -184,6 +185,16 @@ def _inspect(
     """The image, its platforms and, with ``base-image``, whether its base moved on."""
     from hubaction.registry.lookup import inspect_image
 
+    if inputs.all_platforms:
+        from hubaction.github.allplatforms import inspect_all_platforms
+
+        found = inspect_all_platforms(kit, client, inputs, ref)
+        result.outputs.update(found.outputs)
+        result.parts += found.parts
+        result.current, result.rate_limit = found.current, found.rate_limit
+        if found.info is not None:  # attestations (and referrers) as without `all`
+            _supply_chain(client, inputs, found.info, result)
+        return
     info = inspect_image(client, ref, inputs.platform, want_config=True)
     result.outputs.update(image_outputs(info))
     result.rate_limit = info.ratelimit

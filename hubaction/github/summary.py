@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 
 from hubaction.oci.digest import Digest
 from hubaction.oci.facts import ImageFacts, image_facts
-from hubaction.oci.model import ImageInfo, ManifestHead, RateLimit
+from hubaction.oci.model import AllPlatforms, ImageInfo, ManifestHead, RateLimit
 from hubaction.oci.reference import Reference
 from hubaction.oci.wire import scrub
 
 if TYPE_CHECKING:
     from hubaction.dockerhub.models import HubRepository, HubTag
-    from hubaction.oci.basecheck import BaseCheck
+    from hubaction.oci.basecheck import BaseCheck, BaseComparison
 
 # GitHub's limit is 1 MiB per step summary; stay clear of it for the closing note.
 SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024
@@ -227,6 +227,40 @@ def platform_table(info: ImageInfo, sizes: Mapping[Digest, int] | None = None) -
         for e in info.entries
     )
     return Table("Platforms", ("Platform", "Manifest digest", "Image size"), rows)
+
+
+def all_platforms_table(found: AllPlatforms, check: BaseCheck | None = None) -> Table:
+    """``platform: all``: every platform, its manifest digest, layers, compressed size (config
+    and layers) and, with ``base-image``, whether its base moved on."""
+    answers = {c.manifest_digest: c for c in (check.comparisons if check else ())}
+    rows = []
+    for resolved in found.platforms:
+        entry, manifest = resolved.entry, resolved.manifest
+        name = md_text(str(entry.platform))
+        name += f" ({md_text(entry.platform.os_version)})" if entry.platform.os_version else ""
+        name += " (outputs)" if entry.digest == found.info.platform_digest else ""
+        cells = [name, md_code(str(entry.digest)), "**missing** (404)", ""]
+        if manifest is not None:
+            size = manifest.config.size + sum(d.size for d in manifest.layers)
+            cells[2:] = [str(len(manifest.layers)), human_size(size)]
+        if check is not None:
+            cells.append(_base_cell(answers.get(entry.digest)))
+        rows.append(tuple(cells))
+    note = (
+        "Every platform resolved (`platform: all`); the single-valued outputs (`platform-digest`, "
+        "`config-digest`, `created`, `labels`) describe the one marked (outputs)."
+    )
+    if found.missing:
+        count = len(found.missing)
+        note += f" {count} listed manifest{' is' if count == 1 else 's are'} missing (404)."
+    header = ("Platform", "Manifest digest", "Layers", "Size") + (("Base",) if check else ())
+    return Table("Platforms", header, tuple(rows), note=note)
+
+
+def _base_cell(answer: BaseComparison | None) -> str:
+    if answer is None:
+        return "not compared"
+    return "**moved on**" if answer.changed else "current"
 
 
 def tag_table(

@@ -99,6 +99,8 @@ class BaseComparison:
     ``changed`` True when the image is no longer built on it, ``method`` how that was decided,
     and ``detail`` one human sentence for the summary. ``missing``: a platform manifest the
     index lists was not in the registry (Quay's sparse indexes), so nothing was compared.
+    ``manifest_digest`` is the image's manifest compared (to tell apart entries of one
+    platform, as Windows builds).
     """
 
     platform: str
@@ -106,6 +108,7 @@ class BaseComparison:
     changed: bool
     method: Method
     detail: str
+    manifest_digest: Digest | None = None
     missing: bool = False
 
     def __post_init__(self) -> None:
@@ -147,3 +150,13 @@ class BaseCheck:
         if self.chosen is not None:
             return self.chosen.changed
         return any(c.changed for c in self.comparisons)
+
+    @property
+    def any_changed(self) -> bool:
+        """Whether any platform's base moved on (``platform: all``)."""
+        return any(c.changed for c in self.comparisons)
+
+    @property
+    def changed_platforms(self) -> tuple[str, ...]:
+        """The platforms whose base moved on, in the image's order, each once."""
+        return tuple(dict.fromkeys(c.platform for c in self.comparisons if c.changed))

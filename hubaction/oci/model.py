@@ -115,3 +115,31 @@ class ImageInfo:
     @property
     def pinned(self) -> Reference:
         return self.reference.with_digest(self.digest)
+
+
+@dataclass(frozen=True)
+class ResolvedPlatform:
+    """One platform of ``platform: all``: its index entry and verified manifest, or ``None``
+    when the registry has no manifest for the entry (a sparse index, as Quay serves)."""
+
+    entry: PlatformEntry
+    manifest: ImageManifest | None
+
+
+@dataclass(frozen=True)
+class AllPlatforms:
+    """``platform: all``: the image as for its chosen platform (``info``: the single-valued
+    outputs), and every platform resolved, in the index's order."""
+
+    info: ImageInfo
+    platforms: tuple[ResolvedPlatform, ...]
+
+    @property
+    def manifests(self) -> dict[Digest, ImageManifest]:
+        """The manifests the registry served, by digest."""
+        return {p.entry.digest: p.manifest for p in self.platforms if p.manifest is not None}
+
+    @property
+    def missing(self) -> tuple[PlatformEntry, ...]:
+        """The entries whose manifest the registry does not have."""
+        return tuple(p.entry for p in self.platforms if p.manifest is None)

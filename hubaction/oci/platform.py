@@ -17,8 +17,10 @@ from hubaction.errors import InvalidPlatform, PlatformNotFound, RegistryError
 from hubaction.oci.wire import quote_bounded, show_bounded
 
 __all__ = [
+    "ALL_PLATFORMS",
     "Platform",
     "format_platforms",
+    "is_all_platforms",
     "parse_platform",
     "platform_from_json",
     "select_platform",
@@ -136,6 +138,16 @@ def parse_platform(text: str) -> Platform:
         raise InvalidPlatform(f"invalid platform {quote_bounded(text)}: {problem}; {_FORM}")
     parts = text.split("/")
     return Platform(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+
+
+ALL_PLATFORMS = "all"
+"""What the ``platform`` input and ``--platform`` take for every platform of an index."""
+
+
+def is_all_platforms(text: str) -> bool:
+    """Whether ``text`` asks for every platform (``all``, in any case) rather than one; no OS
+    is named ``all``, and a platform needs a ``/``, so the two never clash."""
+    return text.lower() == ALL_PLATFORMS
 
 
 def _platform_problem(text: str) -> str | None:

@@ -5,8 +5,9 @@ Imported only by runs that set ``base-image``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from hubaction.errors import HubActionError, NotFound
 from hubaction.oci.basecheck import (
@@ -31,6 +32,7 @@ def compare_base(
     base: Reference,
     *,
     concurrency: int = CONCURRENCY,
+    manifests: Mapping[Digest, ImageManifest] | None = None,
 ) -> BaseCheck:
     """Is ``image`` still built on ``base``'s current content, per platform?
 
@@ -38,17 +40,28 @@ def compare_base(
     manifest answers (its index lists the platform digests); no layer list or config is
     fetched. Otherwise each platform's layers are compared: the base's current layers must be
     a prefix of the image's, for the same platform.
+
+    ``manifests``: the image's platform manifests already fetched (``platform: all``), by
+    digest; only those platforms are compared (an entry the registry lacks is left out), and
+    none is fetched again.
     """
     annotations = image.index.annotations if image.index is not None else {}
     annotation = base_annotation(annotations) or base_annotation(image.manifest.annotations)
-    job = _BaseJob(client, image, base, client.get_manifest(base), annotation)
+    known = dict(manifests or {})
+    job = _BaseJob(client, image, base, client.get_manifest(base), annotation, known)
     platforms: list[tuple[Platform | None, Digest]] = (
         [(e.platform, e.digest) for e in image.entries]
         if image.index is not None
         else [(image.platform, image.platform_digest)]
     )
+    if manifests is not None and image.index is not None:
+        platforms = [p for p in platforms if p[1] in known]
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(platforms)))) as pool:
-        comparisons = tuple(pool.map(job.compare, platforms))
+        answers = pool.map(job.compare, platforms)
+        comparisons = tuple(
+            replace(c, manifest_digest=digest)
+            for c, (_, digest) in zip(answers, platforms, strict=True)
+        )
     chosen = next((c for c in comparisons if c.platform == _label(image.platform)), None)
     return BaseCheck(base, job.top.digest, comparisons, chosen)
 
@@ -67,6 +80,7 @@ class _BaseJob:
     base: Reference
     top: FetchedManifest
     annotation: BaseAnnotation | None
+    known: Mapping[Digest, ImageManifest] = field(default_factory=dict)
 
     def compare(self, item: tuple[Platform | None, Digest]) -> BaseComparison:
         """The answer for one platform of the image (its manifest's digest in ``item``)."""
@@ -140,6 +154,8 @@ class _BaseJob:
         image = self.image
         if digest == image.platform_digest:
             return [d.digest for d in image.manifest.layers]
+        if digest in self.known:
+            return [d.digest for d in self.known[digest].layers]
         fetched = self.client.get_manifest(image.reference, digest)
         if not isinstance(fetched.manifest, ImageManifest):
             raise HubActionError(f"{image.reference}: {label} entry is not an image manifest")
