@@ -53,17 +53,22 @@ class ReleasePlan:
     is_latest_major: bool
     is_latest_minor: bool
     tags: tuple[str, ...]
+    #: How many release tags the candidate was compared with, and the highest of them.
+    compared: int = 0
+    highest: str | None = None
 
 
 def plan_release(candidate: Version, tags: Iterable[str]) -> ReleasePlan:
     """Compare ``candidate`` with the release tags among ``tags`` (already ``tag-filter``ed)."""
-    released = [
-        version.release
+    versions = [
+        version
         for tag in tags
         if (version := parse_version(tag)) is not None and version.is_semver_release
     ]
+    released = [version.release for version in versions]
+    top = max(versions, key=lambda v: v.release).text if versions else None
     if candidate.prerelease:
-        return ReleasePlan(candidate, False, False, False, (candidate.text,))
+        return ReleasePlan(candidate, False, False, False, (candidate.text,), len(versions), top)
     mine = candidate.release
     latest = all(mine >= other for other in released)
     latest_major = all(mine >= other for other in released if other[0] == mine[0])
@@ -76,4 +81,6 @@ def plan_release(candidate: Version, tags: Iterable[str]) -> ReleasePlan:
         moving.append(f"{prefix}{mine[0]}")
     if latest:
         moving.append("latest")
-    return ReleasePlan(candidate, latest, latest_major, latest_minor, tuple(moving))
+    return ReleasePlan(
+        candidate, latest, latest_major, latest_minor, tuple(moving), len(versions), top
+    )

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hubaction.errors import NotFound, WaitTimedOut
+from hubaction.errors import HubActionError, NotFound, WaitTimedOut
 from hubaction.oci.model import ManifestHead
 from hubaction.oci.reference import Digest
 
@@ -55,10 +55,13 @@ def wait_for(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     on_poll: Callable[[int, str], None] = lambda _poll, _state: None,
+    pending: tuple[type[HubActionError], ...] = (NotFound,),
+    pending_state: str = "does not exist",
 ) -> Waited:
     """Poll ``head()`` until ``condition`` holds (``exists``; ``changed``: a digest other than
     ``compare``), or raise :class:`WaitTimedOut` after ``timeout`` seconds. A missing tag is
-    the state being waited out; any other error ends the wait at once."""
+    the state being waited out (``pending``: the errors that say so, ``pending_state`` how
+    it is logged); any other error ends the wait at once."""
     if condition not in WAIT_CONDITIONS:
         raise ValueError(f"wait condition {condition!r} is not one of {WAIT_CONDITIONS}")
     start = clock()
@@ -67,8 +70,8 @@ def wait_for(
     for poll in range(1, len(pauses) + 2):
         try:
             answer = head()
-        except NotFound:
-            state = "does not exist"
+        except pending:
+            state = pending_state
         else:
             if condition == "exists" or answer.digest != compare:
                 return Waited(answer, poll, clock() - start)
