@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from hubaction.errors import HubActionError, InvalidInput, NotFound, Unauthorized, describe
+from hubaction.errors import HubActionError, InvalidInput, describe
 from hubaction.github.outputs import boolean, compact_json
 from hubaction.github.summary import Table, md_code, md_text
 from hubaction.github.toolkit import Toolkit
@@ -128,27 +128,20 @@ def wait(
 ) -> str:
     """Poll ``ref`` by HEAD (no pull quota) until ``wait-for`` holds; one log line per poll,
     in a group. Returns the summary section; :class:`WaitTimedOut` after ``wait-timeout``."""
-    from hubaction.registry.wait import wait_for
+    from hubaction.registry.wait import wait_for_tag
 
-    # Docker Hub answers 401, not 404, for a repository that does not exist yet when asked
-    # anonymously (it cannot tell it from a private one): that is still "not there yet".
-    pending: tuple[type[HubActionError], ...] = (NotFound,)
-    state = "does not exist"
-    if anonymous_hub:
-        pending, state = (NotFound, Unauthorized), "does not exist (or is private: no credentials)"
     goal = "exist" if decisions.wait_for == "exists" else f"change from {compare}"
     with kit.group(f"Waiting up to {decisions.wait_timeout} for {ref} to {goal}"):
-        waited = wait_for(
-            lambda: client.head_manifest(ref),
-            what=str(ref),
+        waited = wait_for_tag(
+            client,
+            ref,
             condition=decisions.wait_for,
             compare=compare,
             timeout=float(decisions.wait_timeout.seconds),
+            anonymous_hub=anonymous_hub,
             clock=clock,
             sleep=sleep,
             on_poll=lambda poll, now: kit.info(f"HEAD {poll}: {ref} {now}"),
-            pending=pending,
-            pending_state=state,
         )
         kit.info(f"HEAD {waited.polls}: {ref} is {waited.head.digest}")
     return wait_section(ref, decisions, waited)
@@ -157,10 +150,10 @@ def wait(
 def wait_section(ref: Reference, decisions: Decisions, waited: Waited) -> str:
     what = "exists" if decisions.wait_for == "exists" else "changed"
     return (
-        f"### Waited for {md_code(str(ref))}\n\n"
-        f"It {what} ({md_code(str(waited.head.digest))}) after {waited.seconds:.0f} s and "
-        f"{waited.polls} HEAD requests (at most {md_text(str(decisions.wait_timeout))}; HEAD "
-        "requests spend no pull quota).\n"
+        f"### Waited ({md_code('wait-for: ' + decisions.wait_for)})\n\n"
+        f"{md_code(str(ref))} {what} ({md_code(str(waited.head.digest))}) after "
+        f"{waited.seconds:.0f} s and {waited.polls} HEAD requests (at most "
+        f"{md_text(str(decisions.wait_timeout))}; HEAD requests spend no pull quota).\n"
     )
 
 
@@ -204,6 +197,19 @@ def release_outputs(plan: ReleasePlan) -> dict[str, str]:
         "is-latest-major": boolean(plan.is_latest_major),
         "is-latest-minor": boolean(plan.is_latest_minor),
         "release-tags": compact_json(list(plan.tags)),
+    }
+
+
+def release_document(plan: ReleasePlan) -> dict[str, object]:
+    """The plan as the CLI prints it (``hubaction tags --release-version``)."""
+    return {
+        "release-version": plan.version.text,
+        "is-latest": plan.is_latest,
+        "is-latest-major": plan.is_latest_major,
+        "is-latest-minor": plan.is_latest_minor,
+        "release-tags": list(plan.tags),
+        "compared": plan.compared,
+        "highest": plan.highest,
     }
 
 

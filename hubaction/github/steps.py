@@ -82,10 +82,10 @@ def lookup(
     result = Result()
     if inputs.namespace or inputs.list_namespaces or (ref is not None and ref.is_docker_hub):
         result.hub = _open_hub(kit, inputs, client, debug)
-    if ref is not None and inputs.decisions.wait_for:
-        result.parts.append(_wait(kit, client, inputs, ref))
+    waited = _wait(kit, client, inputs, ref) if ref and inputs.decisions.wait_for else None
     if ref is not None:
         _image(kit, client, inputs, ref, result)
+        result.parts.insert(1, waited)  # under the image's heading
     if inputs.dockerfile:
         _dockerfile(client, inputs, result)
     if result.hub is not None and inputs.list_namespaces:

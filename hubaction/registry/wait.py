@@ -10,12 +10,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hubaction.errors import HubActionError, NotFound, WaitTimedOut
+from hubaction.errors import HubActionError, NotFound, Unauthorized, WaitTimedOut
 from hubaction.oci.model import ManifestHead
-from hubaction.oci.reference import Digest
+from hubaction.oci.reference import Digest, Reference
 
-__all__ = ["WAIT_CONDITIONS", "Waited", "poll_intervals", "wait_for"]
+if TYPE_CHECKING:
+    from hubaction.registry.client import RegistryClient
+
+__all__ = ["WAIT_CONDITIONS", "Waited", "poll_intervals", "wait_for", "wait_for_tag"]
 
 WAIT_CONDITIONS = ("exists", "changed")
 
@@ -84,4 +88,40 @@ def wait_for(
     goal = "exist" if condition == "exists" else f"change from {compare}"
     raise WaitTimedOut(
         f"Waited {clock() - start:.0f} s ({poll} HEAD requests) for {what} to {goal}; it {state}"
+    )
+
+
+def wait_for_tag(
+    client: RegistryClient,
+    ref: Reference,
+    *,
+    condition: str,
+    compare: Digest | None,
+    timeout: float,
+    anonymous_hub: bool,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    on_poll: Callable[[int, str], None] = lambda _poll, _state: None,
+) -> Waited:
+    """:func:`wait_for` on ``client``'s HEADs of ``ref`` (the action's and the CLI's wait).
+
+    ``anonymous_hub``: ``ref`` is on Docker Hub and no credentials are given. Docker Hub then
+    answers 401, not 404, for a repository not pushed yet (it cannot tell it from a private
+    one), so a 401 is waited out too; with credentials, a 401 ends the wait at once.
+    """
+    pending: tuple[type[HubActionError], ...] = (NotFound,)
+    state = "does not exist"
+    if anonymous_hub:
+        pending, state = (NotFound, Unauthorized), "does not exist (or is private: no credentials)"
+    return wait_for(
+        lambda: client.head_manifest(ref),
+        what=str(ref),
+        condition=condition,
+        compare=compare,
+        timeout=timeout,
+        clock=clock,
+        sleep=sleep,
+        on_poll=on_poll,
+        pending=pending,
+        pending_state=state,
     )
