@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from actionrunner import ActionRun, run_action
-from registryfixtures import RegistryProcess
+from registryfixtures import Fixtures, RegistryProcess
 from registryfixtures.images import BuiltImage, Pusher, build_image
 
 #: A tag pushed this long after the step starts (the acceptance item's 5 s).
@@ -193,3 +193,28 @@ def test_max_age_without_a_created_time_is_empty_with_a_warning(
     assert run.outputs["too-old"] == ""
     warnings = [data for name, _p, data in run.commands if name == "warning"]
     assert len(warnings) == 1 and "placeholder" in warnings[0], run.commands
+
+
+@pytest.mark.parametrize("compare", ["platform", "other"])
+def test_wait_for_changed_treats_a_platform_digest_as_the_tag_s(
+    tmp_path: Path, open_registry: RegistryProcess, registry_fixtures: Fixtures, compare: str
+) -> None:
+    pushed = registry_fixtures.images["fixtures/oci-index:1"]
+    platform_digest = pushed.platforms["linux/amd64"].manifest_digest
+    digest = platform_digest if compare == "platform" else "sha256:" + "0" * 64
+    run = run_action(
+        {
+            "repository": f"{open_registry.host}/fixtures/oci-index:1",
+            "wait-for": "changed",
+            "compare-digest": digest,
+            "wait-timeout": "4s",
+            "list-tags": "false",
+        },
+        tmp_path,
+    )
+    if compare == "platform":  # as `changed` says: the tag still holds that platform manifest
+        assert f"still has digest {platform_digest}" in only_error(run)
+    else:
+        assert run.returncode == 0, run.log
+        assert run.outputs["changed"] == "true"
+        assert run.outputs["digest"] == pushed.digest

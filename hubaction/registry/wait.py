@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from hubaction.errors import HubActionError, NotFound, Unauthorized, WaitTimedOut
+from hubaction.oci.manifest import ImageIndex
+from hubaction.oci.mediatypes import DOCKER_MANIFEST_LIST, OCI_INDEX
 from hubaction.oci.model import ManifestHead
 from hubaction.oci.reference import Digest, Reference
 
@@ -107,14 +109,34 @@ def wait_for_tag(
 
     ``anonymous_hub``: ``ref`` is on Docker Hub and no credentials are given. Docker Hub then
     answers 401, not 404, for a repository not pushed yet (it cannot tell it from a private
-    one), so a 401 is waited out too; with credentials, a 401 ends the wait at once.
+    one), so a 401 is waited out too; with credentials, a 401 ends the wait at once. For
+    ``changed``, a ``compare`` that is one of the new index's platform manifests has not
+    changed (one GET of each new index: only when the HEAD digest differs).
     """
     pending: tuple[type[HubActionError], ...] = (NotFound,)
     state = "does not exist"
     if anonymous_hub:
         pending, state = (NotFound, Unauthorized), "does not exist (or is private: no credentials)"
+    platforms: dict[Digest, frozenset[Digest]] = {}
+
+    def head() -> ManifestHead:
+        answer = client.head_manifest(ref)
+        if condition != "changed" or compare is None or answer.digest == compare:
+            return answer
+        if answer.media_type not in (None, OCI_INDEX, DOCKER_MANIFEST_LIST):
+            return answer
+        # As the `changed` output (github/steps.py, `result.current`): a compare-digest that is
+        # one of the index's platform manifests has not changed. One GET per new index digest.
+        if answer.digest not in platforms:
+            manifest = client.get_manifest(ref, answer.digest).manifest
+            listed = manifest.manifests if isinstance(manifest, ImageIndex) else ()
+            platforms[answer.digest] = frozenset(d.digest for d in listed)
+        if compare in platforms[answer.digest]:
+            return replace(answer, digest=compare)  # logged as "still has digest <compare>"
+        return answer
+
     return wait_for(
-        lambda: client.head_manifest(ref),
+        head,
         what=str(ref),
         condition=condition,
         compare=compare,
