@@ -221,7 +221,7 @@ def _tags_options(args: argparse.Namespace) -> tuple[Reference, re.Pattern[str] 
         )
     tag_filter = compile_tag_filter(args.filter or "")
     if args.release_version is not None:
-        args.release_version = parse_release_version(args.release_version)
+        args.release_version = parse_release_version(args.release_version, "--release-version")
     if args.limit < 0:
         raise InvalidInput(f"--limit {args.limit}: expected 0 (no limit) or a positive number")
     if args.sort == "updated" and not ref.is_docker_hub:

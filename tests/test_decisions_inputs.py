@@ -55,7 +55,7 @@ RULES: list[tuple[dict[str, str], tuple[str, ...]]] = [
     ({**OK, "max-age": "30d", "digest-only": "true"}, ("`max-age`", "`digest-only: true`")),
     ({**OK, "wait-for": "Exists"}, ("`wait-for`", "exists")),
     ({**OK, "wait-timeout": "-1m"}, ("`wait-timeout`", "10m")),
-    ({**OK, "release-version": "1.3.0-alpine"}, ("release-version", "MAJOR.MINOR.PATCH")),
+    ({**OK, "release-version": "1.3.0-alpine"}, ("`release-version`", "MAJOR.MINOR.PATCH")),
     ({**OK, "max-age": "30 days"}, ("`max-age`", "30d")),
 ]
 

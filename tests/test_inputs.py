@@ -55,7 +55,7 @@ BAD: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     "hub-url": ("ftp://hub", {}, ("`hub-url`", "https://")),
     "wait-for": ("present", {}, ("`wait-for`", "exists", "changed")),
     "wait-timeout": ("10 minutes", {"wait-for": "exists"}, ("`wait-timeout`", "10m")),
-    "release-version": ("1.2", {}, ("release-version", "MAJOR.MINOR.PATCH")),
+    "release-version": ("1.2", {}, ("`release-version`", "MAJOR.MINOR.PATCH")),
     "max-age": ("a month", {}, ("`max-age`", "30d")),
 }
 

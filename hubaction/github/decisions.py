@@ -63,9 +63,8 @@ def parse_max_age(name: str, value: str) -> Duration | None:
     return parse_duration(value, f"Input `{name}`") if value else None
 
 
-def parse_release(_name: str, value: str) -> Version | None:
-    # InvalidReleaseVersion names the input itself.
-    return parse_release_version(value) if value else None
+def parse_release(name: str, value: str) -> Version | None:
+    return parse_release_version(value, f"Input `{name}`") if value else None
 
 
 def check_decisions(

@@ -26,8 +26,9 @@ class InvalidReleaseVersion(InvalidInput):
     title = "Invalid release version"
 
 
-def parse_release_version(text: str) -> Version:
-    """The candidate as a :class:`Version`; ``refs/tags/`` in front (``github.ref``) is dropped."""
+def parse_release_version(text: str, what: str = "release-version") -> Version:
+    """The candidate as a :class:`Version`; ``refs/tags/`` in front (``github.ref``) is dropped.
+    ``what`` names the input or option in the error."""
     stripped = text.strip().removeprefix("refs/tags/")
     version = parse_version(stripped)
     if (
@@ -37,7 +38,7 @@ def parse_release_version(text: str) -> Version:
         or version.build is not None
     ):
         raise InvalidReleaseVersion(
-            f"release-version {stripped[:80]!r} is not a release version: write "
+            f"{what} {stripped[:80]!r} is not a release version: write "
             "MAJOR.MINOR.PATCH such as 1.4.2 or v1.4.2 (a pre-release such as 2.0.0-rc.1 "
             "gets only its own tag)"
         )
