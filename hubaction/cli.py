@@ -16,13 +16,16 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from hubaction import __version__
-from hubaction.errors import HubActionError, InvalidInput, describe
+from hubaction.errors import HubActionError, InvalidInput, NotFound, describe
+from hubaction.oci.durations import parse_duration
 from hubaction.oci.platform import Platform, is_all_platforms, parse_platform
-from hubaction.oci.reference import Reference, parse_reference
+from hubaction.oci.reference import Reference, parse_digest, parse_reference
+from hubaction.oci.releases import parse_release_version
 from hubaction.oci.tags import SORTS, compile_tag_filter, skipped_tags_note
 from hubaction.oci.wire import scrub
 from hubaction.registry.credentials import (
@@ -147,6 +150,8 @@ def cmd_inspect(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     ref = parse_reference(args.reference)
     every = is_all_platforms(args.platform)  # all: the rest as for linux/amd64
     platform = parse_platform("linux/amd64" if every else args.platform)
+    if args.max_age is not None:
+        args.max_age = parse_duration(args.max_age, "--max-age")
     creds = _credentials(args, ref.registry, stdin)
     return _inspect(args, ref, platform, creds, out, every=every)
 
@@ -171,6 +176,8 @@ def _inspect(
         found = inspect_all(client, ref, platform)
     info = found.info if found else inspect_image(client, ref, platform, want_config=True)
     outputs = image_outputs(info) | _supply_chain(client, info, referrers=args.referrers)
+    if args.max_age is not None:
+        outputs["too-old"] = _too_old(args, ref, outputs["created"], creds)
     facts = _resolved(found) if found else {}
     if args.json:
         _inspect_json(ref, info, outputs, out, facts)
@@ -210,6 +217,17 @@ def _resolved(found: AllPlatforms) -> dict[str, dict[str, int | bool]]:
         }
         for p in found.platforms
     }
+
+
+def _too_old(args: argparse.Namespace, ref: Reference, created: str, creds: CredentialStore) -> str:
+    """``max-age``'s verdict, as the action's (:func:`hubaction.github.decisions.image_age`)."""
+    from hubaction.github.decisions import image_age
+
+    hub = _hub(args, creds) if ref.is_docker_hub else None
+    check = image_age(args.max_age, ref, created, hub, datetime.now(UTC))
+    if check.too_old is None:
+        sys.stderr.write(f"note: the image's age is unknown ({shown(check.unknown)})\n")
+    return "" if check.too_old is None else str(check.too_old).lower()
 
 
 def _inspect_json(
@@ -262,6 +280,8 @@ def _inspect_text(
         ("Signed", {"true": "yes", "false": "no"}.get(outputs.get("signed", ""), "not looked up")),
         ("Attestations", str(len(json.loads(outputs["attestations"])))),
     ]
+    if "too-old" in outputs:
+        rows.append(("Too old", outputs["too-old"] or "unknown"))
     _table(rows, out)
     if info.entries:
         out.write("\nPlatforms:\n")
@@ -294,6 +314,8 @@ def _tags_options(args: argparse.Namespace) -> tuple[Reference, re.Pattern[str] 
             f"{args.repository!r}: give a repository without a tag or digest to list its tags"
         )
     tag_filter = compile_tag_filter(args.filter or "")
+    if args.release_version is not None:
+        args.release_version = parse_release_version(args.release_version, "--release-version")
     if args.limit < 0:
         raise InvalidInput(f"--limit {args.limit}: expected 0 (no limit) or a positive number")
     if args.sort == "updated" and not ref.is_docker_hub:
@@ -312,15 +334,23 @@ def _note_fallback(exc: HubActionError) -> None:
 def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     ref, tag_filter = _tags_options(args)
     creds = _credentials(args, ref.registry, stdin)
-    from hubaction.tagsource import list_tags
+    from hubaction.tagsource import TagListing, list_tags
 
-    listing = list_tags(
-        ref,
-        registry=lambda: _client(args, ref.registry, creds),
-        hub=lambda: _hub(args, creds),
-        sort=args.sort,
-        on_fallback=_note_fallback,
-    )
+    try:
+        listing = list_tags(
+            ref,
+            registry=lambda: _client(args, ref.registry, creds),
+            hub=lambda: _hub(args, creds),
+            sort=args.sort,
+            on_fallback=_note_fallback,
+        )
+    except NotFound:
+        if args.release_version is None:
+            raise
+        listing = TagListing(())  # a repository not pushed yet: the candidate is the latest
+    if args.release_version is not None:
+        kept = listing.select(tag_filter=tag_filter, sort="lexical", max_tags=0)
+        return _release(args, kept.tags, out)
     if listing.skipped:
         # As the action: once, with a count; the hostile names are never printed.
         note = skipped_tags_note(f"{ref.registry}/{ref.repository}", listing.skipped)
@@ -343,6 +373,45 @@ def cmd_tags(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         out.write(f"{shown(tag)}  {when:%Y-%m-%d %H:%M}\n" if when else shown(tag) + "\n")
     if len(selection.tags) < selection.count:
         sys.stderr.write(f"({len(selection.tags)} of {selection.count} tags; --limit 0 for all)\n")
+    return 0
+
+
+def _release(args: argparse.Namespace, names: Sequence[str], out: TextIO) -> int:
+    """``tags --release-version``: the action's release outputs for the candidate."""
+    from hubaction.github.decisions import release_document
+    from hubaction.oci.releases import plan_release
+
+    doc = release_document(plan_release(args.release_version, names))
+    if args.json:
+        out.write(_json(doc) + "\n")
+    else:
+        _table([(k, v if isinstance(v, str) else json.dumps(v)) for k, v in doc.items()], out)
+    return 0
+
+
+def cmd_wait(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    """Poll a tag by HEAD until it exists (or its digest differs from ``--changed``)."""
+    ref = parse_reference(args.reference)
+    timeout = parse_duration(args.wait_timeout, "--wait-timeout")
+    compare = parse_digest(args.changed) if args.changed else None
+    if compare is not None and ref.tag is None:
+        raise InvalidInput("--changed needs a tag: a digest reference never changes")
+    creds = _credentials(args, ref.registry, stdin)
+    args.timeout += timeout.seconds  # the run deadline is extended by the wait (issue 17 §4)
+    from hubaction.registry.wait import wait_for_tag
+
+    waited = wait_for_tag(
+        _client(args, ref.registry, creds),
+        ref,
+        condition="changed" if compare is not None else "exists",
+        compare=compare,
+        timeout=float(timeout.seconds),
+        anonymous_hub=ref.is_docker_hub and creds.get("docker.io") is None,
+        on_poll=lambda poll, state: print(f"HEAD {poll}: {shown(state)}", file=sys.stderr),
+    )
+    digest = str(waited.head.digest)
+    doc = {"reference": str(ref), "digest": digest, "polls": waited.polls}
+    out.write(_json(doc) + "\n" if args.json else digest + "\n")
     return 0
 
 
@@ -449,6 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="linux/amd64",
         help="os/arch[/variant], or all for every platform (default: linux/amd64)",
     )
+    inspect.add_argument(
+        "--max-age", metavar="AGE", help="also tell whether the image is older than AGE (30d)"
+    )
     inspect.set_defaults(func=cmd_inspect)
 
     tags = sub.add_parser("tags", parents=[common], help="list a repository's tags")
@@ -458,7 +530,21 @@ def build_parser() -> argparse.ArgumentParser:
     tags.add_argument(
         "--limit", type=int, default=0, metavar="N", help="at most N tags (default 0: all)"
     )
+    tags.add_argument(
+        "--release-version",
+        metavar="VERSION",
+        help="instead of the tags: which moving tags a release of VERSION should carry",
+    )
     tags.set_defaults(func=cmd_tags)
+
+    wait = sub.add_parser("wait", parents=[common], help="poll a tag until it exists or changes")
+    wait.add_argument("reference", help="image reference, e.g. ghcr.io/o/app:1.2")
+    wait.add_argument("--changed", metavar="DIGEST", help="until its digest is not DIGEST")
+    # Not --timeout: that is the run's own limit (every request), a common option.
+    wait.add_argument(
+        "--wait-timeout", default="10m", metavar="DURATION", help="how long (default: 10m)"
+    )
+    wait.set_defaults(func=cmd_wait)
 
     namespaces = sub.add_parser(
         "namespaces", parents=[common], help="Docker Hub namespaces the credentials can see"

@@ -55,6 +55,10 @@ BAD: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     "insecure": ("maybe", {}, ("`insecure`", "true")),
     "hub-url": ("ftp://hub", {}, ("`hub-url`", "https://")),
     "timeout": ("0", {}, ("`timeout`", "positive number of seconds", "120")),
+    "wait-for": ("present", {}, ("`wait-for`", "exists", "changed")),
+    "wait-timeout": ("10 minutes", {"wait-for": "exists"}, ("`wait-timeout`", "10m")),
+    "release-version": ("1.2", {}, ("`release-version`", "MAJOR.MINOR.PATCH")),
+    "max-age": ("a month", {}, ("`max-age`", "30d")),
 }
 
 

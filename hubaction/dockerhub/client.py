@@ -32,6 +32,7 @@ from hubaction.dockerhub.models import (
     parse_namespaces,
     parse_page,
     parse_repository,
+    parse_tag_answer,
 )
 from hubaction.errors import (
     HubActionError,
@@ -42,6 +43,7 @@ from hubaction.errors import (
     Service,
     Unauthorized,
 )
+from hubaction.oci.reference import parse_tag as parse_tag_name
 from hubaction.oci.wire import NotJSON, load_json, plausible_token, remember_secret
 from hubaction.registry.credentials import Credentials
 from hubaction.registry.errors import error_body, error_for, network_error
@@ -65,6 +67,8 @@ MAX_PAGES = 500
 # A page of 100 tags with a dozen platform images each is about 0.5 MiB; 16 MiB is garbage.
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 MAX_LOGIN_BYTES = 1024 * 1024
+# One tag's object: a few hundred bytes per platform.
+MAX_TAG_BYTES = 1024 * 1024
 # Reads of a listing that changed while it was being read, before giving up.
 LISTING_ATTEMPTS = 3
 # Redirects of one listing request followed (within hub-url's origin), as the registry's.
@@ -424,6 +428,30 @@ class HubClient:
             missing=missing,
         )
         return self._list(listing)
+
+    def tag(self, namespace: str, repository: str, tag: str) -> HubTag:
+        """One tag of ``namespace/repository`` with its metadata (push date, digest, images):
+        ``GET /v2/namespaces/{ns}/repositories/{repo}/tags/{tag}``, one request."""
+        ns = parse_hub_name(namespace, "namespace")
+        repo = parse_hub_name(repository, "repository")
+        name = parse_tag_name(tag)
+        what = f"Docker Hub tag {ns}/{repo}:{name}"
+        path = f"/v2/namespaces/{quote(ns)}/repositories/{quote(repo)}/tags/{quote(name)}"
+        with self._get(path, what=what) as response:
+            if response.status_code == 404:
+                # As for listings: a missing tag or repository, or a private one hidden.
+                raise NotFound(
+                    f"{what}: the tag or its repository does not exist (404)",
+                    kind=Kind.TAG,
+                    status=404,
+                    service=Service.HUB_API,
+                    registry="docker.io",
+                    repository=f"{ns}/{repo}",
+                )
+            if not 200 <= response.status_code < 300:
+                raise self._fail(response, what)
+            body = read_body(response, limit=MAX_TAG_BYTES, what=what)
+        return parse_tag_answer(body, what=what)
 
     def _list(self, listing: HubListing[T]) -> HubItems[T]:
         what = listing.what

@@ -7,15 +7,16 @@ Pure: no I/O. Everything here is hostile until parsed: a malformed answer is a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from hubaction.errors import InvalidInput, NotFound, RegistryError, Service
 from hubaction.oci.reference import is_path_component, parse_digest
 from hubaction.oci.reference import parse_tag as parse_tag_name
+from hubaction.oci.times import format_time as format_hub_time
+from hubaction.oci.times import parse_time as parse_hub_time  # RFC 3339, as `created`
 from hubaction.oci.wire import (
     MAX_TOKEN_LENGTH,
     MIN_TOKEN_LENGTH,
@@ -48,16 +49,9 @@ __all__ = [
     "parse_page",
     "parse_repository",
     "parse_tag",
+    "parse_tag_answer",
     "split_hub_repository",
 ]
-
-# RFC 3339 date-time (what Docker Hub sends, e.g. 2024-05-01T12:34:56.123456Z). Stricter than
-# datetime.fromisoformat, which also takes "2024-W01" or a date alone.
-_TIME_RE = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
-    r"(?:\.([0-9]{1,9}))?([Zz]|[+-][0-9]{2}:[0-9]{2})",
-    re.ASCII,
-)
 
 T = TypeVar("T")
 
@@ -147,45 +141,6 @@ class HubRateLimit:
 
 
 # -- times and names --------------------------------------------------------------------------
-
-
-def parse_hub_time(text: str) -> datetime:
-    """An RFC 3339 date-time as an aware UTC datetime; digits past microseconds are dropped.
-
-    Raises :class:`ValueError` for anything else.
-    """
-    match = _TIME_RE.fullmatch(text)
-    if match is None:
-        raise ValueError(
-            f"time {quote_bounded(text, 64)} is not an RFC 3339 date-time such as "
-            "2024-05-01T12:34:56Z"
-        )
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    fraction = (match[7] or "").ljust(6, "0")[:6]
-    zone = match[8]
-    if zone in ("Z", "z"):
-        tz = UTC
-    else:
-        hours, minutes = int(zone[1:3]), int(zone[4:6])
-        if hours > 23 or minutes > 59:
-            raise ValueError(f"time {quote_bounded(text, 64)} has an invalid UTC offset {zone!r}")
-        offset = timedelta(hours=hours, minutes=minutes)
-        tz = timezone(-offset if zone[0] == "-" else offset)
-    moment = datetime(year, month, day, hour, minute, second, int(fraction), tzinfo=tz)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before datetime.min in UTC
-        raise ValueError(f"time {quote_bounded(text, 64)} is out of range") from None
-
-
-def format_hub_time(moment: datetime) -> str:
-    """``moment`` in Docker Hub's form, ``2024-05-01T12:34:56.123456Z`` (naive means UTC)."""
-    t = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    # Not strftime: its %Y does not pad years below 1000 on glibc.
-    return (
-        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
-        f".{t.microsecond:06d}Z"
-    )
 
 
 def split_hub_repository(repository: str) -> tuple[str, str]:
@@ -384,6 +339,15 @@ def parse_tag(doc: Mapping[str, Any], *, what: str = "Docker Hub tag") -> HubTag
         last_pushed=_opt_time(doc, "tag_last_pushed", what),
         images=tuple(parse_image(i, what=f"{what} {quote_bounded(name)}") for i in images),
     )
+
+
+def parse_tag_answer(body: bytes, *, what: str = "Docker Hub tag") -> HubTag:
+    """The answer of ``GET /v2/namespaces/{ns}/repositories/{repo}/tags/{tag}``: one tag
+    object, as a listing item."""
+    doc = _hub_json(body, what)
+    if not isinstance(doc, dict):
+        raise _malformed(what, f"the answer is {type(doc).__name__}, not an object")
+    return parse_tag(doc, what=what)
 
 
 def parse_listed_tag(doc: Mapping[str, Any], *, what: str = "Docker Hub tag") -> HubTag | None:

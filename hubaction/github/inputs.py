@@ -9,11 +9,12 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from hubaction.errors import InvalidInput
+from hubaction.github import decisions as decide
 from hubaction.github.toolkit import parse_bool_input, parse_int_input
 from hubaction.oci.platform import Platform, is_all_platforms, parse_platform
 from hubaction.oci.reference import (
@@ -206,6 +207,11 @@ SUMMARY = Input("summary", "true", boolean)
 INSECURE = Input("insecure", "false", boolean)
 HUB_URL = Input("hub-url", "https://hub.docker.com", _hub_url)
 TIMEOUT = Input("timeout", "120", _seconds)
+# Issue 17 §4-6 (hubaction.github.decisions).
+WAIT_FOR = Input("wait-for", "", decide.parse_wait_for)
+WAIT_TIMEOUT = Input("wait-timeout", "10m", decide.parse_wait_timeout)
+RELEASE_VERSION = Input("release-version", "", decide.parse_release)
+MAX_AGE = Input("max-age", "", decide.parse_max_age)
 
 INPUTS: tuple[Input[Any], ...] = (
     REPOSITORY,
@@ -230,6 +236,10 @@ INPUTS: tuple[Input[Any], ...] = (
     INSECURE,
     HUB_URL,
     TIMEOUT,
+    WAIT_FOR,
+    WAIT_TIMEOUT,
+    RELEASE_VERSION,
+    MAX_AGE,
 )
 
 #: Input name -> default, as action.yml declares them (``None``: no default).
@@ -411,6 +421,21 @@ class ActionInputs:
     referrers: bool = False
     # `platform: all`: every platform resolved and compared; `platform` is then linux/amd64.
     all_platforms: bool = False
+    # wait-for, wait-timeout, release-version, max-age
+    decisions: decide.Decisions = field(default_factory=decide.Decisions)
+
+
+def read_decisions(
+    get_input: GetInput, ref: Reference | None, compare: Digest | None, digest_only: bool
+) -> decide.Decisions:
+    decisions = decide.Decisions(
+        wait_for=WAIT_FOR.read(get_input),
+        wait_timeout=WAIT_TIMEOUT.read(get_input),
+        release_version=RELEASE_VERSION.read(get_input),
+        max_age=MAX_AGE.read(get_input),
+    )
+    decide.check_decisions(decisions, ref=ref, compare=compare, digest_only=digest_only)
+    return decisions
 
 
 def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> ActionInputs:
@@ -441,6 +466,7 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
     tag_filter = TAG_FILTER.read(get_input)
     max_tags = MAX_TAGS.read(get_input)
     dockerfile = DOCKERFILE.read(get_input)
+    decisions = read_decisions(get_input, ref, compare, digest_only)
     if login is not None:
         hub = bool(namespace or list_namespaces)
         needed = registries_to_log_in(ref, base, dockerfile.images, hub=hub)
@@ -467,6 +493,7 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         timeout=TIMEOUT.read(get_input),
         referrers=_referrers(get_input, digest_only),
         all_platforms=all_platforms,
+        decisions=decisions,
     )
 
 

@@ -46,6 +46,12 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "namespaces",
     "rate-limit-limit",
     "rate-limit-remaining",
+    # Issue 17 §5-6 (hubaction.github.decisions).
+    "is-latest",
+    "is-latest-major",
+    "is-latest-minor",
+    "release-tags",
+    "too-old",
 )
 
 

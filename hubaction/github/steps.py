@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from hubaction.errors import DeadlineExceeded, HubActionError, Kind, NotFound, describe
+from hubaction.github import decisions
 from hubaction.github.inputs import ActionInputs
 from hubaction.github.outputs import (
     boolean,
@@ -88,8 +90,10 @@ def lookup(
     result = Result()
     if inputs.namespace or inputs.list_namespaces or (ref is not None and ref.is_docker_hub):
         result.hub = _open_hub(kit, inputs, client, debug)
+    waited = _wait(kit, client, inputs, ref) if ref and inputs.decisions.wait_for else None
     if ref is not None:
         _image(kit, client, inputs, ref, result)
+        result.parts.insert(1, waited)  # under the image's heading
     if inputs.dockerfile:
         _dockerfile(client, inputs, result)
     if result.hub is not None and inputs.list_namespaces:
@@ -118,7 +122,7 @@ def _open_registry(
         on_secret=kit.mask,
         debug=debug,
         session=session,
-        deadline=Deadline(inputs.timeout),
+        deadline=Deadline(decisions.run_seconds(inputs.timeout, inputs.decisions)),
     )
 
 
@@ -150,7 +154,8 @@ def _image(
             _inspect(kit, client, inputs, ref, result)
     except NotFound as exc:
         missing = _missing_repository(client, ref, exc) or exc
-        if inputs.fail_on_missing or missing.kind not in _MISSING_IMAGE:
+        fail = decisions.fails_on_missing(inputs.fail_on_missing, inputs.decisions)
+        if fail or missing.kind not in _MISSING_IMAGE:
             if missing is exc:
                 raise
             raise missing from exc
@@ -166,8 +171,45 @@ def _image(
     result.outputs["changed"] = boolean(changed)
     result.outputs.setdefault("base-changed", "false")
     result.outputs.setdefault("changed-platforms", "[]")
-    if inputs.list_tags and not inputs.digest_only:
-        _tags(kit, client, inputs, ref, result, exists=exists)
+    _tags_and_decisions(kit, client, inputs, ref, result, exists=exists)
+
+
+def _tags_and_decisions(
+    kit: Toolkit,
+    client: RegistryClient,
+    inputs: ActionInputs,
+    ref: Reference,
+    result: Result,
+    *,
+    exists: bool,
+) -> None:
+    """The tag list, and what release-version and max-age decide (hubaction.github.decisions)."""
+    listed = inputs.list_tags and not inputs.digest_only
+    release = inputs.decisions.release_version is not None
+    # release-version needs the tag list even with list-tags: false (issue 17 §5).
+    listing = _listing(kit, client, inputs, ref, result, exists) if listed or release else None
+    if listed:
+        _tags(kit, client, inputs, ref, result, listing)
+    decisions.decide(
+        kit,
+        inputs.decisions,
+        ref,
+        outputs=result.outputs,
+        parts=result.parts,
+        tags=listing.names if listing is not None else None,
+        tag_filter=inputs.tag_filter,
+        exists=exists,
+        hub=result.hub,
+        now=datetime.now(UTC),
+    )
+
+
+def _wait(kit: Toolkit, client: RegistryClient, inputs: ActionInputs, ref: Reference) -> str:
+    """wait-for, before the lookup; its time is added to the run's (decisions.run_seconds)."""
+    anonymous_hub = ref.is_docker_hub and inputs.credentials.get("docker.io") is None
+    return decisions.wait(
+        kit, client, ref, inputs.decisions, inputs.compare_digest, anonymous_hub=anonymous_hub
+    )
 
 
 def _digest_only(client: RegistryClient, ref: Reference, result: Result) -> None:
@@ -286,15 +328,15 @@ def _warn_platform(kit: Toolkit, wanted: Platform, actual: Platform) -> None:
         )
 
 
-def _tags(
+def _listing(
     kit: Toolkit,
     client: RegistryClient,
     inputs: ActionInputs,
     ref: Reference,
     result: Result,
-    *,
     exists: bool,
-) -> None:
+) -> TagListing | None:
+    """The repository's tags; ``None`` when it does not exist and neither does the image."""
     from hubaction.tagsource import list_tags
 
     def fallback(exc: HubActionError) -> None:
@@ -312,13 +354,26 @@ def _tags(
     except NotFound:
         if exists:
             raise
-        result.outputs.update({"tags": "[]", "tag-count": "0", "latest-semver": ""})
-        return
+        return None
     if listing.skipped:
         # Once, with a count: the names are the registry's hostile text, never quoted.
         kit.warning(skipped_tags_note(f"{ref.registry}/{ref.repository}", listing.skipped))
     if listing.cut:
         kit.warning(f"{listing.cut}; the tags outputs hold only the tags listed before it")
+    return listing
+
+
+def _tags(
+    kit: Toolkit,
+    client: RegistryClient,
+    inputs: ActionInputs,
+    ref: Reference,
+    result: Result,
+    listing: TagListing | None,
+) -> None:
+    if listing is None:
+        result.outputs.update({"tags": "[]", "tag-count": "0", "latest-semver": ""})
+        return
     selection = listing.select(
         tag_filter=inputs.tag_filter, sort=inputs.tag_sort, max_tags=inputs.max_tags
     )

@@ -26,8 +26,9 @@ class InvalidReleaseVersion(InvalidInput):
     title = "Invalid release version"
 
 
-def parse_release_version(text: str) -> Version:
-    """The candidate as a :class:`Version`; ``refs/tags/`` in front (``github.ref``) is dropped."""
+def parse_release_version(text: str, what: str = "release-version") -> Version:
+    """The candidate as a :class:`Version`; ``refs/tags/`` in front (``github.ref``) is dropped.
+    ``what`` names the input or option in the error."""
     stripped = text.strip().removeprefix("refs/tags/")
     version = parse_version(stripped)
     if (
@@ -37,7 +38,7 @@ def parse_release_version(text: str) -> Version:
         or version.build is not None
     ):
         raise InvalidReleaseVersion(
-            f"release-version {stripped[:80]!r} is not a release version: write "
+            f"{what} {stripped[:80]!r} is not a release version: write "
             "MAJOR.MINOR.PATCH such as 1.4.2 or v1.4.2 (a pre-release such as 2.0.0-rc.1 "
             "gets only its own tag)"
         )
@@ -53,17 +54,22 @@ class ReleasePlan:
     is_latest_major: bool
     is_latest_minor: bool
     tags: tuple[str, ...]
+    #: How many release tags the candidate was compared with, and the highest of them.
+    compared: int = 0
+    highest: str | None = None
 
 
 def plan_release(candidate: Version, tags: Iterable[str]) -> ReleasePlan:
     """Compare ``candidate`` with the release tags among ``tags`` (already ``tag-filter``ed)."""
-    released = [
-        version.release
+    versions = [
+        version
         for tag in tags
         if (version := parse_version(tag)) is not None and version.is_semver_release
     ]
+    released = [version.release for version in versions]
+    top = max(versions, key=lambda v: v.release).text if versions else None
     if candidate.prerelease:
-        return ReleasePlan(candidate, False, False, False, (candidate.text,))
+        return ReleasePlan(candidate, False, False, False, (candidate.text,), len(versions), top)
     mine = candidate.release
     latest = all(mine >= other for other in released)
     latest_major = all(mine >= other for other in released if other[0] == mine[0])
@@ -76,4 +82,6 @@ def plan_release(candidate: Version, tags: Iterable[str]) -> ReleasePlan:
         moving.append(f"{prefix}{mine[0]}")
     if latest:
         moving.append("latest")
-    return ReleasePlan(candidate, latest, latest_major, latest_minor, tuple(moving))
+    return ReleasePlan(
+        candidate, latest, latest_major, latest_minor, tuple(moving), len(versions), top
+    )

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from hubaction.errors import NotFound, WaitTimedOut
+from hubaction.errors import HubActionError, NotFound, Unauthorized, WaitTimedOut
+from hubaction.oci.manifest import ImageIndex
+from hubaction.oci.mediatypes import DOCKER_MANIFEST_LIST, OCI_INDEX
 from hubaction.oci.model import ManifestHead
-from hubaction.oci.reference import Digest
+from hubaction.oci.reference import Digest, Reference
 
-__all__ = ["WAIT_CONDITIONS", "Waited", "poll_intervals", "wait_for"]
+if TYPE_CHECKING:
+    from hubaction.registry.client import RegistryClient
+
+__all__ = ["WAIT_CONDITIONS", "Waited", "poll_intervals", "wait_for", "wait_for_tag"]
 
 WAIT_CONDITIONS = ("exists", "changed")
 
@@ -55,10 +61,13 @@ def wait_for(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     on_poll: Callable[[int, str], None] = lambda _poll, _state: None,
+    pending: tuple[type[HubActionError], ...] = (NotFound,),
+    pending_state: str = "does not exist",
 ) -> Waited:
     """Poll ``head()`` until ``condition`` holds (``exists``; ``changed``: a digest other than
     ``compare``), or raise :class:`WaitTimedOut` after ``timeout`` seconds. A missing tag is
-    the state being waited out; any other error ends the wait at once."""
+    the state being waited out (``pending``: the errors that say so, ``pending_state`` how
+    it is logged); any other error ends the wait at once."""
     if condition not in WAIT_CONDITIONS:
         raise ValueError(f"wait condition {condition!r} is not one of {WAIT_CONDITIONS}")
     start = clock()
@@ -67,8 +76,8 @@ def wait_for(
     for poll in range(1, len(pauses) + 2):
         try:
             answer = head()
-        except NotFound:
-            state = "does not exist"
+        except pending:
+            state = pending_state
         else:
             if condition == "exists" or answer.digest != compare:
                 return Waited(answer, poll, clock() - start)
@@ -81,4 +90,60 @@ def wait_for(
     goal = "exist" if condition == "exists" else f"change from {compare}"
     raise WaitTimedOut(
         f"Waited {clock() - start:.0f} s ({poll} HEAD requests) for {what} to {goal}; it {state}"
+    )
+
+
+def wait_for_tag(
+    client: RegistryClient,
+    ref: Reference,
+    *,
+    condition: str,
+    compare: Digest | None,
+    timeout: float,
+    anonymous_hub: bool,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    on_poll: Callable[[int, str], None] = lambda _poll, _state: None,
+) -> Waited:
+    """:func:`wait_for` on ``client``'s HEADs of ``ref`` (the action's and the CLI's wait).
+
+    ``anonymous_hub``: ``ref`` is on Docker Hub and no credentials are given. Docker Hub then
+    answers 401, not 404, for a repository not pushed yet (it cannot tell it from a private
+    one), so a 401 is waited out too; with credentials, a 401 ends the wait at once. For
+    ``changed``, a ``compare`` that is one of the new index's platform manifests has not
+    changed (one GET of each new index: only when the HEAD digest differs).
+    """
+    pending: tuple[type[HubActionError], ...] = (NotFound,)
+    state = "does not exist"
+    if anonymous_hub:
+        pending, state = (NotFound, Unauthorized), "does not exist (or is private: no credentials)"
+    platforms: dict[Digest, frozenset[Digest]] = {}
+
+    def head() -> ManifestHead:
+        answer = client.head_manifest(ref)
+        if condition != "changed" or compare is None or answer.digest == compare:
+            return answer
+        if answer.media_type not in (None, OCI_INDEX, DOCKER_MANIFEST_LIST):
+            return answer
+        # As the `changed` output (github/steps.py, `result.current`): a compare-digest that is
+        # one of the index's platform manifests has not changed. One GET per new index digest.
+        if answer.digest not in platforms:
+            manifest = client.get_manifest(ref, answer.digest).manifest
+            listed = manifest.manifests if isinstance(manifest, ImageIndex) else ()
+            platforms[answer.digest] = frozenset(d.digest for d in listed)
+        if compare in platforms[answer.digest]:
+            return replace(answer, digest=compare)  # logged as "still has digest <compare>"
+        return answer
+
+    return wait_for(
+        head,
+        what=str(ref),
+        condition=condition,
+        compare=compare,
+        timeout=timeout,
+        clock=clock,
+        sleep=sleep,
+        on_poll=on_poll,
+        pending=pending,
+        pending_state=state,
     )

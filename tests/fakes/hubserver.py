@@ -158,6 +158,7 @@ class _State:
 
 
 _TAGS_NEW = re.compile(r"/v2/namespaces/([^/]+)/repositories/([^/]+)/tags/?")
+_TAG_ONE = re.compile(r"/v2/namespaces/([^/]+)/repositories/([^/]+)/tags/([^/?]+)")
 _TAGS_OLD = re.compile(r"/v2/repositories/([^/]+)/([^/]+)/tags/?")
 _REPOS_NEW = re.compile(r"/v2/namespaces/([^/]+)/repositories/?")
 _REPOS_OLD = re.compile(r"/v2/repositories/([^/]+)/?")
@@ -290,7 +291,9 @@ class HubServer(FakeServer):
     def _listing(
         self, path: str, query: dict[str, list[str]], account: str | None
     ) -> tuple[int, Any]:
-        """A tag or repository listing, by the new path or the legacy one."""
+        """A tag or repository listing, by the new path or the legacy one; or one tag."""
+        if (match := _TAG_ONE.fullmatch(path)) and self.new_listings:
+            return self._one_tag(match[1], match[2], urllib.parse.unquote(match[3]), account)
         for pattern, new in ((_TAGS_NEW, True), (_TAGS_OLD, False)):
             if match := pattern.fullmatch(path):
                 if new and not self.new_listings:
@@ -378,6 +381,21 @@ class HubServer(FakeServer):
         if not self._visible(namespace, account):
             repos = [r for r in repos if not r["is_private"]]
         return self._page(path, query, repos)
+
+    def _one_tag(
+        self, namespace: str, repository: str, tag: str, account: str | None
+    ) -> tuple[int, Any]:
+        """``GET /v2/namespaces/{ns}/repositories/{repo}/tags/{tag}``: the listing's item."""
+        with self.lock:
+            repo = next(
+                (r for r in self.data.repositories.get(namespace, []) if r["name"] == repository),
+                None,
+            )
+            tags = self.data.tags.get((namespace, repository), [])
+            found = next((copy.deepcopy(t) for t in tags if t.get("name") == tag), None)
+        if repo is None or (repo["is_private"] and not self._visible(namespace, account)):
+            return 404, error_body("not_found")
+        return (200, found) if found is not None else (404, error_body("not_found"))
 
     def _tags(
         self,
