@@ -54,6 +54,7 @@ BAD: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     "insecure": ("maybe", {}, ("`insecure`", "true")),
     "hub-url": ("ftp://hub", {}, ("`hub-url`", "https://")),
     "timeout": ("0", {}, ("`timeout`", "positive number of seconds", "120")),
+    "images": ("node\napi=Bad/Name", {}, ("`images`", "line 2", "name=reference")),
 }
 
 

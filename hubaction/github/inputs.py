@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from hubaction.errors import InvalidInput
+from hubaction.github.imagelist import ImageLine, parse_images
 from hubaction.github.toolkit import parse_bool_input, parse_int_input
 from hubaction.oci.platform import Platform, parse_platform
 from hubaction.oci.reference import (
@@ -180,6 +181,10 @@ def _seconds(name: str, value: str) -> float:
     return seconds
 
 
+def _images(_name: str, value: str) -> tuple[ImageLine, ...]:
+    return parse_images(value)
+
+
 # -- the table, in action.yml's order ---------------------------------------------------------
 
 REPOSITORY = Input("repository", None, text)  # with `tag`: see reference()
@@ -203,6 +208,7 @@ SUMMARY = Input("summary", "true", boolean)
 INSECURE = Input("insecure", "false", boolean)
 HUB_URL = Input("hub-url", "https://hub.docker.com", _hub_url)
 TIMEOUT = Input("timeout", "120", _seconds)
+IMAGES = Input("images", "", _images)
 
 INPUTS: tuple[Input[Any], ...] = (
     REPOSITORY,
@@ -226,6 +232,7 @@ INPUTS: tuple[Input[Any], ...] = (
     INSECURE,
     HUB_URL,
     TIMEOUT,
+    IMAGES,
 )
 
 #: Input name -> default, as action.yml declares them (``None``: no default).
@@ -305,12 +312,17 @@ def reference(repository: str, tag: str) -> Reference | None:
 
 
 def require_something_to_look_up(
-    ref: Reference | None, *, namespace: str, list_namespaces: bool, dockerfile: str
+    ref: Reference | None,
+    *,
+    namespace: str,
+    list_namespaces: bool,
+    dockerfile: str,
+    images: str = "",
 ) -> None:
-    if ref is None and not namespace and not list_namespaces and not dockerfile:
+    if ref is None and not namespace and not list_namespaces and not dockerfile and not images:
         raise InvalidInput(
-            "Input `repository` is required (unless `namespace`, `list-namespaces` or "
-            "`dockerfile` is used): "
+            "Input `repository` is required (unless `namespace`, `list-namespaces`, "
+            "`dockerfile` or `images` is used): "
             "set it to the image to look up, e.g. `node` or `ghcr.io/org/app`"
         )
 
@@ -338,9 +350,12 @@ def registries_to_log_in(
     images: tuple[BaseImage, ...],
     *,
     hub: bool,
+    others: tuple[ImageLine, ...] = (),
 ) -> tuple[str, ...]:
-    """The registries a run may need credentials for, the image's first."""
+    """The registries a run may need credentials for, the image's first (``others``: the
+    ``images`` input's)."""
     refs = [r for r in (ref, base) if r is not None] + [i.lookup_reference for i in images]
+    refs += [i.reference for i in others]
     names = [r.registry for r in refs] + (["docker.io"] if hub else [])
     return tuple(dict.fromkeys(names))
 
@@ -387,6 +402,7 @@ class ActionInputs:
     insecure: bool
     hub_url: str
     timeout: float = 120.0  # seconds for the whole run (the run's Deadline)
+    images: tuple[ImageLine, ...] = ()  # the `images` input (github/many.py)
 
 
 def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> ActionInputs:
@@ -400,9 +416,13 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         namespace=namespace,
         list_namespaces=list_namespaces,
         dockerfile=get_input(DOCKERFILE.name),
+        images=get_input(IMAGES.name),
     )
+    images = IMAGES.read(get_input)
+    # `username`/`password` go to the registry of `repository`, else of the first `images` line.
+    primary = ref if ref is not None or not images else images[0].reference
     username, password = USERNAME.read(get_input), PASSWORD.read(get_input)
-    store = credentials(username, password, DOCKER_CONFIG.read(get_input), ref)
+    store = credentials(username, password, DOCKER_CONFIG.read(get_input), primary)
     platform = PLATFORM.read(get_input)
     sort = TAG_SORT.read(get_input)
     require_hub_for_updated(sort, ref)
@@ -417,8 +437,8 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
     dockerfile = DOCKERFILE.read(get_input)
     if login is not None:
         hub = bool(namespace or list_namespaces)
-        needed = registries_to_log_in(ref, base, dockerfile.images, hub=hub)
-        store = credentials(username, password, login.credentials(needed), ref)
+        needed = registries_to_log_in(ref, base, dockerfile.images, hub=hub, others=images)
+        store = credentials(username, password, login.credentials(needed), primary)
     return ActionInputs(
         reference=ref,
         credentials=store,
@@ -439,4 +459,5 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         insecure=INSECURE.read(get_input),
         hub_url=hub_url,
         timeout=TIMEOUT.read(get_input),
+        images=images,
     )
