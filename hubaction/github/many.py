@@ -143,11 +143,9 @@ def _failure(failed: Sequence[tuple[ImageLine, HubActionError]], total: int) -> 
     image, error = failed[0]
     context = f"Input `images`, {image.label}"
     if len(failed) > 1:
-        lines = ", ".join(str(i.line) for i, _e in failed[1:_MAX_NAMED])
+        lines = ", ".join(str(i.line) for i, _e in failed[:_MAX_NAMED])
         more = ", ..." if len(failed) > _MAX_NAMED else ""
-        context += (
-            f" (and {len(failed) - 1} more of the {total} images failed: lines {lines}{more})"
-        )
+        context += f", the first of {len(failed)} of the {total} that failed (lines {lines}{more})"
     failure = error.within(context)
     failure.__cause__ = error
     return failure
