@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from actionrunner import run_action
+from fakes.clock import FakeClock
 from fakes.counting import InFlight
 from fakes.server import FakeServer, Handler, Request, Response
 
@@ -193,7 +194,10 @@ def test_a_missing_image_fails_after_every_image_was_looked_up(serve: Serve) -> 
     assert len(per_repository(server)) == COUNT  # the others were looked up too
 
 
-def test_two_failures_are_one_error_counting_the_other(serve: Serve) -> None:
+def test_two_failures_are_one_error_counting_the_other(
+    serve: Serve, retry_clock: FakeClock
+) -> None:
+    # retry_clock: the 500s' retries are recorded, not slept.
     server = serve(registry(broken=3))
     with pytest.raises(HubActionError) as raised:
         run(server, lines(server, 10), fail_on_missing=True)
@@ -204,7 +208,10 @@ def test_two_failures_are_one_error_counting_the_other(serve: Serve) -> None:
     assert "app3:1" in message and "500" in message
 
 
-def test_a_failure_other_than_missing_fails_even_with_fail_on_missing_false(serve: Serve) -> None:
+def test_a_failure_other_than_missing_fails_even_with_fail_on_missing_false(
+    serve: Serve, retry_clock: FakeClock
+) -> None:
+    # retry_clock: the 500s' retries are recorded, not slept.
     server = serve(registry(broken=2))
     with pytest.raises(HubActionError) as raised:
         run(server, lines(server, 4))
