@@ -5,6 +5,7 @@ run's one client; missing images, failures and the run deadline as the docs say.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import time
 from collections import Counter
@@ -264,3 +265,64 @@ def test_action_images_beside_repository(serve: Serve, tmp_path: Path) -> None:
     entries = json.loads(done.outputs["images"])
     assert list(entries) == [f"{server.host}/app0:1", "a1", f"{server.host}/app2:1"]
     assert done.summary.count("### Images") == 1
+
+
+# -- the command line: `hubaction inspect REF REF...` or `--file` -----------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_docker_login(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The CLI reads no config.json of the user running the tests."""
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "no-docker-config"))
+
+
+def cli(*argv: str) -> tuple[int, str]:
+    from hubaction import cli as command_line
+
+    out = io.StringIO()
+    code = command_line.main(["inspect", *argv], out=out)
+    return code, out.getvalue()
+
+
+def test_cli_several_references_as_json(serve: Serve, capsys: pytest.CaptureFixture[str]) -> None:
+    server = serve(registry())
+    code, out = cli(f"{server.host}/app0:1", f"x={server.host}/app1:1", "--json")
+    assert code == 0, capsys.readouterr().err
+    entries = json.loads(out)
+    assert list(entries) == [f"{server.host}/app0:1", "x"]
+    assert entries["x"]["digest"] == sha(manifest(1)) and entries["x"]["exists"] is True
+
+
+def test_cli_a_file_of_references_and_a_missing_one(
+    serve: Serve, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = serve(registry())
+    listing = tmp_path / "images.txt"
+    listing.write_text(f"# images\n{lines(server, 8)}\n", encoding="utf-8")
+    code, out = cli("--file", str(listing))
+    assert code == 1
+    assert "1 of 8 images do not exist" in capsys.readouterr().err
+    rows = out.splitlines()
+    assert len(rows) == 8
+    assert rows[MISSING].startswith(f"a{MISSING} ") and rows[MISSING].endswith("(missing)")
+    assert rows[2].endswith(sha(manifest(2)))
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (("a=node", "a=python"), ("The references, line 2", "given already on line 1")),
+        (("--file", "/nonexistent/list"), ("--file '/nonexistent/list'", "cannot read")),
+        (("node", "--file", "x"), ("references or --file, not both",)),
+        ((), ("no image to look up",)),
+    ],
+)
+def test_cli_bad_lists_are_usage_errors(
+    argv: tuple[str, ...], words: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out = cli(*argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1
+    for word in words:
+        assert word in err
