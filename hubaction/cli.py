@@ -196,8 +196,9 @@ def _inspect_many(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         raise InvalidInput("no image to look up: give references, or a --file of them")
     creds = _credentials(args, images[0].reference.registry, stdin)
     client = _client(args, {i.reference.registry for i in images}, creds)
+    what = "The references" if args.file is None else f"--file {args.file!r}"
     answer = lookup_images(
-        client, images, platform=platform, digest_only=False, fail_on_missing=False
+        client, images, platform=platform, digest_only=False, fail_on_missing=False, what=what
     )
     entries: dict[str, dict[str, object]] = json.loads(answer.output)
     if args.json:

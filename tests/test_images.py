@@ -326,3 +326,14 @@ def test_cli_bad_lists_are_usage_errors(
     assert err.count("\n") == 1
     for word in words:
         assert word in err
+
+
+def test_cli_a_failed_image_is_one_error_naming_its_argument(
+    serve: Serve, retry_clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = serve(registry(broken=1))
+    code, _out = cli(f"{server.host}/app0:1", f"{server.host}/app1:1")
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith(f"error: The references, line 2 ({server.host}/app1:1): manifest of ")
+    assert err.count("\n") == 1

@@ -112,8 +112,10 @@ def lookup_images(
     platform: Platform,
     digest_only: bool,
     fail_on_missing: bool,
+    what: str = "Input `images`",
 ) -> ImagesAnswer:
-    """The ``images`` output and table; raises the first failed line's error (line order)."""
+    """The ``images`` output and table; raises the first failed line's error (line order),
+    told as ``what``'s (the CLI's list is not an input)."""
     unique = list(dict.fromkeys(image.reference for image in images))  # each looked up once
     answers = dict(
         zip(
@@ -133,15 +135,17 @@ def lookup_images(
         entries[image.key] = entry = image_entry(answer.outputs)
         rows.append((image.name or "", str(image.reference), entry))
     if failed:
-        raise _failure(failed, len(images))
+        raise _failure(failed, len(images), what)
     found = [a for a in answers.values() if isinstance(a, Found)]
     return ImagesAnswer(compact_json(entries), images_table(rows), _lowest_quota(found))
 
 
-def _failure(failed: Sequence[tuple[ImageLine, HubActionError]], total: int) -> HubActionError:
+def _failure(
+    failed: Sequence[tuple[ImageLine, HubActionError]], total: int, what: str
+) -> HubActionError:
     """One error: the first failed line's (its class and fields kept), counting the rest."""
     image, error = failed[0]
-    context = f"Input `images`, {image.label}"
+    context = f"{what}, {image.label}"
     if len(failed) > 1:
         lines = ", ".join(str(i.line) for i, _e in failed[:_MAX_NAMED])
         more = ", ..." if len(failed) > _MAX_NAMED else ""
