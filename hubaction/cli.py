@@ -38,6 +38,7 @@ from hubaction.startup import lean_imports
 
 if TYPE_CHECKING:  # typing only: keeps `requests` out of --help and usage errors
     from hubaction.dockerhub.client import HubClient
+    from hubaction.github.imagelist import ImageLine
     from hubaction.oci.model import AllPlatforms, ImageInfo
     from hubaction.registry.client import RegistryClient
     from hubaction.registry.deadline import Deadline
@@ -108,13 +109,14 @@ def _credentials(args: argparse.Namespace, registry: str, stdin: TextIO) -> Cred
 
 def _client(
     args: argparse.Namespace,
-    registry: str,
+    registry: str | set[str],
     creds: CredentialStore,
 ) -> RegistryClient:
     # Imported here so that `hubaction --help` and usage errors don't pay for `requests`.
     from hubaction.registry.client import open_client
 
-    insecure = frozenset({registry}) if args.insecure else frozenset()
+    names = {registry} if isinstance(registry, str) else registry
+    insecure = frozenset(names) if args.insecure else frozenset()
     return open_client(creds, insecure_registries=insecure, deadline=_deadline(args))
 
 
@@ -147,7 +149,9 @@ def _table(rows: Sequence[tuple[str, str]], out: TextIO) -> None:
 
 
 def cmd_inspect(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    ref = parse_reference(args.reference)
+    if args.file is not None or len(args.reference) != 1:
+        return _inspect_many(args, out, stdin)
+    ref = parse_reference(args.reference[0])
     every = is_all_platforms(args.platform)  # all: the rest as for linux/amd64
     platform = parse_platform("linux/amd64" if every else args.platform)
     if args.max_age is not None:
@@ -228,6 +232,45 @@ def _too_old(args: argparse.Namespace, ref: Reference, created: str, creds: Cred
     if check.too_old is None:
         sys.stderr.write(f"note: the image's age is unknown ({shown(check.unknown)})\n")
     return "" if check.too_old is None else str(check.too_old).lower()
+
+
+def _image_list(args: argparse.Namespace) -> tuple[ImageLine, ...]:
+    """The references, or the ``--file`` of them (the grammar of the action's `images`)."""
+    from hubaction.github.imagelist import parse_images
+
+    if args.file is None:
+        return parse_images("\n".join(args.reference), what="The references")
+    if args.reference:
+        raise InvalidInput("give references or --file, not both")
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"--file {args.file!r}: cannot read it ({type(exc).__name__})") from None
+    return parse_images(text, what=f"--file {args.file!r}")
+
+
+def _inspect_many(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    """Several images, as the action's `images` (entries, one error); exit 1 if one is missing."""
+    from hubaction.github.many import lookup_images
+
+    images, platform = _image_list(args), parse_platform(args.platform)
+    if not images:
+        raise InvalidInput("no image to look up: give references, or a --file of them")
+    creds = _credentials(args, images[0].reference.registry, stdin)
+    client = _client(args, {i.reference.registry for i in images}, creds)
+    what = "The references" if args.file is None else f"--file {args.file!r}"
+    answer = lookup_images(
+        client, images, platform=platform, digest_only=False, fail_on_missing=False, what=what
+    )
+    entries: dict[str, dict[str, object]] = json.loads(answer.output)
+    if args.json:
+        out.write(_json(entries) + "\n")
+    else:
+        _table([(k, str(e["digest"]) or "(missing)") for k, e in entries.items()], out)
+    missing = sum(1 for e in entries.values() if not e["exists"])
+    if missing:
+        sys.stderr.write(f"error: {missing} of {len(entries)} images do not exist\n")
+    return 1 if missing else 0
 
 
 def _inspect_json(
@@ -512,7 +555,12 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = sub.add_parser(
         "inspect", parents=[common], help="digest, platforms, config digest of an image"
     )
-    inspect.add_argument("reference", help="image reference, e.g. node:20 or ghcr.io/o/app:1")
+    inspect.add_argument(
+        "reference", nargs="*", help="image references ([name=]node:20, ghcr.io/o/app:1, ...)"
+    )
+    inspect.add_argument(
+        "--file", metavar="FILE", help="references one a line, as the action's `images` input"
+    )
     inspect.add_argument(
         "--platform",
         default="linux/amd64",

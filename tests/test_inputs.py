@@ -59,6 +59,7 @@ BAD: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     "wait-timeout": ("10 minutes", {"wait-for": "exists"}, ("`wait-timeout`", "10m")),
     "release-version": ("1.2", {}, ("`release-version`", "MAJOR.MINOR.PATCH")),
     "max-age": ("a month", {}, ("`max-age`", "30d")),
+    "images": ("node\napi=Bad/Name", {}, ("`images`", "line 2", "name=reference")),
 }
 
 

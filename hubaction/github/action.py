@@ -65,6 +65,7 @@ def run(
         kit.error(describe(exc), title=exc.title)
         return 1
     what = str(inputs.reference) if inputs.reference is not None else "Docker Hub"
+    what = f"{len(inputs.images)} images" if inputs.images and not inputs.reference else what
     with kit.group(f"hubaction: {what}"):
         for name, value in result.outputs.items():
             kit.info(f"{name}: {value}")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from hubaction.errors import InvalidInput
 from hubaction.github import decisions as decide
+from hubaction.github.imagelist import ImageLine, parse_images
 from hubaction.github.toolkit import parse_bool_input, parse_int_input
 from hubaction.oci.platform import Platform, is_all_platforms, parse_platform
 from hubaction.oci.reference import (
@@ -183,6 +184,10 @@ def _seconds(name: str, value: str) -> float:
     return seconds
 
 
+def _images(_name: str, value: str) -> tuple[ImageLine, ...]:
+    return parse_images(value)
+
+
 # -- the table, in action.yml's order ---------------------------------------------------------
 
 REPOSITORY = Input("repository", None, text)  # with `tag`: see reference()
@@ -212,6 +217,7 @@ WAIT_FOR = Input("wait-for", "", decide.parse_wait_for)
 WAIT_TIMEOUT = Input("wait-timeout", "10m", decide.parse_wait_timeout)
 RELEASE_VERSION = Input("release-version", "", decide.parse_release)
 MAX_AGE = Input("max-age", "", decide.parse_max_age)
+IMAGES = Input("images", "", _images)
 
 INPUTS: tuple[Input[Any], ...] = (
     REPOSITORY,
@@ -240,6 +246,7 @@ INPUTS: tuple[Input[Any], ...] = (
     WAIT_TIMEOUT,
     RELEASE_VERSION,
     MAX_AGE,
+    IMAGES,
 )
 
 #: Input name -> default, as action.yml declares them (``None``: no default).
@@ -319,12 +326,17 @@ def reference(repository: str, tag: str) -> Reference | None:
 
 
 def require_something_to_look_up(
-    ref: Reference | None, *, namespace: str, list_namespaces: bool, dockerfile: str
+    ref: Reference | None,
+    *,
+    namespace: str,
+    list_namespaces: bool,
+    dockerfile: str,
+    images: str = "",
 ) -> None:
-    if ref is None and not namespace and not list_namespaces and not dockerfile:
+    if ref is None and not namespace and not list_namespaces and not dockerfile and not images:
         raise InvalidInput(
-            "Input `repository` is required (unless `namespace`, `list-namespaces` or "
-            "`dockerfile` is used): "
+            "Input `repository` is required (unless `namespace`, `list-namespaces`, "
+            "`dockerfile` or `images` is used): "
             "set it to the image to look up, e.g. `node` or `ghcr.io/org/app`"
         )
 
@@ -352,9 +364,12 @@ def registries_to_log_in(
     images: tuple[BaseImage, ...],
     *,
     hub: bool,
+    others: tuple[ImageLine, ...] = (),
 ) -> tuple[str, ...]:
-    """The registries a run may need credentials for, the image's first."""
+    """The registries a run may need credentials for, the image's first (``others``: the
+    ``images`` input's)."""
     refs = [r for r in (ref, base) if r is not None] + [i.lookup_reference for i in images]
+    refs += [i.reference for i in others]
     names = [r.registry for r in refs] + (["docker.io"] if hub else [])
     return tuple(dict.fromkeys(names))
 
@@ -424,6 +439,8 @@ class ActionInputs:
     # wait-for, wait-timeout, release-version, max-age
     decisions: decide.Decisions = field(default_factory=decide.Decisions)
 
+    images: tuple[ImageLine, ...] = ()  # the `images` input (github/many.py)
+
 
 def read_decisions(
     get_input: GetInput, ref: Reference | None, compare: Digest | None, digest_only: bool
@@ -449,9 +466,13 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         namespace=namespace,
         list_namespaces=list_namespaces,
         dockerfile=get_input(DOCKERFILE.name),
+        images=get_input(IMAGES.name),
     )
+    images = IMAGES.read(get_input)
+    # `username`/`password` go to the registry of `repository`, else of the first `images` line.
+    primary = ref if ref is not None or not images else images[0].reference
     username, password = USERNAME.read(get_input), PASSWORD.read(get_input)
-    store = credentials(username, password, DOCKER_CONFIG.read(get_input), ref)
+    store = credentials(username, password, DOCKER_CONFIG.read(get_input), primary)
     platform = PLATFORM.read(get_input)
     sort = TAG_SORT.read(get_input)
     require_hub_for_updated(sort, ref)
@@ -469,8 +490,8 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
     decisions = read_decisions(get_input, ref, compare, digest_only)
     if login is not None:
         hub = bool(namespace or list_namespaces)
-        needed = registries_to_log_in(ref, base, dockerfile.images, hub=hub)
-        store = credentials(username, password, login.credentials(needed), ref)
+        needed = registries_to_log_in(ref, base, dockerfile.images, hub=hub, others=images)
+        store = credentials(username, password, login.credentials(needed), primary)
     return ActionInputs(
         reference=ref,
         credentials=store,
@@ -494,6 +515,7 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         referrers=_referrers(get_input, digest_only),
         all_platforms=all_platforms,
         decisions=decisions,
+        images=images,
     )
 
 

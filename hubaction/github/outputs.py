@@ -52,6 +52,7 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "is-latest-minor",
     "release-tags",
     "too-old",
+    "images",
 )
 
 
@@ -136,6 +137,25 @@ def missing_outputs() -> dict[str, str]:
         "image-version": "",
         "attestations": "[]",
     }
+
+
+# The outputs that are JSON text: nested as JSON in an `images` entry, not as strings.
+_JSON_OUTPUTS = frozenset({"platforms", "labels", "annotations", "attestations"})
+
+
+def image_entry(outputs: dict[str, str]) -> dict[str, object]:
+    """One entry of the ``images`` output: the single-image outputs (:func:`image_outputs`,
+    :func:`head_outputs` over :func:`missing_outputs`) with the same keys, JSON ones nested
+    and ``exists`` a boolean, so ``fromJSON()`` reads them without a second parse."""
+    entry: dict[str, object] = {}
+    for name, value in outputs.items():
+        if name in _JSON_OUTPUTS:
+            entry[name] = json.loads(value)
+        elif name == "exists":
+            entry[name] = value == "true"
+        else:
+            entry[name] = value
+    return entry
 
 
 def tag_outputs(selection: TagSelection) -> dict[str, str]:

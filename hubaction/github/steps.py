@@ -96,6 +96,8 @@ def lookup(
         result.parts.insert(1, waited)  # under the image's heading
     if inputs.dockerfile:
         _dockerfile(client, inputs, result)
+    if inputs.images:
+        _images(client, inputs, result)
     if result.hub is not None and inputs.list_namespaces:
         result.outputs["namespaces"] = names_output(result.hub.namespaces())
     if result.hub is not None and inputs.namespace:
@@ -113,11 +115,11 @@ def _open_registry(
     from hubaction.registry.client import open_client
     from hubaction.registry.deadline import Deadline
 
-    ref = inputs.reference
+    refs = [inputs.reference, *(i.reference for i in inputs.images)]
     return open_client(
         inputs.credentials,
         insecure_registries=(
-            frozenset({ref.registry}) if inputs.insecure and ref is not None else frozenset()
+            frozenset(r.registry for r in refs if r is not None) if inputs.insecure else frozenset()
         ),
         on_secret=kit.mask,
         debug=debug,
@@ -318,6 +320,22 @@ def _dockerfile(client: RegistryClient, inputs: ActionInputs, result: Result) ->
     rows = base_images_output(statuses)
     result.outputs["base-images"] = compact_json(rows)
     result.parts.append(dockerfile_table(inputs.dockerfile, rows))
+
+
+def _images(client: RegistryClient, inputs: ActionInputs, result: Result) -> None:
+    """The `images` input: github/many.py."""
+    from hubaction.github.many import lookup_images
+
+    answer = lookup_images(
+        client,
+        inputs.images,
+        platform=inputs.platform,
+        digest_only=inputs.digest_only,
+        fail_on_missing=inputs.fail_on_missing,
+    )
+    result.outputs["images"] = answer.output
+    result.parts.append(answer.table)
+    result.rate_limit = result.rate_limit or answer.rate_limit
 
 
 def _warn_platform(kit: Toolkit, wanted: Platform, actual: Platform) -> None:

@@ -399,6 +399,26 @@ def dockerfile_table(path: str, rows: Sequence[Mapping[str, object]]) -> Table:
     )
 
 
+def images_table(rows: Sequence[tuple[str, str, Mapping[str, object]]]) -> Table:
+    """The ``images`` input: one row per line (name, reference, its ``images`` entry)."""
+    missing = sum(1 for _name, _ref, entry in rows if not entry.get("exists"))
+    return Table(
+        "Images",
+        ("Name", "Reference", "Digest", "Platform digest", "Exists"),
+        tuple(
+            (
+                md_text(name),
+                md_code(ref),
+                md_code(str(entry.get("digest") or "")),
+                md_code(str(entry.get("platform-digest") or "")),
+                "yes" if entry.get("exists") else "**no**",
+            )
+            for name, ref, entry in rows
+        ),
+        note=f"{len(rows)} images looked up, {missing} missing.",
+    )
+
+
 # -- Docker Hub's listings --------------------------------------------------------------------
 
 
