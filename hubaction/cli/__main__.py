@@ -1,0 +1,5 @@
+"""``python -m hubaction.cli``."""
+
+from hubaction.cli import run
+
+run()
