@@ -38,6 +38,7 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "base-changed",
     "base-digest",
     "base-images",
+    "dockerfile-updated",
     "tags",
     "tag-count",
     "latest-semver",
