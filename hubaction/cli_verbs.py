@@ -205,7 +205,8 @@ def cmd_pin(kit: VerbKit, args: argparse.Namespace, out: TextIO, stdin: TextIO) 
     elif not args.write:
         _diff(kit, text, rewrite.text, name, out)
     done = "updated" if args.write else "to update"
-    sys.stderr.write(kit.shown(f"{name}: {len(rewrite.edits)} pins {done}") + "\n")
+    count = len(rewrite.edits)
+    sys.stderr.write(kit.shown(f"{name}: {count} pin{'' if count == 1 else 's'} {done}") + "\n")
     return 0
 
 

@@ -83,8 +83,9 @@ def _status(
     if pinned == wanted:
         return status_of(image, head.digest, wanted, platform_pin=True)
     # Stale: a platform pin is updated to a platform manifest, an index pin to the index.
-    platform_pin = _is_platform_manifest(client, image, pinned, entries)
-    return status_of(image, head.digest, wanted, platform_pin=platform_pin)
+    if _is_platform_manifest(client, image, pinned, entries):
+        return status_of(image, head.digest, wanted, platform_pin=True)
+    return status_of(image, head.digest)
 
 
 def _select(wanted: Platform, entries: Sequence[tuple[Platform, Digest]]) -> Digest | None:
