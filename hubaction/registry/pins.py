@@ -39,28 +39,39 @@ def pin_statuses(
     *,
     on_error: Callable[[BaseImage, HubActionError], None],
 ) -> list[BaseImageStatus]:
-    """The status of each of ``images``; ``platform`` is the one a ``FROM`` without
+    """The status of each of ``images``, in order; ``platform`` is the one a ``FROM`` without
     ``--platform`` is built for. A tag that is gone makes its pin stale (current digest None);
     ``on_error`` is told of every other failure (of the HEAD or of the index GET)."""
-    by_ref = {i.lookup_reference: i for i in images}
+    # One HEAD per tag, however many pins of it the file has.
+    by_ref = {i.lookup_reference: i for i in reversed(images)}
+    tags = list(dict.fromkeys(i.lookup_reference for i in images))
 
     def head_failed(ref: Reference, exc: HubActionError) -> None:
         if not isinstance(exc, NotFound):
             on_error(by_ref[ref], exc)
 
-    heads = head_many(client, [i.lookup_reference for i in images], on_error=head_failed)
+    heads = dict(zip(tags, head_many(client, tags, on_error=head_failed), strict=True))
     statuses: list[BaseImageStatus] = []
-    for image, head in zip(images, heads, strict=True):
+    indexes: dict[Digest, _Entries | None] = {}
+    for image in images:
+        head = heads[image.lookup_reference]
         try:
-            statuses.append(_status(client, image, head, platform))
+            statuses.append(_status(client, image, head, platform, indexes))
         except HubActionError as exc:
             on_error(image, exc)
             statuses.append(status_of(image, head.digest if head is not None else None))
     return statuses
 
 
+_Entries = list[tuple[Platform, Digest]]
+
+
 def _status(
-    client: RegistryClient, image: BaseImage, head: ManifestHead | None, default: Platform
+    client: RegistryClient,
+    image: BaseImage,
+    head: ManifestHead | None,
+    default: Platform,
+    indexes: dict[Digest, _Entries | None],
 ) -> BaseImageStatus:
     pinned = image.pinned_digest
     current = head.digest if head is not None else None
@@ -72,11 +83,16 @@ def _status(
         or (head.media_type is not None and head.media_type not in _INDEXES)
     ):
         return status_of(image, current)
-    ref = image.lookup_reference
-    index = client.get_manifest(ref, head.digest).manifest  # the one GET
-    if not isinstance(index, ImageIndex):
+    if head.digest not in indexes:  # the one GET, once per index however many pins use it
+        index = client.get_manifest(image.lookup_reference, head.digest).manifest
+        indexes[head.digest] = (
+            [(d.platform, d.digest) for d in index.images if d.platform is not None]
+            if isinstance(index, ImageIndex)
+            else None
+        )
+    entries = indexes[head.digest]
+    if entries is None:
         return status_of(image, current)
-    entries = [(d.platform, d.digest) for d in index.images if d.platform is not None]
     if image.platform_from_build and pinned in {digest for _, digest in entries}:
         return status_of(image, head.digest, pinned, platform_pin=True)
     wanted = _select(image.platform or default, entries)
