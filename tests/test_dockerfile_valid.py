@@ -11,6 +11,7 @@ import pytest
 from dockerfile_cases import D1, images
 
 from hubaction.dockerfile import BaseImage, parse_dockerfile
+from hubaction.oci.platform import parse_platform
 from hubaction.oci.reference import parse_digest, parse_reference
 
 # --------------------------------------------------------------------------------------------
@@ -436,7 +437,11 @@ def test_base_image_fields() -> None:
         f"ARG TAG=20\nFROM --platform=linux/amd64 node:${{TAG}}@{D1} AS Build\n"
     )
     assert image == BaseImage(
-        line=2, text=f"node:20@{D1}", reference=parse_reference(f"node:20@{D1}"), stage="build"
+        line=2,
+        text=f"node:20@{D1}",
+        reference=parse_reference(f"node:20@{D1}"),
+        stage="build",
+        platform=parse_platform("linux/amd64"),
     )
     assert image.pinned_digest == parse_digest(D1)
     assert str(image.lookup_reference) == "docker.io/library/node:20"

@@ -48,6 +48,7 @@ BAD: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     "compare-digest": ("sha256:1234", {}, ("`compare-digest`", "sha256:")),
     "base-image": ("UPPER:1", {}, ("`base-image`", "node:20")),
     "dockerfile": ("missing/Dockerfile", {}, ("`dockerfile`", "Dockerfile")),
+    "update-dockerfile": ("yes", {"dockerfile": "Dockerfile"}, ("`update-dockerfile`", "true")),
     "fail-on-missing": ("no", {}, ("`fail-on-missing`", "true")),
     "namespace": ("Acme/Team", {"repository": ""}, ("`namespace`", "acme")),
     "list-namespaces": ("on", {}, ("`list-namespaces`", "true")),

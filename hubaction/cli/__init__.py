@@ -1,6 +1,7 @@
 """The ``hubaction`` command line: the same lookups as the action, for local use.
 
-One module per group of commands (:mod:`.inspect`, :mod:`.tags`, :mod:`.hub`, :mod:`.verbs`),
+One module per group of commands (:mod:`.inspect`, :mod:`.tags`, :mod:`.hub`, :mod:`.verbs`,
+:mod:`.pin`),
 what they share in :mod:`.common`, registry text made safe to print in :mod:`.text`. Exit
 codes: 0 success, 1 a lookup failed, 2 bad usage or input. Failures print one ``error:`` line
 on stderr, never a traceback. Text from a registry is printed escaped (:func:`shown`).
@@ -18,7 +19,7 @@ from contextlib import suppress
 from typing import TextIO
 
 from hubaction import __version__
-from hubaction.cli import hub, inspect, tags, verbs
+from hubaction.cli import hub, inspect, pin, tags, verbs
 from hubaction.cli.common import common_options
 from hubaction.cli.text import MAX_INTERNAL_TEXT, shown
 from hubaction.errors import HubActionError, describe
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     tags.add_parsers(sub, common)
     hub.add_parsers(sub, common)
     verbs.add_parsers(sub, common)
+    pin.add_parser(sub, common)
     return parser
 
 

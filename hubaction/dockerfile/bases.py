@@ -27,6 +27,7 @@ from hubaction.dockerfile.reader import (
     split_arguments,
 )
 from hubaction.errors import InvalidInput, InvalidReference
+from hubaction.oci.platform import Platform, parse_platform
 from hubaction.oci.reference import Digest, Reference, parse_reference
 
 Status = Literal["current", "stale", "unpinned"]
@@ -78,7 +79,10 @@ class BaseImage:
     ``line`` is the 1-based line where the ``FROM`` instruction (or the directive) is, 0 for
     the ``BUILDKIT_SYNTAX`` build arg; ``text`` the image as the build would pull it (ARGs
     substituted, quotes removed), ``reference`` its parsed canonical form and ``stage`` the
-    ``AS`` name of the stage it starts (lowercased, as BuildKit stores it).
+    ``AS`` name of the stage it starts (lowercased, as BuildKit stores it). ``platform`` is
+    its ``--platform`` flag when the file gives its value (literally or through ARGs with
+    values); ``platform_from_build`` when the flag uses a value only the build knows
+    (``--platform=$BUILDPLATFORM``).
     """
 
     line: int
@@ -86,6 +90,8 @@ class BaseImage:
     reference: Reference
     stage: str | None = None
     kind: Kind = "from"
+    platform: Platform | None = None
+    platform_from_build: bool = False
 
     @property
     def pinned_digest(self) -> Digest | None:
@@ -106,12 +112,35 @@ class BaseImage:
 
 
 @dataclass(frozen=True)
+class BaseImageSite:
+    """Where a base image is named: ``word`` as written (ARGs not expanded) on the physical
+    lines ``line`` .. ``end_line`` (1-based; the directive's one line for a frontend, 0 for
+    the ``BUILDKIT_SYNTAX`` build arg, which is not in the file)."""
+
+    image: BaseImage
+    word: str
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
 class BaseImageStatus:
-    """A base image with the current digest of its tag and what that makes of the pin."""
+    """A base image with the current digest of its tag and what that makes of the pin.
+
+    ``platform_digest``: for a pin on one platform's manifest of the tag's index (not on the
+    index), that platform's current manifest, which such a pin is compared with and updated to.
+    """
 
     image: BaseImage
     current_digest: Digest | None
     status: Status
+    platform_digest: Digest | None = None
+    platform_pin: bool = False
+
+    @property
+    def wanted_digest(self) -> Digest | None:
+        """The digest to pin: the platform's manifest for a platform pin, else the tag's."""
+        return self.platform_digest if self.platform_pin else self.current_digest
 
     def __post_init__(self) -> None:
         if self.status not in _STATUSES:
@@ -120,22 +149,31 @@ class BaseImageStatus:
             )
 
 
-def status_of(image: BaseImage, current: Digest | None) -> BaseImageStatus:
-    """Compare the pin of ``image`` with ``current``, the digest its tag points to now.
+def status_of(
+    image: BaseImage,
+    current: Digest | None,
+    platform_digest: Digest | None = None,
+    *,
+    platform_pin: bool = False,
+) -> BaseImageStatus:
+    """Compare the pin of ``image`` with ``current``, the digest its tag points to now, and
+    for a pin on a platform manifest (``platform_pin``) with ``platform_digest``, the current
+    manifest of that platform.
 
     ``unpinned`` when the ``FROM`` gives no digest; ``current`` when the pinned digest equals
-    ``current``; otherwise ``stale``, which includes a pinned image whose tag no longer resolves
-    (``current`` is None): the pin then no longer matches what the tag names.
+    ``current`` or, for a platform pin, ``platform_digest``; otherwise ``stale``, which includes
+    a pinned image whose tag no longer resolves (``current`` is None): the pin then no longer
+    matches what the tag names.
     """
     pinned = image.pinned_digest
     status: Status
     if pinned is None:
         status = "unpinned"
-    elif pinned == current:
+    elif pinned == current or (platform_pin and pinned == platform_digest):
         status = "current"
     else:
         status = "stale"
-    return BaseImageStatus(image=image, current_digest=current, status=status)
+    return BaseImageStatus(image, current, status, platform_digest, platform_pin)
 
 
 def base_images_output(statuses: Iterable[BaseImageStatus]) -> list[dict[str, str | int | None]]:
@@ -143,19 +181,22 @@ def base_images_output(statuses: Iterable[BaseImageStatus]) -> list[dict[str, st
 
     ``reference`` is the canonical reference without the pin (``docker.io/library/node:20``),
     ``image`` the text as in the ``FROM``, ``pinned`` the reference to paste to pin the current
-    digest (``docker.io/library/node:20@sha256:...``, None when there is no current digest).
+    digest (``docker.io/library/node:20@sha256:...``, None when there is no current digest);
+    for a pin on a platform manifest ``platform-digest`` is that platform's current manifest,
+    and ``pinned`` pins it (None for other pins).
     """
     objects: list[dict[str, str | int | None]] = []
     for entry in statuses:
         unpinned = dataclasses.replace(entry.image.reference, digest=None)
-        current = entry.current_digest
+        current = entry.wanted_digest
         objects.append(
             {
                 "reference": str(unpinned),
                 "image": entry.image.text,
                 "line": entry.image.line,
                 "pinned-digest": _str_or_none(entry.image.pinned_digest),
-                "current-digest": _str_or_none(current),
+                "current-digest": _str_or_none(entry.current_digest),
+                "platform-digest": _str_or_none(entry.platform_digest),
                 "status": entry.status,
                 "pinned": f"{unpinned}@{current}" if current is not None else None,
                 "kind": entry.image.kind,
@@ -183,12 +224,24 @@ def parse_dockerfile(
     would refuse, a ``FROM`` whose image needs an ARG without a value, or an invalid image name
     (:class:`~hubaction.errors.InvalidReference`).
     """
-    scope = _GlobalScope(path, dict(build_args or {}))
     # A base image named twice is reported once (first occurrence): one lookup and one pin.
     images: dict[Reference, BaseImage] = {}
+    for site in base_image_sites(text, build_args=build_args, path=path):
+        images.setdefault(site.image.reference, site.image)
+    return list(images.values())
+
+
+def base_image_sites(
+    text: str, *, build_args: Mapping[str, str] | None = None, path: str = "Dockerfile"
+) -> list[BaseImageSite]:
+    """Every place the Dockerfile ``text`` names a base image, in order, repeats included: what
+    :func:`parse_dockerfile` reads (which raises the same errors), with the words as written
+    and their lines, for :mod:`hubaction.dockerfile.rewrite`."""
+    scope = _GlobalScope(path, dict(build_args or {}))
+    sites: list[BaseImageSite] = []
     frontend = _syntax_frontend(text, scope.build_args, path)
     if frontend is not None:
-        images[frontend.reference] = frontend
+        sites.append(BaseImageSite(frontend, frontend.text, frontend.line, frontend.line))
     saw_from = False
     for instruction in read_instructions(text, path):
         command = instruction.command.lower()
@@ -200,9 +253,9 @@ def parse_dockerfile(
             )
         if command == "from":
             saw_from = True
-            image = _from_instruction(instruction, scope)
-            if image is not None:
-                images.setdefault(image.reference, image)
+            site = _from_instruction(instruction, scope)
+            if site is not None:
+                sites.append(site)
         elif not saw_from:
             # ARGs inside a stage are stage-scoped and never reach a FROM line.
             _before_first_from(instruction, scope)
@@ -211,7 +264,7 @@ def parse_dockerfile(
             f"{path} has no FROM instruction, so it has no base image and builds nothing; "
             "check that the path names a Dockerfile"
         )
-    return list(images.values())
+    return sites
 
 
 def _syntax_frontend(text: str, build_args: Mapping[str, str], path: str) -> BaseImage | None:
@@ -284,16 +337,21 @@ def _before_first_from(instruction: Instruction, scope: _GlobalScope) -> None:
     _declare_args(instruction, scope)
 
 
-def _from_instruction(instruction: Instruction, scope: _GlobalScope) -> BaseImage | None:
+def _from_instruction(instruction: Instruction, scope: _GlobalScope) -> BaseImageSite | None:
     """The base image of one ``FROM`` (None for a stage or scratch); registers its stage name."""
     where = scope.where(instruction)
-    # Unknown flags are skipped, so a newer Dockerfile syntax does not break the check; they
-    # choose a platform, not an image. A flag without a value is refused, as BuildKit does.
+    # Unknown flags are skipped, so a newer Dockerfile syntax does not break the check. A flag
+    # without a value is refused, as BuildKit does.
+    platform: Platform | None = None
+    from_build = False
     for flag in instruction.flags:
-        if "=" not in flag:
+        name, equals, value = flag.partition("=")
+        if not equals:
             raise InvalidInput(
                 f"{where}: FROM flag {flag!r} has no value; write it as {flag}=<value>"
             )
+        if name == "--platform":
+            platform, from_build = _platform_flag(value, instruction.escape, scope, where)
     word, stage = _image_and_stage(instruction, where)
     text = _image_text(word, instruction.escape, scope, where)
     # dockerfile2llb addState: an earlier stage is looked up by the expanded name as written
@@ -307,7 +365,26 @@ def _from_instruction(instruction: Instruction, scope: _GlobalScope) -> BaseImag
         reference = parse_reference(text)
     except InvalidReference as error:
         raise type(error)(f"{where}: {error}; fix the image in this FROM line") from None
-    return BaseImage(line=instruction.line, text=text, reference=reference, stage=stage)
+    image = BaseImage(instruction.line, text, reference, stage, "from", platform, from_build)
+    return BaseImageSite(image, word, instruction.line, instruction.end_line or instruction.line)
+
+
+def _platform_flag(
+    value: str, escape: str, scope: _GlobalScope, where: str
+) -> tuple[Platform | None, bool]:
+    """``--platform=value``: ``(the platform, False)`` when the file gives it, ``(None, True)``
+    when it needs a value only the build has (``$BUILDPLATFORM``, an ARG without default) or
+    is no platform this check can read."""
+    text, missing = expand(value, escape, scope.variables, where)
+    if missing:
+        return None, True
+    if not text:
+        return None, False
+    try:
+        return parse_platform(text), False
+    except InvalidInput:
+        # The build would refuse it; the check only loses the platform, as for $BUILDPLATFORM.
+        return None, True
 
 
 def _image_and_stage(instruction: Instruction, where: str) -> tuple[str, str | None]:

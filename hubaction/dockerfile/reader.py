@@ -31,7 +31,9 @@ class Instruction:
     """One logical instruction: ``line`` is the 1-based line it starts on, ``command`` as
     written (compare it lowercased), ``flags`` its leading ``--flags`` with quotes removed,
     ``args`` the rest, ``escape`` the escape character of the file and ``heredocs`` the
-    heredoc bodies that follow it."""
+    heredoc bodies that follow it. ``end_line`` is the last physical line of the instruction
+    itself (its continuation lines and the comment lines among them; heredoc bodies after it):
+    with ``line``, where :mod:`hubaction.dockerfile.rewrite` finds its words in the source."""
 
     line: int
     command: str
@@ -39,6 +41,7 @@ class Instruction:
     args: str
     escape: str = _DEFAULT_ESCAPE
     heredocs: tuple[Heredoc, ...] = ()
+    end_line: int = 0
 
 
 def read_instructions(text: str, path: str) -> Iterator[Instruction]:
@@ -110,7 +113,8 @@ def _strip(text: str) -> str:
     return _lstrip(text[:end])
 
 
-def _is_comment(line: str) -> bool:
+def is_comment(line: str) -> bool:
+    """A comment line (``#`` first after blanks), also inside a continued instruction."""
     return _lstrip(line).startswith("#")
 
 
@@ -128,7 +132,7 @@ class _Reader:
     def __init__(self, text: str, path: str) -> None:
         # bufio.Scanner with scanLines: split after "\n" only (not str.splitlines, which also
         # splits on \v, \f, \x1c.. and U+2028), each line keeping its ending for heredocs.
-        self._lines = _scan_lines(text)
+        self._lines = scan_lines(text)
         self._next = 0  # index of the next physical line; also the count of lines consumed
         self._path = path
         self._escape = _DEFAULT_ESCAPE
@@ -185,7 +189,7 @@ class _Reader:
         while (raw := self._take()) is not None:
             token = _lstrip(raw)
             self._directive(token)
-            if _is_comment(token):
+            if is_comment(token):
                 token = ""
             start = self._next
             token, ended = self._trim_continuation(token)
@@ -195,12 +199,13 @@ class _Reader:
             while not ended and (raw := self._take()) is not None:
                 # Comment lines and blank lines inside a continued instruction are dropped;
                 # continuation lines keep their leading blanks.
-                if _is_comment(raw) or not _lstrip(raw):
+                if is_comment(raw) or not _lstrip(raw):
                     continue
                 part, ended = self._trim_continuation(raw)
                 parts.append(part)
             line = "".join(parts)
             instruction = _split_command(line, self._escape, start)
+            instruction = dataclasses.replace(instruction, end_line=self._next)
             if "<<" in line and _can_contain_heredoc(instruction):
                 bodies = self._heredoc_bodies(line, start)
                 instruction = dataclasses.replace(instruction, heredocs=bodies)
@@ -230,7 +235,7 @@ class _Reader:
         return tuple(bodies)
 
 
-def _scan_lines(text: str) -> list[str]:
+def scan_lines(text: str) -> list[str]:
     """parser.go scanLines: lines split after each "\n", endings kept; no empty last line."""
     lines = [line + "\n" for line in text.split("\n")]
     last = lines.pop()[:-1]

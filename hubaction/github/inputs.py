@@ -6,7 +6,6 @@ names and defaults; a test keeps the two in step), the rules that tie inputs tog
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +15,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from hubaction.errors import InvalidInput
 from hubaction.github import decisions as decide
 from hubaction.github.imagelist import ImageLine, parse_images
+from hubaction.github.inputs_dockerfile import (
+    read_dockerfile,
+    require_dockerfile_to_update,
+)
 from hubaction.github.toolkit import parse_bool_input, parse_int_input
 from hubaction.oci.platform import Platform, is_all_platforms, parse_platform
 from hubaction.oci.reference import (
@@ -56,14 +59,6 @@ class Input(Generic[T]):
 
     def read(self, get_input: GetInput) -> T:
         return self.parse(self.name, get_input(self.name) or self.default or "")
-
-
-@dataclass(frozen=True)
-class Dockerfile:
-    """The ``dockerfile`` input: the path as given and its FROM images, read up front."""
-
-    path: str
-    images: tuple[BaseImage, ...]
 
 
 # -- parsers of one input ---------------------------------------------------------------------
@@ -125,32 +120,6 @@ def _image(name: str, value: str) -> Reference | None:
         raise _expected(name, exc, "an image reference such as `node:20`") from None
 
 
-def workspace_file(name: str) -> Path:
-    """``name`` relative to the workspace (the runner's working directory)."""
-    base = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
-    path = Path(name)
-    return path if path.is_absolute() else base / path
-
-
-def _dockerfile(name: str, value: str) -> Dockerfile:
-    if not value:
-        return Dockerfile("", ())
-    from hubaction.dockerfile import parse_dockerfile
-
-    try:
-        content = workspace_file(value).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            f"Input `{name}`: cannot read {value!r} ({exc.__class__.__name__}); give the "
-            "path of a Dockerfile in the workspace, e.g. `Dockerfile` or "
-            "`docker/app.Dockerfile` (and check the repository out first)"
-        ) from None
-    try:
-        return Dockerfile(value, tuple(parse_dockerfile(content, path=value)))
-    except InvalidInput as exc:
-        raise InvalidInput(f"Input `{name}`: {exc}") from None
-
-
 def _namespace(name: str, value: str) -> str:
     if value and not is_path_component(value):
         raise InvalidInput(
@@ -204,7 +173,8 @@ TAG_SORT = Input("tag-sort", "version", _tag_sort)
 MAX_TAGS = Input("max-tags", "100", count)
 COMPARE_DIGEST = Input("compare-digest", "", _digest)
 BASE_IMAGE = Input("base-image", "", _image)
-DOCKERFILE = Input("dockerfile", "", _dockerfile)
+DOCKERFILE = Input("dockerfile", "", read_dockerfile)
+UPDATE_DOCKERFILE = Input("update-dockerfile", "false", boolean)
 FAIL_ON_MISSING = Input("fail-on-missing", "true", boolean)
 NAMESPACE = Input("namespace", "", _namespace)
 LIST_NAMESPACES = Input("list-namespaces", "false", boolean)
@@ -235,6 +205,7 @@ INPUTS: tuple[Input[Any], ...] = (
     COMPARE_DIGEST,
     BASE_IMAGE,
     DOCKERFILE,
+    UPDATE_DOCKERFILE,
     FAIL_ON_MISSING,
     NAMESPACE,
     LIST_NAMESPACES,
@@ -438,8 +409,11 @@ class ActionInputs:
     all_platforms: bool = False
     # wait-for, wait-timeout, release-version, max-age
     decisions: decide.Decisions = field(default_factory=decide.Decisions)
-
     images: tuple[ImageLine, ...] = ()  # the `images` input (github/many.py)
+
+    #: ``update-dockerfile`` (issue 17), and the Dockerfile's text as read, to rewrite.
+    update_dockerfile: bool = False
+    dockerfile_text: str = ""
 
 
 def read_decisions(
@@ -516,6 +490,10 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         all_platforms=all_platforms,
         decisions=decisions,
         images=images,
+        update_dockerfile=require_dockerfile_to_update(
+            UPDATE_DOCKERFILE.read(get_input), dockerfile.path
+        ),
+        dockerfile_text=dockerfile.text,
     )
 
 

@@ -39,6 +39,7 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "base-digest",
     "changed-platforms",
     "base-images",
+    "dockerfile-updated",
     "tags",
     "tag-count",
     "latest-semver",

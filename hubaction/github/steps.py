@@ -17,7 +17,6 @@ from hubaction.github import decisions
 from hubaction.github.inputs import ActionInputs
 from hubaction.github.outputs import (
     boolean,
-    compact_json,
     head_outputs,
     image_outputs,
     missing_outputs,
@@ -30,7 +29,6 @@ from hubaction.github.summary import (
     TagRow,
     base_table,
     digest_section,
-    dockerfile_table,
     image_section,
     left_out_note,
     md_text,
@@ -95,7 +93,11 @@ def lookup(
         _image(kit, client, inputs, ref, result)
         result.parts.insert(1, waited)  # under the image's heading
     if inputs.dockerfile:
-        _dockerfile(client, inputs, result)
+        from hubaction.github.dockerfile_step import dockerfile_step
+
+        outputs, parts = dockerfile_step(kit, client, inputs)
+        result.outputs.update(outputs)
+        result.parts.extend(parts)
     if inputs.images:
         _images(client, inputs, result)
     if result.hub is not None and inputs.list_namespaces:
@@ -295,31 +297,6 @@ def _missing_repository(client: RegistryClient, ref: Reference, exc: NotFound) -
         registry=ref.registry,
         repository=ref.repository,
     )
-
-
-def _dockerfile(client: RegistryClient, inputs: ActionInputs, result: Result) -> None:
-    """Every FROM image of the Dockerfile: pinned digest, current digest, status."""
-    from hubaction.dockerfile import base_images_output, status_of
-    from hubaction.registry.lookup import head_many
-
-    images = inputs.dockerfile_images
-    failures: dict[Reference, HubActionError] = {}
-
-    def remember(ref: Reference, exc: HubActionError) -> None:
-        if not isinstance(exc, NotFound):  # a tag that is gone makes its pin stale
-            failures[ref] = exc
-
-    heads = head_many(client, [i.lookup_reference for i in images], on_error=remember)
-    if failures:
-        failed, error = next(iter(failures.items()))
-        raise error.within(f"Input `dockerfile`: looking up {failed.familiar} failed") from error
-    statuses = [
-        status_of(image, head.digest if head is not None else None)
-        for image, head in zip(images, heads, strict=True)
-    ]
-    rows = base_images_output(statuses)
-    result.outputs["base-images"] = compact_json(rows)
-    result.parts.append(dockerfile_table(inputs.dockerfile, rows))
 
 
 def _images(client: RegistryClient, inputs: ActionInputs, result: Result) -> None:
