@@ -9,7 +9,8 @@ import pytest
 
 from hubaction.errors import InvalidInput
 from hubaction.github.imagelist import MAX_IMAGES, MAX_LINE, parse_images
-from hubaction.github.inputs import read_inputs, registries_to_log_in
+from hubaction.github.input_rules import registries_to_log_in
+from hubaction.github.inputs import read_inputs
 from hubaction.oci.reference import parse_reference
 from hubaction.oci.wire import QUOTE_LIMIT
 from hubaction.registry.credentials import Credentials

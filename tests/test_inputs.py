@@ -16,6 +16,7 @@ from actionrunner import run_in_process
 
 from hubaction.errors import InvalidInput, Kind
 from hubaction.github.action import run
+from hubaction.github.input_rules import registries_to_log_in
 from hubaction.github.inputs import (
     INPUT_DEFAULTS,
     INPUTS,
@@ -23,7 +24,6 @@ from hubaction.github.inputs import (
     LoginConfig,
     read_inputs,
     read_login_config,
-    registries_to_log_in,
 )
 from hubaction.github.toolkit import Toolkit, input_variable
 from hubaction.oci.platform import parse_platform

@@ -15,6 +15,15 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from hubaction.errors import InvalidInput
 from hubaction.github import decisions as decide
 from hubaction.github.imagelist import ImageLine, parse_images
+from hubaction.github.input_rules import (
+    credentials,
+    refuse_all_platforms_with_digest_only,
+    refuse_base_image_with_digest_only,
+    refuse_referrers_with_digest_only,
+    registries_to_log_in,
+    require_hub_for_updated,
+    require_something_to_look_up,
+)
 from hubaction.github.inputs_dockerfile import (
     read_dockerfile,
     require_dockerfile_to_update,
@@ -265,7 +274,7 @@ def read_login_config(get_input: GetInput, environ: Mapping[str, str]) -> LoginC
         ) from None
 
 
-# -- rules across inputs ----------------------------------------------------------------------
+# -- rules across inputs (more in hubaction.github.input_rules) -------------------------------
 
 
 def reference(repository: str, tag: str) -> Reference | None:
@@ -294,87 +303,6 @@ def reference(repository: str, tag: str) -> Reference | None:
         return ref.with_tag(parse_tag(tag))
     except InvalidInput as exc:
         raise InvalidInput(f"Input `tag`: {exc}. Expected {TAG_FORM}") from None
-
-
-def require_something_to_look_up(
-    ref: Reference | None,
-    *,
-    namespace: str,
-    list_namespaces: bool,
-    dockerfile: str,
-    images: str = "",
-) -> None:
-    if ref is None and not namespace and not list_namespaces and not dockerfile and not images:
-        raise InvalidInput(
-            "Input `repository` is required (unless `namespace`, `list-namespaces`, "
-            "`dockerfile` or `images` is used): "
-            "set it to the image to look up, e.g. `node` or `ghcr.io/org/app`"
-        )
-
-
-def credentials(
-    username: str, password: str, config: dict[str, Credentials], ref: Reference | None
-) -> CredentialStore:
-    """``username`` with ``password`` (both or neither), then ``docker-config``'s."""
-    if bool(username) != bool(password):
-        missing, given = ("password", "username") if username else ("username", "password")
-        raise InvalidInput(
-            f"Input `{missing}` is empty while `{given}` is set: give both, or neither for "
-            "anonymous access"
-        )
-    return CredentialStore(
-        explicit=Credentials(username, password) if username else None,
-        primary_registry=ref.registry if ref is not None else "docker.io",
-        config=config,
-    )
-
-
-def registries_to_log_in(
-    ref: Reference | None,
-    base: Reference | None,
-    images: tuple[BaseImage, ...],
-    *,
-    hub: bool,
-    others: tuple[ImageLine, ...] = (),
-) -> tuple[str, ...]:
-    """The registries a run may need credentials for, the image's first (``others``: the
-    ``images`` input's)."""
-    refs = [r for r in (ref, base) if r is not None] + [i.lookup_reference for i in images]
-    refs += [i.reference for i in others]
-    names = [r.registry for r in refs] + (["docker.io"] if hub else [])
-    return tuple(dict.fromkeys(names))
-
-
-def require_hub_for_updated(sort: str, ref: Reference | None) -> None:
-    if sort == "updated" and (ref is None or not ref.is_docker_hub):
-        raise InvalidInput(
-            "Input `tag-sort: updated` orders tags by push date, which only Docker Hub's API "
-            "gives: use `version` or `lexical` for this registry"
-        )
-
-
-def refuse_base_image_with_digest_only(base: Reference | None, digest_only: bool) -> None:
-    if digest_only and base is not None:
-        raise InvalidInput(
-            "Input `base-image` compares manifests and layers, which `digest-only: true` does "
-            "not fetch: set `digest-only: false`, or drop `base-image`"
-        )
-
-
-def refuse_referrers_with_digest_only(referrers: bool, digest_only: bool) -> None:
-    if digest_only and referrers:
-        raise InvalidInput(
-            "Input `referrers` reads the image's manifests, which `digest-only: true` does not "
-            "fetch: set `digest-only: false`, or drop `referrers`"
-        )
-
-
-def refuse_all_platforms_with_digest_only(all_platforms: bool, digest_only: bool) -> None:
-    if digest_only and all_platforms:
-        raise InvalidInput(
-            "Input `platform: all` fetches every platform's manifest, which `digest-only: true` "
-            "does not: set `digest-only: false`, or give one platform"
-        )
 
 
 # -- all of them ------------------------------------------------------------------------------
@@ -429,9 +357,11 @@ def read_decisions(
     return decisions
 
 
-def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> ActionInputs:
-    """Every input parsed and checked, with ``login``'s credentials (:func:`read_login_config`)
-    when no input gives any; the first bad one raises :class:`InvalidInput`."""
+def _what_to_look_up(
+    get_input: GetInput,
+) -> tuple[Reference | None, str, bool, tuple[ImageLine, ...]]:
+    """``repository`` (with ``tag``), ``namespace``, ``list-namespaces``, ``images``: at least
+    one of them, or ``dockerfile``."""
     ref = reference(REPOSITORY.read(get_input), TAG.read(get_input))
     namespace = NAMESPACE.read(get_input)
     list_namespaces = LIST_NAMESPACES.read(get_input)
@@ -442,7 +372,13 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
         dockerfile=get_input(DOCKERFILE.name),
         images=get_input(IMAGES.name),
     )
-    images = IMAGES.read(get_input)
+    return ref, namespace, list_namespaces, IMAGES.read(get_input)
+
+
+def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> ActionInputs:
+    """Every input parsed and checked, with ``login``'s credentials (:func:`read_login_config`)
+    when no input gives any; the first bad one raises :class:`InvalidInput`."""
+    ref, namespace, list_namespaces, images = _what_to_look_up(get_input)
     # `username`/`password` go to the registry of `repository`, else of the first `images` line.
     primary = ref if ref is not None or not images else images[0].reference
     username, password = USERNAME.read(get_input), PASSWORD.read(get_input)
@@ -457,8 +393,7 @@ def read_inputs(get_input: GetInput, login: LoginConfig | None = None) -> Action
     all_platforms = is_all_platforms(get_input(PLATFORM.name))
     refuse_all_platforms_with_digest_only(all_platforms, digest_only)
     hub_url = HUB_URL.read(get_input)
-    list_tags = LIST_TAGS.read(get_input)
-    tag_filter = TAG_FILTER.read(get_input)
+    list_tags, tag_filter = LIST_TAGS.read(get_input), TAG_FILTER.read(get_input)
     max_tags = MAX_TAGS.read(get_input)
     dockerfile = DOCKERFILE.read(get_input)
     decisions = read_decisions(get_input, ref, compare, digest_only)
