@@ -145,3 +145,6 @@ def test_hostile_bytes_are_escaped_unless_written_to_a_file(
     target = tmp_path / "m.json"
     assert cli("manifest", f"{server.host}/app:1", "--output", str(target)).returncode == 0
     assert target.read_bytes() == HOSTILE_MANIFEST
+    # A path that cannot be written is the user's error (exit 2, one line), not an internal one.
+    unwritable = str(tmp_path / "no-such-dir" / "m.json")
+    assert_one_error(cli("manifest", f"{server.host}/app:1", "--output", unwritable), 2, "--output")

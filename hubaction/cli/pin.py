@@ -56,7 +56,10 @@ def cmd_pin(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         note = f"warning: {name} line {skip.line}: {skip.image} not updated: {skip.reason}"
         sys.stderr.write(shown(note) + "\n")
     if args.write and rewrite.changed:
-        write_atomically(path, rewrite.text)
+        try:
+            write_atomically(path, rewrite.text)
+        except OSError as exc:  # a read-only checkout is the user's to fix, not a bug
+            raise InvalidInput(f"--write: cannot write {name!r} ({exc.strerror})") from None
     if args.json:
         out.write(to_json(_pin_json(name, rewrite, statuses, written=args.write)) + "\n")
     elif not args.write:

@@ -67,7 +67,12 @@ def _chosen(
 def _emit(body: bytes, args: argparse.Namespace, out: TextIO, what: str) -> None:
     """``body`` exactly (``--output``, or stdout when no line of it is unsafe), else escaped."""
     if args.output:
-        Path(args.output).write_bytes(body)
+        try:
+            Path(args.output).write_bytes(body)
+        except OSError as exc:  # a user's path, not a bug: one line, exit 2
+            raise InvalidInput(
+                f"--output {args.output!r}: cannot write it ({exc.strerror})"
+            ) from None
         return
     if args.json:
         from hubaction.oci.wire import NotJSON, load_json
