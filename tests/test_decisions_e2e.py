@@ -60,6 +60,9 @@ def test_wait_for_exists_finds_a_tag_pushed_after_the_step_starts(
                 "wait-for": "exists",
                 "wait-timeout": "2m",
                 "list-tags": "false",
+                # Shorter than the wait: the run's deadline is extended by `wait-timeout`
+                # (issue 17 §4), or the HEAD at 3 s would already be past it.
+                "timeout": "2",
             },
             tmp_path,
         )

@@ -207,3 +207,62 @@ def test_referrers_with_digest_only_is_refused_up_front(
     errors = run.errors()
     assert len(errors) == 1 and "`digest-only: true`" in errors[0], run.log
     assert server.exchanges == []
+
+
+def test_a_tag_schema_tag_holding_no_index_degrades(
+    serve: Callable[[Handler], FakeServer], tmp_path: Path
+) -> None:
+    # Without the API, the sha256-<hex> tag holds a plain image manifest (pushed by hand or by
+    # another tool): its referrers are left out with a note; the lookup and cosign's tag stand.
+    content = supply_content("app")
+    registry = ReferrersRegistry(api="missing").push(content)
+    amd64 = content.platforms[0].manifest
+    registry.tags[f"sha256-{content.index_hex}"] = amd64.digest
+    server = serve(registry)
+    run = _run(server, tmp_path, referrers="true")
+    assert run.returncode == 0, run.log
+    assert run.outputs["digest"] == content.index.digest
+    referrers = json.loads(run.outputs["referrers"])
+    assert [r["source"] for r in referrers] == ["cosign"]
+    assert run.outputs["signed"] == "true"
+    assert "its referrers are left out" in run.summary
+    assert_inert(run.summary)
+
+
+def test_a_signature_on_the_platform_manifest_and_cosign_att_and_sbom_tags(
+    serve: Callable[[Handler], FakeServer], tmp_path: Path
+) -> None:
+    # cosign signs what it is given: here the chosen platform's manifest, not the index; its
+    # attestation and SBOM live under the index's `.att` and `.sbom` tags (found by HEAD).
+    content = supply_content("app")
+    registry = ReferrersRegistry(api="full").push(content)
+    assert content.signature is not None
+    sig_tag = f"sha256-{content.index_hex}.sig"
+    del registry.tags[sig_tag]
+    amd64_hex = content.platforms[0].manifest.digest.removeprefix("sha256:")
+    registry.tags[f"sha256-{amd64_hex}.sig"] = content.signature.digest
+    for suffix in ("att", "sbom"):
+        registry.tags[f"sha256-{content.index_hex}.{suffix}"] = content.signature.digest
+    run = _run(serve(registry), tmp_path, referrers="true")
+    assert run.returncode == 0, run.log
+    assert run.outputs["signed"] == "true"
+    cosign = {r["tag"] for r in json.loads(run.outputs["referrers"]) if r["source"] == "cosign"}
+    assert cosign == {
+        f"sha256-{amd64_hex}.sig",
+        f"sha256-{content.index_hex}.att",
+        f"sha256-{content.index_hex}.sbom",
+    }
+
+
+def test_an_att_tag_alone_does_not_make_an_image_signed(
+    serve: Callable[[Handler], FakeServer], tmp_path: Path
+) -> None:
+    content = supply_content("app")
+    registry = ReferrersRegistry(api="full").push(content)
+    assert content.signature is not None
+    del registry.tags[f"sha256-{content.index_hex}.sig"]
+    registry.tags[f"sha256-{content.index_hex}.att"] = content.signature.digest
+    # the API's referrers are an SBOM and a provenance: no signature or sigstore bundle
+    run = _run(serve(registry), tmp_path, referrers="true")
+    assert run.returncode == 0, run.log
+    assert run.outputs["signed"] == "false"

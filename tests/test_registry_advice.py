@@ -46,6 +46,11 @@ def test_pull_only(scope: str, asked: str | None) -> None:
         ("gcr.io:443", Kind.NEEDS_CREDENTIALS, "oauth2accesstoken"),
         (ACR, Kind.CREDENTIALS_REFUSED, "az acr login"),
         ("registry.gitlab.com", Kind.CREDENTIALS_REFUSED, "read_registry"),
+        # An anonymous 401 (a missing or a private repository) gets the same registry's hint.
+        (ECR, Kind.NEEDS_CREDENTIALS, "amazon-ecr-login"),
+        ("europe-west4-docker.pkg.dev", Kind.NEEDS_CREDENTIALS, "oauth2accesstoken"),
+        (ACR, Kind.NEEDS_CREDENTIALS, "az acr login"),
+        ("registry.gitlab.com", Kind.NEEDS_CREDENTIALS, "read_registry"),
     ],
 )
 def test_registry_advice_by_host(registry: str, kind: Kind, words: str) -> None:

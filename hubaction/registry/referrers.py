@@ -117,6 +117,10 @@ def referrers_api(
     raise RegistryError(f"{what}: more than {MAX_PAGES} pages; hubaction stops there")
 
 
+class NotATagIndex(RegistryError):
+    """The ``<alg>-<hex>`` tag holds something other than a referrers index."""
+
+
 def referrers_tag_index(
     client: RegistryClient, ref: Reference, subject: Digest
 ) -> tuple[Referrer, ...]:
@@ -132,7 +136,9 @@ def referrers_tag_index(
             fetched.body, fetched.media_type, subject=subject, source="tag-schema", what=what
         )
     except NotAReferrersIndex as exc:
-        raise RegistryError(f"{exc}; it is not the referrers index it should be") from None
+        raise NotATagIndex(
+            f"{exc}; it is not the referrers index it should be", registry=ref.registry
+        ) from None
 
 
 def list_referrers(
@@ -218,8 +224,15 @@ def supply_chain(client: RegistryClient, info: ImageInfo) -> SupplyChain:
     subjects = list(dict.fromkeys([info.digest, info.platform_digest]))
     referrers: list[Referrer] = []
     listed: set[str] = set()
+    notes: list[str] = []
     for subject in subjects:
-        found, how = list_referrers(client, ref, subject)
+        try:
+            found, how = list_referrers(client, ref, subject)
+        except NotATagIndex as exc:
+            # Optional work: a tag of that name holding something else (pushed by hand, or
+            # by another tool) hides only its referrers; the lookup stands, and says so.
+            found, how = (), "tag-schema"
+            notes.append(f"{exc}: its referrers are left out")
         referrers += found
         listed.add(how)
     referrers += cosign_referrers(client, ref, subjects)
@@ -232,15 +245,14 @@ def supply_chain(client: RegistryClient, info: ImageInfo) -> SupplyChain:
         for a in (index_attestations(index) if isinstance(index, ImageIndex) else ())
     ]
     attestations += _referrer_attestations(referrers, platforms, fetch)
-    notes: tuple[str, ...] = ()
     if fetch.skipped:
-        notes = (
+        notes.append(
             f"{fetch.skipped} attestation manifests beyond the first {MAX_FETCHED} were "
-            "not fetched; their predicate types are not known",
+            "not fetched; their predicate types are not known"
         )
     return SupplyChain(
         tuple(attestations),
         tuple(referrers),
         listed_by="api" if "api" in listed else "tag-schema",
-        notes=notes,
+        notes=tuple(notes),
     )
