@@ -10,7 +10,6 @@ the deadline itself is tested on the fake clock.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import time
@@ -22,6 +21,7 @@ import requests
 from actionrunner import ActionRun, run_action
 from fakes.clock import FakeClock
 from fakes.server import Delivery, FakeServer, Handler, Request, Response, SilentListener
+from fakes.tiny import CONFIG, CONFIG_DIGEST, MANIFEST, MANIFEST_DIGEST
 
 from hubaction import cli
 from hubaction.dockerhub.client import HubClient
@@ -39,21 +39,6 @@ TIMEOUT = 3.0
 GRACE = 5.0
 TAGS = [f"t{i}" for i in range(100)]
 
-CONFIG = json.dumps({"os": "linux", "architecture": "amd64"}).encode()
-CONFIG_DIGEST = "sha256:" + hashlib.sha256(CONFIG).hexdigest()
-MANIFEST = json.dumps(
-    {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {
-            "mediaType": "application/vnd.oci.image.config.v1+json",
-            "digest": CONFIG_DIGEST,
-            "size": len(CONFIG),
-        },
-        "layers": [],
-    }
-).encode()
-MANIFEST_DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
 MANIFEST_HEADERS = (
     ("Content-Type", "application/vnd.oci.image.manifest.v1+json"),
     ("Docker-Content-Digest", MANIFEST_DIGEST),

@@ -6,7 +6,6 @@ run still succeeds. One registry on loopback (the fake-server base) or a Docker 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ import requests_mock
 from actionrunner import ActionRun, run_action, run_in_process
 from fakes.reqresp import Pair, Table, pair
 from fakes.server import FakeServer, Handler
+from fakes.tiny import CONFIG, CONFIG_DIGEST, MANIFEST, MANIFEST_DIGEST
 
 from hubaction import cli
 from hubaction.registry.transport import new_session
@@ -36,21 +36,6 @@ HOSTILE_JSON = [
 ]
 WARNING = "5 tags that are not valid tag names were skipped"
 
-CONFIG = json.dumps({"os": "linux", "architecture": "amd64"}).encode()
-CONFIG_DIGEST = "sha256:" + hashlib.sha256(CONFIG).hexdigest()
-MANIFEST = json.dumps(
-    {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {
-            "mediaType": "application/vnd.oci.image.config.v1+json",
-            "digest": CONFIG_DIGEST,
-            "size": len(CONFIG),
-        },
-        "layers": [],
-    }
-).encode()
-MANIFEST_DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
 MANIFEST_HEADERS = {
     "Content-Type": "application/vnd.oci.image.manifest.v1+json",
     "Docker-Content-Digest": MANIFEST_DIGEST,

@@ -243,16 +243,8 @@ class WatchedHTTPConnection(HTTPConnection):
         super().close()
 
 
-class WatchedHTTPSConnection(HTTPSConnection):
-    """:class:`WatchedHTTPConnection` over TLS."""
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watch(self)
-        super().request(*args, **kwargs)
-
-    def close(self) -> None:
-        WATCHDOG.forget(self)
-        super().close()
+class WatchedHTTPSConnection(WatchedHTTPConnection, HTTPSConnection):
+    """:class:`WatchedHTTPConnection` over TLS (its methods first, then HTTPSConnection's)."""
 
 
 class WatchedHTTPConnectionPool(HTTPConnectionPool):
