@@ -66,21 +66,26 @@ def main() -> int:
                 text=True,
                 timeout=120,
             )
-            if done.stdout.strip():
-                print("== the step's log")
-                print(done.stdout.rstrip())
-            if done.stderr.strip():
-                print(done.stderr.rstrip(), file=sys.stderr)
-            print(f"== exit code {done.returncode}")
-            print("== outputs (GITHUB_OUTPUT, read with the runner's rules)")
-            for name, value in parse_output_file(output_file.read_text()).items():
-                print(f"   {name} = {value}")
-            print("== job summary (GITHUB_STEP_SUMMARY)")
-            print(summary_file.read_text().rstrip())
+            _report(done, output_file, summary_file)
             return done.returncode
         finally:
             registry.stop()
             print("== registry stopped")
+
+
+def _report(done: subprocess.CompletedProcess[str], output_file: Path, summary_file: Path) -> None:
+    """The step's log, exit code, outputs and job summary, as a runner would show them."""
+    if done.stdout.strip():
+        print("== the step's log")
+        print(done.stdout.rstrip())
+    if done.stderr.strip():
+        print(done.stderr.rstrip(), file=sys.stderr)
+    print(f"== exit code {done.returncode}")
+    print("== outputs (GITHUB_OUTPUT, read with the runner's rules)")
+    for name, value in parse_output_file(output_file.read_text()).items():
+        print(f"   {name} = {value}")
+    print("== job summary (GITHUB_STEP_SUMMARY)")
+    print(summary_file.read_text().rstrip())
 
 
 if __name__ == "__main__":

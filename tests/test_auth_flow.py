@@ -15,15 +15,8 @@ import pytest
 
 from hubaction.errors import RegistryError, Unauthorized
 from hubaction.oci.reference import DOCKER_HUB_REALM
-from hubaction.registry.auth import (
-    DEFAULT_TOKEN_LIFETIME,
-    Attempt,
-    AuthFlow,
-    Reply,
-    TokenRequest,
-    parse_token_answer,
-    pull_scope,
-)
+from hubaction.oci.token import DEFAULT_TOKEN_LIFETIME, parse_token_answer, pull_scope
+from hubaction.registry.auth import Attempt, AuthFlow, Reply, TokenRequest
 from hubaction.registry.credentials import Credentials, CredentialStore
 
 REG = "reg.example.com"

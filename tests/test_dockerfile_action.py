@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import requests
 from actionrunner import run_action, run_in_process
 from fakes.reqresp import Table, pair
 from fakes.transport import HandlerAdapter
@@ -70,13 +71,9 @@ def test_unresolvable_arg_is_an_input_error(tmp_path: Path) -> None:
     assert len(run.errors()) == 1 and "BASE" in run.errors()[0]
 
 
-def test_heredoc_bodies_and_the_syntax_frontend(
-    tmp_path: Path, open_registry: RegistryProcess, registry_fixtures: Fixtures
-) -> None:
-    """A FROM inside a heredoc is no base image; the `# syntax=` frontend is one (docker.io,
-    answered in process: registry-1.docker.io cannot be served on loopback)."""
-    host = open_registry.host
-    frontend_digest = "sha256:" + "7" * 64
+def _hub_with_the_frontend(frontend_digest: str) -> requests.Session:
+    """A session on which Docker Hub (registry and token service) answers the HEAD of
+    ``docker/dockerfile:1.7`` with ``frontend_digest``, for a pull token."""
     token = "frontend-pull-token-0123456789"
     hub = HandlerAdapter(
         Table(
@@ -94,6 +91,17 @@ def test_heredoc_bodies_and_the_syntax_frontend(
     session = new_session()
     session.mount("https://registry-1.docker.io/", hub)
     session.mount("https://auth.docker.io/", auth)
+    return session
+
+
+def test_heredoc_bodies_and_the_syntax_frontend(
+    tmp_path: Path, open_registry: RegistryProcess, registry_fixtures: Fixtures
+) -> None:
+    """A FROM inside a heredoc is no base image; the `# syntax=` frontend is one (docker.io,
+    answered in process: registry-1.docker.io cannot be served on loopback)."""
+    host = open_registry.host
+    frontend_digest = "sha256:" + "7" * 64
+    session = _hub_with_the_frontend(frontend_digest)
     (tmp_path / "Dockerfile").write_text(
         f"""\
 # syntax=docker/dockerfile:1.7

@@ -33,8 +33,9 @@ from fakes.hubserver import (
 )
 from hubmock import REPO
 
-from hubaction.dockerhub.client import PAGE_SIZE, HubClient
+from hubaction.dockerhub.client import HubClient
 from hubaction.dockerhub.models import parse_hub_time
+from hubaction.dockerhub.pages import PAGE_SIZE
 from hubaction.errors import Kind, NotFound, RateLimited, Unauthorized, describe
 from hubaction.oci.tags import select_tags
 from hubaction.registry.credentials import Credentials

@@ -24,7 +24,8 @@ from fakes.transport import HandlerAdapter
 from hubaction.dockerhub.client import HubClient
 from hubaction.errors import Kind, RegistryError, Service, Unauthorized
 from hubaction.oci.reference import parse_reference
-from hubaction.registry.auth import RegistryAuth, TokenRequest, pull_scope
+from hubaction.oci.token import pull_scope
+from hubaction.registry.auth import RegistryAuth, TokenRequest
 from hubaction.registry.client import RegistryClient, open_client
 from hubaction.registry.credentials import Credentials, CredentialStore
 from hubaction.registry.transport import new_session, refuse_plain_http_credentials

@@ -18,6 +18,7 @@ from fakes.server import FakeServer, Handler, Request, Response
 
 from hubaction.errors import HubActionError, RegistryError, Service, Unauthorized
 from hubaction.oci.reference import parse_reference
+from hubaction.oci.token import pull_scope
 from hubaction.oci.wire import MIN_TOKEN_LENGTH
 from hubaction.registry.auth import (
     MAX_REFUSED_TOKENS,
@@ -26,7 +27,6 @@ from hubaction.registry.auth import (
     Reply,
     RequestFlow,
     TokenRequest,
-    pull_scope,
 )
 from hubaction.registry.client import open_client
 

@@ -1,5 +1,5 @@
 """The pieces of per-registry auth without a server: the scope a challenge names, as a lookup
-asks for it (:func:`~hubaction.registry.auth.pull_only`), and the advice by registry host
+asks for it (:func:`~hubaction.oci.token.pull_only`), and the advice by registry host
 (:data:`~hubaction.errors.REGISTRY_ADVICE`). With servers: tests/test_registry_auth_quirks.py.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from hubaction.errors import REGISTRY_ADVICE, Kind, Service, advice
-from hubaction.registry.auth import pull_only
+from hubaction.oci.token import pull_only
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 ACR = "myacr.azurecr.io"

@@ -179,12 +179,6 @@ def _inspect_text(
 ) -> None:
     from hubaction.github.summary import human_size
 
-    def more(digest: str) -> str:
-        fact = facts.get(digest, {})
-        if "layers" in fact:
-            return f"  {fact['layers']} layers, {human_size(int(fact['image-size']))}"
-        return "  manifest missing (404)" if fact else ""
-
     rows = [
         ("Reference", str(ref)),
         ("Digest", outputs["digest"]),
@@ -204,17 +198,7 @@ def _inspect_text(
     table(rows, out)
     if info.entries:
         out.write("\nPlatforms:\n")
-        table(
-            [
-                (
-                    str(e.platform)
-                    + (f" ({e.platform.os_version})" if e.platform.os_version else ""),
-                    f"{e.digest}  {human_size(e.size)}{more(str(e.digest))}",
-                )
-                for e in info.entries
-            ],
-            out,
-        )
+        table(_platform_rows(info, facts), out)
     if info.config is not None and info.config.labels:
         out.write("\nLabels:\n")
         # Quoted: a label's spaces and empty values stay visible (table escapes the rest).
@@ -223,6 +207,28 @@ def _inspect_text(
     if annotations:
         out.write("\nAnnotations:\n")
         table([(k, json.dumps(v, ensure_ascii=False)) for k, v in annotations.items()], out)
+
+
+def _platform_rows(
+    info: ImageInfo, facts: dict[str, dict[str, int | bool]]
+) -> list[tuple[str, str]]:
+    """One row per platform of an index: its digest and size, and its image's layers and
+    size when ``facts`` has them."""
+    from hubaction.github.summary import human_size
+
+    def more(digest: str) -> str:
+        fact = facts.get(digest, {})
+        if "layers" in fact:
+            return f"  {fact['layers']} layers, {human_size(int(fact['image-size']))}"
+        return "  manifest missing (404)" if fact else ""
+
+    return [
+        (
+            str(e.platform) + (f" ({e.platform.os_version})" if e.platform.os_version else ""),
+            f"{e.digest}  {human_size(e.size)}{more(str(e.digest))}",
+        )
+        for e in info.entries
+    ]
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:

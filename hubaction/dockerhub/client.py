@@ -2,16 +2,14 @@
 
 Not the registry API (``registry-1.docker.io``, see :mod:`hubaction.registry`): the Hub API
 lists what a registry cannot (a namespace's repositories, tags' push dates and sizes), and its
-tokens are no registry tokens. The answers are parsed by :mod:`hubaction.dockerhub.models`.
+tokens are no registry tokens. The answers are parsed by :mod:`hubaction.dockerhub.models`;
+a listing's pages are put together by :mod:`hubaction.dockerhub.pages`.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
@@ -23,8 +21,6 @@ from hubaction.dockerhub.models import (
     HubRateLimit,
     HubRepository,
     HubTag,
-    ListingShifted,
-    collect_listing,
     parse_hub_name,
     parse_hub_ratelimit,
     parse_listed_tag,
@@ -34,6 +30,7 @@ from hubaction.dockerhub.models import (
     parse_repository,
     parse_tag_answer,
 )
+from hubaction.dockerhub.pages import MAX_PAGES, PAGE_SIZE, HubPager
 from hubaction.errors import (
     HubActionError,
     InvalidInput,
@@ -55,28 +52,17 @@ from hubaction.registry.transport import (
     refuse_plain_http_credentials,
 )
 
-__all__ = ["CONCURRENCY", "HUB_URL", "MAX_PAGES", "PAGE_SIZE", "HubClient"]
+__all__ = ["CONCURRENCY", "HUB_URL", "HubClient"]
 
 HUB_URL = "https://hub.docker.com"
-# Listings are pages (`page` from 1, `page_size`) answering {"count", "next", "previous",
-# "results"}. 100 is the documented maximum page size; Docker Hub refuses larger ones.
-PAGE_SIZE = 100
-# 500 pages of 100 = 50,000 items: far above any real namespace or repository (the largest
-# official images have a few thousand tags), low enough to bound a run.
-MAX_PAGES = 500
 # A page of 100 tags with a dozen platform images each is about 0.5 MiB; 16 MiB is garbage.
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 MAX_LOGIN_BYTES = 1024 * 1024
 # One tag's object: a few hundred bytes per platform.
 MAX_TAG_BYTES = 1024 * 1024
-# Reads of a listing that changed while it was being read, before giving up.
-LISTING_ATTEMPTS = 3
 # Redirects of one listing request followed (within hub-url's origin), as the registry's.
 MAX_REDIRECTS = 5
 CONCURRENCY = 8
-
-
-T = TypeVar("T")
 
 
 class HubClient:
@@ -111,14 +97,13 @@ class HubClient:
         self._credentials = credentials
         self._on_secret = on_secret
         self._debug = debug
-        self._concurrency = concurrency
-        self._max_pages = max_pages
         self._lock = threading.Lock()
         self._login_lock = threading.Lock()
         self._authorization: str | None = None
         self._secrets: list[str] = [credentials.password] if credentials else []
-        # None: unknown yet; True: the new endpoint answered 404 and the legacy one worked.
-        self._legacy: dict[str, bool] = {}
+        self._pager = HubPager(
+            self._page, debug=debug, concurrency=concurrency, max_pages=max_pages
+        )
         self.last_ratelimit: HubRateLimit | None = None
         self.requests_sent = 0
 
@@ -392,7 +377,7 @@ class HubClient:
             key=lambda repo: repo.name,
             missing=missing,
         )
-        return list(self._list(listing).items)
+        return list(self._pager.read(listing).items)
 
     def tags(self, namespace: str, repository: str) -> list[HubTag]:
         """Every tag of ``namespace/repository`` with its metadata (:meth:`tag_listing`)."""
@@ -427,7 +412,7 @@ class HubClient:
             key=lambda tag: tag.name,
             missing=missing,
         )
-        return self._list(listing)
+        return self._pager.read(listing)
 
     def tag(self, namespace: str, repository: str, tag: str) -> HubTag:
         """One tag of ``namespace/repository`` with its metadata (push date, digest, images):
@@ -453,69 +438,7 @@ class HubClient:
             body = read_body(response, limit=MAX_TAG_BYTES, what=what)
         return parse_tag_answer(body, what=what)
 
-    def _list(self, listing: HubListing[T]) -> HubItems[T]:
-        what = listing.what
-        for attempt in range(1, LISTING_ATTEMPTS + 1):
-            try:
-                return self._list_once(listing)
-            except ListingShifted as changed:
-                self._debug(f"{what}: {changed} (read {attempt} of {LISTING_ATTEMPTS})")
-        raise RegistryError(
-            f"{what}: the listing kept changing while it was read ({LISTING_ATTEMPTS} reads); "
-            "something is pushing or deleting right now. Retry later"
-        )
-
-    def _list_once(self, listing: HubListing[T]) -> HubItems[T]:
-        """One read of a listing: page 1 gives ``count``; pages 2..ceil(count/100) are then
-        fetched concurrently by number. ``next`` is never followed: building the URLs here
-        keeps the token on the ``hub-url`` host whatever ``next`` says."""
-        what = listing.what
-        path, first = self._first_page(listing)
-        if first is None:
-            raise listing.missing
-        pages = max(1, math.ceil(first.count / PAGE_SIZE))
-        if pages > self._max_pages:
-            raise RegistryError(
-                f"{what}: Docker Hub counts {first.count} items, {pages} pages of {PAGE_SIZE}, "
-                f"more than the {self._max_pages} pages ({self._max_pages * PAGE_SIZE} items) "
-                "hubaction reads; narrow the listing (a namespace or repository with fewer "
-                "items) or report this if you need more"
-            )
-        workers = min(self._concurrency, pages - 1) or 1
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hub-page") as pool:
-            # On an error, map's iterator cancels the pages not yet started.
-            rest = list(pool.map(lambda n: self._page(path, n, what=what), range(2, pages + 1)))
-        return collect_listing(listing, first, rest)
-
-    def _first_page(self, listing: HubListing[T]) -> tuple[str, HubPage | None]:
-        """The path that answers this kind of listing (new, else legacy) and its page 1; None
-        for the page when neither has it (the namespace or repository does not exist).
-
-        The legacy paths (``/v2/repositories/...``) are being retired, so they are only
-        tried when the new one (``/v2/namespaces/...``) answers 404; which one worked is
-        remembered per kind.
-        """
-        kind, what = listing.kind, listing.what
-        with self._lock:
-            legacy = self._legacy.get(kind)
-        if legacy is not None:
-            path = listing.legacy_path if legacy else listing.path
-            return path, self._page(path, 1, what=what)
-        first = self._page(listing.path, 1, what=what)
-        if first is not None:
-            with self._lock:
-                self._legacy[kind] = False
-            return listing.path, first
-        # The new endpoint is missing, or the namespace/repository is: the legacy endpoint
-        # tells which.
-        self._debug(f"{what}: {listing.path} answered 404; trying {listing.legacy_path}")
-        first = self._page(listing.legacy_path, 1, what=what)
-        if first is not None:
-            with self._lock:
-                self._legacy[kind] = True
-        return listing.legacy_path, first
-
-    def _page(self, path: str, number: int, *, what: str) -> HubPage | None:
+    def _page(self, path: str, number: int, what: str) -> HubPage | None:
         """Page ``number`` of ``path``; ``None`` on 404 (missing endpoint, item or page)."""
         where = f"{what} (page {number})"
         params = {"page_size": PAGE_SIZE, "page": number}

@@ -5,8 +5,8 @@ must be sent (an :class:`Attempt` of the registry request, a :class:`TokenReques
 realm) and is sent each :class:`Reply`; it keeps the run's tokens, realms and Basic registries.
 :class:`RegistryAuth` is the one place that sends token requests. No ``/v2/`` ping: Docker Hub's
 realm is known, other registries name theirs in the first 401 (Docker token spec; RFC 9110
-§11.6.1). Only ``pull`` is ever asked for: a lookup needs no more, and GitLab answers a ``*``
-scope with a token that silently lacks it (n0madic/gitlab-registry-images-cleaner#13).
+§11.6.1). Only ``pull`` is ever asked for; the scope grammar and the token answer's parse are
+:mod:`hubaction.oci.token`.
 """
 
 from __future__ import annotations
@@ -23,15 +23,8 @@ import requests
 from hubaction.errors import HubActionError, Kind, RegistryError, Service, Unauthorized
 from hubaction.oci.challenge import Challenge, parse_www_authenticate
 from hubaction.oci.reference import DOCKER_HUB, DOCKER_HUB_REALM, DOCKER_HUB_SERVICE
-from hubaction.oci.wire import (
-    MAX_TOKEN_LENGTH,
-    MIN_TOKEN_LENGTH,
-    NotJSON,
-    load_object,
-    plausible_token,
-    remember_secret,
-    scrub,
-)
+from hubaction.oci.token import MAX_TOKEN_ANSWER, parse_token_answer, pull_only
+from hubaction.oci.wire import remember_secret, scrub
 from hubaction.registry.credentials import (
     Credentials,
     CredentialStore,
@@ -49,13 +42,8 @@ from hubaction.registry.transport import (
 T = TypeVar("T")
 Headers = Mapping[str, str]
 
-# Docker token spec: "expires_in ... If omitted, the token should be assumed to last 60 seconds".
-DEFAULT_TOKEN_LIFETIME = 60.0
 # Renew a little before expiry: a token that expires in flight costs a 401 and a retry.
 EXPIRY_MARGIN = 5.0
-# A token of at most MAX_TOKEN_LENGTH characters, with room for a refresh_token or id_token
-# beside it (OAuth2 answers); more is not a token answer.
-MAX_TOKEN_ANSWER = 4 * MAX_TOKEN_LENGTH
 # A registry that refused more than this many fresh tokens for one scope (or a token service
 # that failed as often) will refuse the next one too: at most MAX_REFUSED_TOKENS + 1 token
 # requests per scope, renewals of expired tokens aside. Without a bound a token service and
@@ -67,22 +55,6 @@ MAX_REFUSED_TOKENS = 3
 # OAuth2 client_id of the refresh-token grant (docker/distribution's token handler sends one;
 # the Docker token spec's OAuth2 page requires it).
 CLIENT_ID = "hubaction"
-
-
-def pull_scope(repository: str) -> str:
-    """The Docker token scope for pulling ``repository``."""
-    return f"repository:{repository}:pull"
-
-
-def pull_only(scope: str) -> str | None:
-    """A scope a registry's challenge names, as a lookup asks for it: the ``pull`` scope of
-    its repository when it includes pulling (``pull``, ``*``, ``push,pull``), else ``None``
-    (``push`` alone, ``registry:catalog:*``: nothing a lookup needs or should ask for)."""
-    kind, _, rest = scope.partition(":")
-    name, _, actions = rest.rpartition(":")
-    if kind != "repository" or not name:
-        return None
-    return pull_scope(name) if {"pull", "*"} & set(actions.split(",")) else None
 
 
 @dataclass(frozen=True)
@@ -381,34 +353,6 @@ def _token_answer(request: TokenRequest, reply: Reply) -> tuple[str, float]:
     if not 200 <= reply.status < 300:  # the driver reports these with the error body
         raise RegistryError(f"{request.what}: the token service answered {reply.status}")
     return parse_token_answer(reply.body, request.what, registry=request.registry)
-
-
-def parse_token_answer(body: bytes, what: str, *, registry: str | None = None) -> tuple[str, float]:
-    """The token and its lifetime in seconds from a token service's JSON answer."""
-    try:
-        doc = load_object(body)
-    except NotJSON as exc:
-        raise _answer_error(f"{what}: the token service's answer is {exc}", registry) from None
-    # Docker token spec: `token`; OAuth2-style services answer `access_token`; accept either.
-    token = doc.get("token") or doc.get("access_token")
-    if not isinstance(token, str) or not token:
-        raise _answer_error(f"{what}: the token service's answer has no `token`", registry)
-    if not plausible_token(token):
-        # Neither sent nor masked, and never quoted: it may be a real secret, badly wrapped.
-        raise _answer_error(
-            f"{what}: the token service's answer has no plausible token ({len(token)} "
-            f"characters; a bearer token is {MIN_TOKEN_LENGTH} to {MAX_TOKEN_LENGTH} "
-            "characters of A-Z a-z 0-9 - . _ ~ + / and trailing =, RFC 6750 section 2.1)",
-            registry,
-        )
-    lifetime = doc.get("expires_in")
-    if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
-        lifetime = DEFAULT_TOKEN_LIFETIME
-    return token, float(lifetime)
-
-
-def _answer_error(message: str, registry: str | None) -> RegistryError:
-    return RegistryError(message, service=Service.REALM, registry=registry)
 
 
 class RegistryAuth:

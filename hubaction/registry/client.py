@@ -31,6 +31,7 @@ from hubaction.oci.mediatypes import ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTE
 from hubaction.oci.model import FetchedManifest, ManifestHead, RateLimit, parse_ratelimit
 from hubaction.oci.reference import Digest, Reference, is_loopback_host
 from hubaction.oci.tags import TagList
+from hubaction.oci.token import pull_scope
 from hubaction.oci.wire import decimal_count
 from hubaction.registry.answers import (
     ACCEPT_TYPES,
@@ -39,7 +40,7 @@ from hubaction.registry.answers import (
     header_digest,
     once_more,
 )
-from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest, pull_scope
+from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest
 from hubaction.registry.credentials import CredentialStore
 from hubaction.registry.deadline import Deadline, DeadlinePassed
 from hubaction.registry.errors import check_response, error_for, network_error

@@ -392,6 +392,33 @@ def read_body(
             registry=registry,
         )
     deadline = _deadline_of(response)
+    body = _read_chunks(
+        response, deadline, limit=limit, what=what, service=service, registry=registry
+    )
+    if deadline is not None and deadline.expired():  # cut by the watchdog: it may look whole
+        raise _past_deadline(response, deadline, what)
+    # With Content-Encoding the header counts the compressed bytes; only compare plain bodies.
+    encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+    if length is not None and not encoded and length != len(body):
+        raise CorruptBody(
+            f"{what}: the body was truncated ({len(body)} of {length} bytes); retry",
+            service=service,
+            registry=registry,
+        )
+    return body
+
+
+def _read_chunks(
+    response: requests.Response,
+    deadline: Deadline | None,
+    *,
+    limit: int,
+    what: str,
+    service: Service | None,
+    registry: str | None,
+) -> bytes:
+    """The streamed bytes of ``response``, refusing more than ``limit`` and stopping at
+    ``deadline``; a connection that breaks is a :class:`CorruptBody` (to retry)."""
     chunks: list[bytes] = []
     size = 0
     try:
@@ -415,18 +442,7 @@ def read_body(
             service=service,
             registry=registry,
         ) from None
-    if deadline is not None and deadline.expired():  # cut by the watchdog: it may look whole
-        raise _past_deadline(response, deadline, what)
-    body = b"".join(chunks)
-    # With Content-Encoding the header counts the compressed bytes; only compare plain bodies.
-    encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
-    if length is not None and not encoded and length != len(body):
-        raise CorruptBody(
-            f"{what}: the body was truncated ({len(body)} of {length} bytes); retry",
-            service=service,
-            registry=registry,
-        )
-    return body
+    return b"".join(chunks)
 
 
 def release(response: requests.Response) -> None:

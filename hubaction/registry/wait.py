@@ -117,6 +117,25 @@ def wait_for_tag(
     state = "does not exist"
     if anonymous_hub:
         pending, state = (NotFound, Unauthorized), "does not exist (or is private: no credentials)"
+    return wait_for(
+        _tag_head(client, ref, condition=condition, compare=compare),
+        what=str(ref),
+        condition=condition,
+        compare=compare,
+        timeout=timeout,
+        clock=clock,
+        sleep=sleep,
+        on_poll=on_poll,
+        pending=pending,
+        pending_state=state,
+    )
+
+
+def _tag_head(
+    client: RegistryClient, ref: Reference, *, condition: str, compare: Digest | None
+) -> Callable[[], ManifestHead]:
+    """``client``'s HEAD of ``ref``, whose digest is ``compare`` still when ``compare`` is one
+    of the new index's platform manifests (for ``changed``)."""
     platforms: dict[Digest, frozenset[Digest]] = {}
 
     def head() -> ManifestHead:
@@ -135,15 +154,4 @@ def wait_for_tag(
             return replace(answer, digest=compare)  # logged as "still has digest <compare>"
         return answer
 
-    return wait_for(
-        head,
-        what=str(ref),
-        condition=condition,
-        compare=compare,
-        timeout=timeout,
-        clock=clock,
-        sleep=sleep,
-        on_poll=on_poll,
-        pending=pending,
-        pending_state=state,
-    )
+    return head

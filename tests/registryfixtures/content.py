@@ -387,13 +387,8 @@ def build_image(
     )
 
 
-def build_attestation(repository: str, tag: str, subject: BuiltImage) -> BuiltImage:
-    """A BuildKit-style provenance attestation manifest for ``subject``.
-
-    BuildKit puts these in the index with platform ``unknown/unknown`` and the annotations
-    ``vnd.docker.reference.type=attestation-manifest`` and ``vnd.docker.reference.digest``; a
-    client choosing a platform must skip them.
-    """
+def _provenance_layer(repository: str, tag: str, subject: BuiltImage) -> Blob:
+    """The attestation's one layer: an in-toto statement of SLSA provenance for ``subject``."""
     predicate_type = "https://slsa.dev/provenance/v0.2"
     statement = {
         "_type": "https://in-toto.io/Statement/v0.1",
@@ -407,11 +402,18 @@ def build_attestation(repository: str, tag: str, subject: BuiltImage) -> BuiltIm
         ],
         "predicate": {"buildType": "https://mobyproject.org/buildkit@v1"},
     }
-    layer = Blob(
-        json_bytes(statement),
-        MT_IN_TOTO,
-        annotations={"in-toto.io/predicate-type": predicate_type},
-    )
+    annotations = {"in-toto.io/predicate-type": predicate_type}
+    return Blob(json_bytes(statement), MT_IN_TOTO, annotations=annotations)
+
+
+def build_attestation(repository: str, tag: str, subject: BuiltImage) -> BuiltImage:
+    """A BuildKit-style provenance attestation manifest for ``subject``.
+
+    BuildKit puts these in the index with platform ``unknown/unknown`` and the annotations
+    ``vnd.docker.reference.type=attestation-manifest`` and ``vnd.docker.reference.digest``; a
+    client choosing a platform must skip them.
+    """
+    layer = _provenance_layer(repository, tag, subject)
     diff_id = layer.digest
     config = {
         "architecture": "unknown",
