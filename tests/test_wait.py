@@ -130,3 +130,11 @@ def test_other_errors_end_the_wait_at_once() -> None:
         )
     assert caught.value is refused
     assert clock.sleeps == [3.0]
+
+
+def test_the_input_table_knows_the_same_conditions() -> None:
+    # github.decisions keeps its own copy so that reading the inputs imports no wait module.
+    from hubaction.github import decisions
+    from hubaction.registry import wait
+
+    assert decisions.WAIT_CONDITIONS == wait.WAIT_CONDITIONS

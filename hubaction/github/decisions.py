@@ -20,14 +20,19 @@ from hubaction.github.summary import Table, md_code, md_text
 from hubaction.github.toolkit import Toolkit
 from hubaction.oci.durations import Duration, parse_duration
 from hubaction.oci.reference import Digest, Reference
-from hubaction.oci.releases import ReleasePlan, parse_release_version, plan_release
-from hubaction.oci.tags import Version
-from hubaction.oci.times import AgeCheck, check_age, created_time, format_time
-from hubaction.registry.wait import WAIT_CONDITIONS, Waited
 
+# The modules of each feature are imported where it runs: every run reads these inputs, few use
+# them, and each module costs start-up (benchmarks/README.md, "Acceptance").
 if TYPE_CHECKING:
     from hubaction.dockerhub.client import HubClient
+    from hubaction.oci.releases import ReleasePlan
+    from hubaction.oci.tags import Version
+    from hubaction.oci.times import AgeCheck
     from hubaction.registry.client import RegistryClient
+    from hubaction.registry.wait import Waited
+
+#: ``wait-for``'s values (as hubaction.registry.wait.WAIT_CONDITIONS, which a test keeps equal).
+WAIT_CONDITIONS = ("exists", "changed")
 
 #: ``wait-timeout``'s default (contract, "Planned" inputs).
 DEFAULT_WAIT_TIMEOUT = Duration(600)
@@ -64,7 +69,11 @@ def parse_max_age(name: str, value: str) -> Duration | None:
 
 
 def parse_release(name: str, value: str) -> Version | None:
-    return parse_release_version(value, f"Input `{name}`") if value else None
+    if not value:
+        return None
+    from hubaction.oci.releases import parse_release_version
+
+    return parse_release_version(value, f"Input `{name}`")
 
 
 def check_decisions(
@@ -176,6 +185,8 @@ def decide(
     ``None``: the repository does not exist) and ``max-age`` (on the ``created`` output)."""
     if decisions.release_version is not None:
         names = [t for t in tags or () if tag_filter is None or tag_filter.search(t)]
+        from hubaction.oci.releases import plan_release
+
         plan = plan_release(decisions.release_version, names)
         outputs.update(release_outputs(plan))
         parts.append(release_section(plan))
@@ -216,6 +227,8 @@ def image_age(
     max_age: Duration, ref: Reference, created: str | None, hub: HubClient | None, now: datetime
 ) -> AgeCheck:
     """From the config's ``created``, else (docker.io, a tag) Docker Hub's push date."""
+    from hubaction.oci.times import check_age, created_time
+
     moment, unknown = created_time(created)
     if moment is not None:
         return check_age(max_age, moment, source="the image config's `created`", now=now)
@@ -253,6 +266,8 @@ def release_section(plan: ReleasePlan) -> str:
 
 
 def age_section(check: AgeCheck) -> str:
+    from hubaction.oci.times import format_time
+
     head = f"### Age (max-age {md_text(str(check.max_age))})\n\n"
     age = check.age
     if check.moment is None or age is None:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from hubaction.errors import InvalidInput
 from hubaction.github import decisions as decide
-from hubaction.github.imagelist import ImageLine, parse_images
 from hubaction.github.input_rules import (
     credentials,
     refuse_all_platforms_with_digest_only,
@@ -49,6 +48,7 @@ from hubaction.registry.credentials import (
 
 if TYPE_CHECKING:
     from hubaction.dockerfile import BaseImage
+    from hubaction.github.imagelist import ImageLine
 
 T = TypeVar("T")
 
@@ -163,6 +163,10 @@ def _seconds(name: str, value: str) -> float:
 
 
 def _images(_name: str, value: str) -> tuple[ImageLine, ...]:
+    if not value:
+        return ()
+    from hubaction.github.imagelist import parse_images  # only for the runs that use it
+
     return parse_images(value)
 
 

@@ -44,7 +44,6 @@ from hubaction.registry.auth import RegistryAuth, Reply, TokenRequest
 from hubaction.registry.credentials import CredentialStore
 from hubaction.registry.deadline import Deadline, DeadlinePassed
 from hubaction.registry.errors import check_response, error_for, network_error
-from hubaction.registry.tagpages import TAGS_PAGE_SIZE, TagPager
 from hubaction.registry.transport import (
     DEFAULT_RETRY_BUDGET,
     DEFAULT_TIMEOUT,
@@ -115,7 +114,7 @@ class RegistryClient:
         debug: Callable[[str], None] = lambda _line: None,
         max_tag_pages: int = MAX_TAG_PAGES,
         max_tags: int = MAX_TAGS,
-        tag_page_size: int = TAGS_PAGE_SIZE,
+        tag_page_size: int | None = None,  # tagpages.TAGS_PAGE_SIZE
         credentials: CredentialStore | None = None,
     ) -> None:
         self.session = session
@@ -456,12 +455,15 @@ class RegistryClient:
 
     def tag_list(self, ref: Reference) -> TagList:
         """Every tag of ``ref``'s repository (:class:`~hubaction.registry.tagpages.TagPager`)."""
+        # Imported here: a lookup without a tag list pays nothing for it at start-up.
+        from hubaction.registry.tagpages import TAGS_PAGE_SIZE, TagPager
+
         pager = TagPager(
             self.request,
             self._url,
             self._asked,
             self._debug,
-            page_size=self._tag_page_size,
+            page_size=self._tag_page_size or TAGS_PAGE_SIZE,
             max_pages=self._max_tag_pages,
             max_tags=self._max_tags,
         )
