@@ -5,10 +5,10 @@ tests/test_credentials.py."""
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
+from test_credentials import SECRET, _b64, _config
 
 from hubaction.errors import InvalidInput, Kind, describe
 from hubaction.registry.credentials import (
@@ -16,17 +16,6 @@ from hubaction.registry.credentials import (
     docker_config_secrets,
     parse_login_config,
 )
-
-SECRET = "s3cr3t-P@ss:with:colons"
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode("ascii")
-
-
-def _config(auths: object) -> str:
-    return json.dumps({"auths": auths})
-
 
 # docker_config_path: where the CLI and the action look for docker login's config.json
 
