@@ -76,14 +76,13 @@ _JSON_OUTPUTS += ("annotations", "attestations", "referrers", "signed")
 def _supply_chain(client: RegistryClient, info: ImageInfo, *, referrers: bool) -> dict[str, str]:
     """The action's ``attestations`` (and with ``--referrers``, ``referrers`` and ``signed``)."""
     from hubaction.github.supplychain import supply_outputs
-    from hubaction.oci.referrers import SupplyChain, index_attestations
+    from hubaction.oci.referrers import index_chain
 
     if referrers:
         from hubaction.registry.referrers import supply_chain
 
         return supply_outputs(supply_chain(client, info))
-    index = info.index
-    return supply_outputs(SupplyChain(index_attestations(index) if index is not None else ()))
+    return supply_outputs(index_chain(info.index))
 
 
 def _resolved(found: AllPlatforms) -> dict[str, dict[str, int | bool]]:

@@ -96,13 +96,12 @@ def _one(client: RegistryClient, ref: Reference, platform: Platform, *, digest_o
         # Every entry has every key: what one HEAD cannot tell stays empty.
         return Found(missing_outputs() | head_outputs(ref, head), head.ratelimit)
     from hubaction.github.supplychain import supply_outputs
-    from hubaction.oci.referrers import SupplyChain, index_attestations
+    from hubaction.oci.referrers import index_chain
     from hubaction.registry.lookup import inspect_image
 
     info = inspect_image(client, ref, platform, want_config=True)
     # The index's attestations as for `repository` (no request); referrers are its only.
-    chain = SupplyChain(index_attestations(info.index) if info.index is not None else ())
-    return Found(image_outputs(info) | supply_outputs(chain), info.ratelimit)
+    return Found(image_outputs(info) | supply_outputs(index_chain(info.index)), info.ratelimit)
 
 
 def is_missing(exc: HubActionError) -> bool:

@@ -265,7 +265,7 @@ def _supply_chain(
 ) -> None:
     """Attestations from the index alone; with ``referrers``, the referrers too (issue 16)."""
     from hubaction.github.supplychain import supply_outputs, supply_section
-    from hubaction.oci.referrers import SupplyChain, index_attestations
+    from hubaction.oci.referrers import index_chain
 
     if inputs.referrers:
         from hubaction.registry.referrers import supply_chain  # only with `referrers: true`
@@ -275,7 +275,7 @@ def _supply_chain(
         except HubActionError as exc:
             raise exc.within("Input `referrers`: looking up the image's referrers failed") from exc
     else:
-        chain = SupplyChain(index_attestations(info.index) if info.index is not None else ())
+        chain = index_chain(info.index)
     result.outputs.update(supply_outputs(chain))
     result.parts.append(supply_section(info, chain))
 

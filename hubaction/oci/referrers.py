@@ -218,3 +218,9 @@ class SupplyChain:
         if self.referrers is None:
             return None
         return any(r.is_signature for r in self.referrers)
+
+
+def index_chain(index: ImageIndex | None) -> SupplyChain:
+    """What an image's index alone tells of its supply chain (no request, no referrers looked
+    up): BuildKit's attestations; nothing for a single-platform image."""
+    return SupplyChain(index_attestations(index) if index is not None else ())
