@@ -34,10 +34,10 @@ from fakes.hubserver import (
 from hubmock import REPO
 
 from hubaction.dockerhub.client import HubClient
-from hubaction.dockerhub.models import parse_hub_time
 from hubaction.dockerhub.pages import PAGE_SIZE
 from hubaction.errors import Kind, NotFound, RateLimited, Unauthorized, describe
 from hubaction.oci.tags import select_tags
+from hubaction.oci.times import parse_time
 from hubaction.registry.credentials import Credentials
 from hubaction.registry.transport import new_session
 
@@ -159,7 +159,7 @@ def test_230_tags_each_with_its_date_sorted_by_push_date(hub: HubServer) -> None
     # sorting by last_updated would be wrong: the fixture makes it disagree
     by_last_updated = sorted(
         (t for t in tags if t.last_updated),
-        key=lambda t: parse_hub_time(t.last_updated or ""),
+        key=lambda t: parse_time(t.last_updated or ""),
         reverse=True,
     )
     assert [t.name for t in by_last_updated] != newest_first

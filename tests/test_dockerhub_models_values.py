@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubaction.dockerhub.models import format_hub_time, parse_hub_time, split_hub_repository
+from hubaction.dockerhub.models import split_hub_repository
 from hubaction.errors import InvalidInput
+from hubaction.oci.times import format_time, parse_time
 
 # === pure parsers ===============================================================================
 
@@ -53,7 +54,7 @@ TIMES_BAD = [
 
 @pytest.mark.parametrize(("text", "expected"), TIMES_OK)
 def test_parse_hub_time_valid(text: str, expected: datetime) -> None:
-    parsed = parse_hub_time(text)
+    parsed = parse_time(text)
     assert parsed == expected
     assert parsed.tzinfo is UTC
 
@@ -61,7 +62,7 @@ def test_parse_hub_time_valid(text: str, expected: datetime) -> None:
 @pytest.mark.parametrize("text", TIMES_BAD)
 def test_parse_hub_time_invalid(text: Any) -> None:
     with pytest.raises((ValueError, TypeError)):
-        parse_hub_time(text)
+        parse_time(text)
 
 
 @settings(max_examples=200, deadline=None)
@@ -71,9 +72,9 @@ def test_parse_hub_time_invalid(text: Any) -> None:
     )
 )
 def test_format_then_parse_hub_time_round_trips(moment: datetime) -> None:
-    text = format_hub_time(moment)
-    assert parse_hub_time(text) == moment
-    assert format_hub_time(parse_hub_time(text)) == text
+    text = format_time(moment)
+    assert parse_time(text) == moment
+    assert format_time(parse_time(text)) == text
 
 
 @settings(max_examples=200, deadline=None)
@@ -84,14 +85,14 @@ def test_format_then_parse_hub_time_round_trips(moment: datetime) -> None:
 def test_parse_hub_time_normalises_offsets_to_utc(naive: datetime, minutes: int) -> None:
     zone = timezone(timedelta(minutes=minutes))
     moment = naive.replace(tzinfo=zone)
-    assert parse_hub_time(moment.isoformat()) == moment
+    assert parse_time(moment.isoformat()) == moment
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_parse_hub_time_only_raises_value_error(text: str) -> None:
     with contextlib.suppress(ValueError):
-        parse_hub_time(text)
+        parse_time(text)
 
 
 # --- split_hub_repository -------------------------------------------------------------------------

@@ -7,18 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hubaction.dockerhub import models
-from hubaction.oci import times
 from hubaction.oci.durations import parse_duration
 from hubaction.oci.times import check_age, created_time
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-
-
-def test_docker_hub_reads_times_with_the_one_parser() -> None:
-    # Moved, not copied: Docker Hub's answers and image configs share one grammar.
-    assert models.parse_hub_time is times.parse_time
-    assert models.format_hub_time is times.format_time
 
 
 @pytest.mark.parametrize(

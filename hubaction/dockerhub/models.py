@@ -15,8 +15,7 @@ from typing import Any, Generic, TypeVar
 from hubaction.errors import InvalidInput, NotFound, RegistryError, Service
 from hubaction.oci.reference import is_path_component, parse_digest
 from hubaction.oci.reference import parse_tag as parse_tag_name
-from hubaction.oci.times import format_time as format_hub_time
-from hubaction.oci.times import parse_time as parse_hub_time  # RFC 3339, as `created`
+from hubaction.oci.times import parse_time  # RFC 3339, as an image config's `created`
 from hubaction.oci.wire import (
     MAX_TOKEN_LENGTH,
     MIN_TOKEN_LENGTH,
@@ -38,10 +37,8 @@ __all__ = [
     "HubTag",
     "ListingShifted",
     "collect_listing",
-    "format_hub_time",
     "parse_hub_name",
     "parse_hub_ratelimit",
-    "parse_hub_time",
     "parse_image",
     "parse_listed_tag",
     "parse_login_token",
@@ -111,7 +108,7 @@ class HubTag:
         for text in (self.last_pushed, self.last_updated):
             if text:
                 try:
-                    return parse_hub_time(text)
+                    return parse_time(text)
                 except ValueError:
                     continue
         return None
@@ -205,7 +202,7 @@ def _opt_time(doc: Mapping[str, Any], key: str, what: str) -> str | None:
     if not value:
         return None
     try:
-        parse_hub_time(value)
+        parse_time(value)
     except ValueError:
         raise _malformed(
             what, f"`{key}` is {quote_bounded(value, 64)}, not an RFC 3339 time"

@@ -431,9 +431,9 @@ def _hub_time_cell(text: str | None) -> str:
     if not text:
         return ""
     try:
-        from hubaction.dockerhub.models import parse_hub_time  # only Docker Hub tables
+        from hubaction.oci.times import parse_time  # only Docker Hub tables
 
-        return _utc_minute(parse_hub_time(text))
+        return _utc_minute(parse_time(text))
     except ValueError:
         return ""
 
