@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from hubaction.dockerhub.models import (
@@ -21,6 +20,7 @@ from hubaction.dockerhub.models import (
     collect_listing,
 )
 from hubaction.errors import RegistryError
+from hubaction.registry.fanout import bounded_map
 
 # Listings are pages (`page` from 1, `page_size`) answering {"count", "next", "previous",
 # "results"}. 100 is the documented maximum page size; Docker Hub refuses larger ones.
@@ -86,10 +86,11 @@ class HubPager:
                 "hubaction reads; narrow the listing (a namespace or repository with fewer "
                 "items) or report this if you need more"
             )
-        workers = min(self._concurrency, pages - 1) or 1
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hub-page") as pool:
-            # On an error, map's iterator cancels the pages not yet started.
-            rest = list(pool.map(lambda n: self._page(path, n, what), range(2, pages + 1)))
+        # On an error, the pages not yet started are cancelled.
+        numbers = range(2, pages + 1)
+        rest = bounded_map(
+            lambda n: self._page(path, n, what), numbers, self._concurrency, name="hub-page"
+        )
         return collect_listing(listing, first, rest)
 
     def _first_page(self, listing: HubListing[T]) -> tuple[str, HubPage | None]:

@@ -15,7 +15,6 @@ counting the others.
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -70,8 +69,7 @@ def look_up(
 ) -> list[Found | HubActionError]:
     """Each of ``refs`` looked up, at most ``concurrency`` at once (default: as ``head_many``);
     an expected failure is returned in its place, so every image is tried."""
-    from concurrent.futures import ThreadPoolExecutor  # only runs with `images`
-
+    from hubaction.registry.fanout import bounded_map
     from hubaction.registry.lookup import CONCURRENCY
 
     def one(ref: Reference) -> Found | HubActionError:
@@ -80,13 +78,7 @@ def look_up(
         except HubActionError as exc:
             return exc
 
-    if not refs:
-        return []
-    workers = max(1, min(concurrency or CONCURRENCY, len(refs)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hubaction-images") as pool:
-        # A copy of this context for each: a deadline narrowed here applies in the pool too.
-        futures = [pool.submit(contextvars.copy_context().run, one, ref) for ref in refs]
-        return [future.result() for future in futures]
+    return bounded_map(one, refs, concurrency or CONCURRENCY, name="hubaction-images")
 
 
 def _one(client: RegistryClient, ref: Reference, platform: Platform, *, digest_only: bool) -> Found:

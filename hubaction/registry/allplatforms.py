@@ -9,7 +9,6 @@ single-platform image, as :func:`~hubaction.registry.lookup.inspect_image` spend
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from hubaction.errors import HubActionError, Kind, NotFound, PlatformNotFound, RegistryError
 from hubaction.oci.manifest import ImageIndex, ImageManifest, parse_config
@@ -23,6 +22,7 @@ from hubaction.oci.model import (
 from hubaction.oci.platform import Platform, select_platform
 from hubaction.oci.reference import Reference
 from hubaction.registry.client import RegistryClient
+from hubaction.registry.fanout import bounded_map
 from hubaction.registry.lookup import CONCURRENCY
 
 
@@ -141,7 +141,4 @@ def _resolve(
             )
         return ResolvedPlatform(entry, fetched.manifest)
 
-    if not entries:
-        return ()
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(entries)))) as pool:
-        return tuple(pool.map(one, entries))
+    return tuple(bounded_map(one, entries, concurrency))

@@ -6,7 +6,6 @@ Imported only by runs that set ``base-image``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from hubaction.errors import HubActionError, NotFound
@@ -23,6 +22,7 @@ from hubaction.oci.model import FetchedManifest, ImageInfo
 from hubaction.oci.platform import Platform, select_platform
 from hubaction.oci.reference import Digest, Reference
 from hubaction.registry.client import RegistryClient
+from hubaction.registry.fanout import bounded_map
 from hubaction.registry.lookup import CONCURRENCY
 
 
@@ -56,12 +56,11 @@ def compare_base(
     )
     if manifests is not None and image.index is not None:
         platforms = [p for p in platforms if p[1] in known]
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(platforms)))) as pool:
-        answers = pool.map(job.compare, platforms)
-        comparisons = tuple(
-            replace(c, manifest_digest=digest)
-            for c, (_, digest) in zip(answers, platforms, strict=True)
-        )
+    answers = bounded_map(job.compare, platforms, concurrency)
+    comparisons = tuple(
+        replace(c, manifest_digest=digest)
+        for c, (_, digest) in zip(answers, platforms, strict=True)
+    )
     chosen = next((c for c in comparisons if c.platform == _label(image.platform)), None)
     return BaseCheck(base, job.top.digest, comparisons, chosen)
 

@@ -10,7 +10,6 @@ The base-image check's lookups are :mod:`hubaction.registry.baseimage`.
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable, Sequence
 
 from hubaction.errors import HubActionError
@@ -20,6 +19,7 @@ from hubaction.oci.platform import Platform, select_platform
 from hubaction.oci.reference import Digest, Reference
 from hubaction.registry.client import RegistryClient
 from hubaction.registry.deadline import limited
+from hubaction.registry.fanout import bounded_map
 
 # Concurrent requests per registry for per-tag digests: enough to hide latency, few enough not
 # to trip a registry's abuse limits.
@@ -104,15 +104,8 @@ def head_many(
                 on_error(ref, exc)
             return None
 
-    if not refs:
-        return []
-    from concurrent.futures import ThreadPoolExecutor  # only runs that HEAD many tags
-
     run = client.deadline
     part = run.share(time_share) if run is not None and time_share is not None else None
-    workers = max(1, min(concurrency, len(refs)))
     # The pool is left (its threads joined) before the share ends.
-    with limited(part), ThreadPoolExecutor(max_workers=workers) as pool:
-        # Each task runs in a copy of this context: the share applies in the pool's threads.
-        futures = [pool.submit(contextvars.copy_context().run, one, ref) for ref in refs]
-        return [future.result() for future in futures]
+    with limited(part):
+        return bounded_map(one, refs, concurrency)
